@@ -1,0 +1,34 @@
+using System;
+
+namespace SshKms.Core.OpenSsh
+{
+    /// <summary>SSH signature blobs: string algorithm, string signature-bytes (RFC 4253 6.6, RFC 5656 3.1.2).</summary>
+    public static class SshSignature
+    {
+        public const string RsaSha256 = "rsa-sha2-256";
+        public const string RsaSha512 = "rsa-sha2-512";
+        public const string RsaSha1 = "ssh-rsa";
+
+        public static byte[] Encode(string algorithm, byte[] signature) =>
+            new SshWriter().WriteString(algorithm).WriteBytes(signature).ToArray();
+
+        /// <summary>ECDSA r||s (IEEE P1363, as .NET produces it) -> the SSH "mpint r, mpint s" signature bytes.</summary>
+        public static byte[] EcdsaFromP1363(byte[] rs)
+        {
+            if (rs.Length == 0 || rs.Length % 2 != 0)
+            {
+                throw new SshFormatException("Malformed ECDSA signature: r||s has an odd length.", "SshSignatureInvalid");
+            }
+
+            int half = rs.Length / 2;
+            var r = new byte[half];
+            var s = new byte[half];
+            Buffer.BlockCopy(rs, 0, r, 0, half);
+            Buffer.BlockCopy(rs, half, s, 0, half);
+            return new SshWriter().WriteMpint(r).WriteMpint(s).ToArray();
+        }
+
+        /// <summary>The signature algorithm an SSH signature blob names.</summary>
+        public static string AlgorithmOf(byte[] signatureBlob) => new SshReader(signatureBlob, "signature").ReadString("signature algorithm");
+    }
+}
