@@ -1,0 +1,128 @@
+using System;
+using System.IO;
+using System.Runtime.InteropServices;
+using System.Text;
+
+namespace SshKms.Core
+{
+    /// <summary>
+    /// Files that hold secrets are created owner-only from the first byte (0600 / 0700 on Unix), never
+    /// created open and tightened afterwards.
+    /// </summary>
+    public static class OwnerOnly
+    {
+        /// <summary>Writes a new file readable only by its owner, via a temp name and rename so readers never see half of it.</summary>
+        public static void WriteAllText(string path, string contents, bool overwrite = false) =>
+            WriteAllBytes(path, new UTF8Encoding(false).GetBytes(contents), overwrite);
+
+        public static void WriteAllBytes(string path, byte[] contents, bool overwrite = false)
+        {
+            string full = Path.GetFullPath(path);
+            if (!overwrite && File.Exists(full))
+            {
+                throw new SshKmsException("FileExists", SshKmsErrorCategory.ResourceExists, $"{full} already exists; refusing to overwrite it.");
+            }
+
+            string temp = full + ".tmp-" + Guid.NewGuid().ToString("N").Substring(0, 8);
+            try
+            {
+                using (FileStream stream = CreateOwnerOnly(temp))
+                {
+                    stream.Write(contents, 0, contents.Length);
+                    stream.Flush(true);
+                }
+
+                if (File.Exists(full))
+                {
+                    File.Replace(temp, full, null);
+                }
+                else
+                {
+                    File.Move(temp, full);
+                }
+            }
+            catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
+            {
+                TryDelete(temp);
+                throw new SshKmsException("FileWriteFailed", SshKmsErrorCategory.WriteError, $"Could not write {full}: {ex.Message}");
+            }
+        }
+
+        /// <summary>Opens a new file for writing with mode 0600 on Unix from creation.</summary>
+        public static FileStream CreateOwnerOnly(string path)
+        {
+#if NET8_0_OR_GREATER
+            if (!OperatingSystem.IsWindows())
+            {
+                return new FileStream(path, new FileStreamOptions
+                {
+                    Mode = FileMode.CreateNew,
+                    Access = FileAccess.Write,
+                    UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+                });
+            }
+#else
+            if (!RuntimeInformation.IsOSPlatform(OSPlatform.Windows))
+            {
+                // netstandard2.0 on Unix (unusual: Windows PowerShell is the netstandard consumer): narrow the umask route via chmod.
+                var stream = new FileStream(path, FileMode.CreateNew, FileAccess.Write);
+                Chmod(path, Convert.ToInt32("600", 8));
+                return stream;
+            }
+#endif
+            // Windows: files below the user profile inherit an ACL that only the user, SYSTEM and administrators can read.
+            return new FileStream(path, FileMode.CreateNew, FileAccess.Write);
+        }
+
+        public static void RestrictDirectory(string dir)
+        {
+#if NET8_0_OR_GREATER
+            if (!OperatingSystem.IsWindows())
+            {
+                File.SetUnixFileMode(dir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            }
+#else
+            if (!RuntimeInformation.IsOSPlatform(OSPlatform.Windows))
+            {
+                Chmod(dir, Convert.ToInt32("700", 8));
+            }
+#endif
+        }
+
+        public static void TryDelete(string path)
+        {
+            try
+            {
+                if (File.Exists(path))
+                {
+                    File.Delete(path);
+                }
+            }
+            catch (IOException)
+            {
+            }
+            catch (UnauthorizedAccessException)
+            {
+            }
+        }
+
+#if !NET8_0_OR_GREATER
+        [DllImport("libc", EntryPoint = "chmod", SetLastError = true)]
+        private static extern int NativeChmod(string path, int mode);
+
+        private static void Chmod(string path, int mode)
+        {
+            try
+            {
+                NativeChmod(path, mode);
+            }
+            catch (EntryPointNotFoundException)
+            {
+            }
+            catch (DllNotFoundException)
+            {
+            }
+        }
+#endif
+    }
+}
