@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# The main job on a fresh machine, no AWS account needed: the embedded local: CA issues a short-lived
+# certificate for a new key pair, and ssh-keygen (when present) reads it back.
+# Usage: bash scripts/demo.sh [OUT_DIR]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+out=${1:-"${TMPDIR:-/tmp}/sshkms-demo"}
+mkdir -p "$out"
+rm -f "$out/id_ed25519" "$out/id_ed25519.pub" "$out/id_ed25519-cert.pub"
+dotnet build src/SshKms.Cli -c Release -v quiet -nologo >/dev/null
+sshkms() { dotnet src/SshKms.Cli/bin/Release/net8.0/sshkms.dll "$@"; }
+
+echo "== CA public key (local:demo), for TrustedUserCAKeys"
+sshkms ca public-key --ca local:demo
+echo "== a new key pair and a 15-minute certificate for principal ${USER:-$(id -un)}"
+sshkms cert new --ca local:demo --out "$out/id_ed25519" --principal "${USER:-$(id -un)}" --validity 15m
+sshkms cert show "$out/id_ed25519-cert.pub"
+if command -v ssh-keygen >/dev/null; then
+  echo "== as ssh-keygen reads it"
+  ssh-keygen -L -f "$out/id_ed25519-cert.pub"
+fi
+echo "== files in $out"
+ls -l "$out"
