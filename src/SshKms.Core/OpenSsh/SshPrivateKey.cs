@@ -130,16 +130,13 @@ namespace SshKms.Core.OpenSsh
 
             if (_ecdsa != null)
             {
-                HashAlgorithmName hash = PublicKey.Curve == "nistp256" ? HashAlgorithmName.SHA256 : PublicKey.Curve == "nistp384" ? HashAlgorithmName.SHA384 : HashAlgorithmName.SHA512;
-                byte[] rs = _ecdsa.SignData(data, hash);
+                byte[] rs = _ecdsa.SignData(data, SshKeyTypes.EcdsaHash(PublicKey.Curve!));
                 return SshSignature.Encode(PublicKey.KeyType, SshSignature.EcdsaFromP1363(rs));
             }
 
             string rsaAlgorithm = algorithm ?? SshSignature.RsaSha512;
-            HashAlgorithmName rsaHash = rsaAlgorithm == SshSignature.RsaSha512 ? HashAlgorithmName.SHA512
-                : rsaAlgorithm == SshSignature.RsaSha256 ? HashAlgorithmName.SHA256
-                : rsaAlgorithm == SshSignature.RsaSha1 ? HashAlgorithmName.SHA1
-                : throw new SshKmsException("SignatureAlgorithmUnsupported", SshKmsErrorCategory.InvalidArgument, $"RSA keys cannot sign with '{rsaAlgorithm}'.");
+            HashAlgorithmName rsaHash = SshSignature.RsaHash(rsaAlgorithm)
+                ?? throw new SshKmsException("SignatureAlgorithmUnsupported", SshKmsErrorCategory.InvalidArgument, $"RSA keys cannot sign with '{rsaAlgorithm}'.");
             return SshSignature.Encode(rsaAlgorithm, _rsa!.SignData(data, rsaHash, RSASignaturePadding.Pkcs1));
         }
 
@@ -339,7 +336,7 @@ namespace SshKms.Core.OpenSsh
 
                     var parameters = new ECParameters
                     {
-                        Curve = CurveFor(curve),
+                        Curve = SshKeyTypes.EcdsaCurve(curve),
                         Q = new ECPoint { X = Slice(q, 1, size), Y = Slice(q, 1 + size, size) },
                         D = LeftPad(d, size),
                     };
@@ -422,10 +419,7 @@ namespace SshKms.Core.OpenSsh
         private static ECCurve CurveFor(SshKeyAlgorithm algorithm) =>
             algorithm == SshKeyAlgorithm.EcdsaP256 ? ECCurve.NamedCurves.nistP256 : algorithm == SshKeyAlgorithm.EcdsaP384 ? ECCurve.NamedCurves.nistP384 : ECCurve.NamedCurves.nistP521;
 
-        private static ECCurve CurveFor(string curve) =>
-            curve == "nistp256" ? ECCurve.NamedCurves.nistP256 : curve == "nistp384" ? ECCurve.NamedCurves.nistP384 : ECCurve.NamedCurves.nistP521;
-
-        private static byte[] Slice(byte[] a, int offset, int count)
+        internal static byte[] Slice(byte[] a, int offset, int count)
         {
             var r = new byte[count];
             Buffer.BlockCopy(a, offset, r, 0, count);

@@ -81,6 +81,9 @@ namespace SshKms.Core.OpenSsh
             }
         }
 
+        /// <summary>True when <paramref name="signatureBlob"/> is this key's valid SSH signature over <paramref name="data"/>.</summary>
+        public bool Verify(byte[] data, byte[] signatureBlob) => SshSignatureVerifier.Verify(this, data, signatureBlob);
+
         public SshPublicKey WithComment(string comment) => FromBlob(_blob, comment);
 
         /// <summary>The authorized_keys form: "type base64 [comment]".</summary>

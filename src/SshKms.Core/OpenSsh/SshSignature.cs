@@ -1,4 +1,5 @@
 using System;
+using System.Security.Cryptography;
 
 namespace SshKms.Core.OpenSsh
 {
@@ -8,6 +9,18 @@ namespace SshKms.Core.OpenSsh
         public const string RsaSha256 = "rsa-sha2-256";
         public const string RsaSha512 = "rsa-sha2-512";
         public const string RsaSha1 = "ssh-rsa";
+
+        /// <summary>The hash behind an RSA signature algorithm name, or null when the name is not an RSA one.</summary>
+        public static HashAlgorithmName? RsaHash(string algorithm)
+        {
+            switch (algorithm)
+            {
+                case RsaSha512: return HashAlgorithmName.SHA512;
+                case RsaSha256: return HashAlgorithmName.SHA256;
+                case RsaSha1: return HashAlgorithmName.SHA1;
+                default: return null;
+            }
+        }
 
         public static byte[] Encode(string algorithm, byte[] signature) =>
             new SshWriter().WriteString(algorithm).WriteBytes(signature).ToArray();
