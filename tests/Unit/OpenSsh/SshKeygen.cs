@@ -40,6 +40,9 @@ namespace SshKms.Tests.OpenSsh
                 RedirectStandardInput = true,
                 WorkingDirectory = Dir,
             };
+
+            // -L prints validity in local time; pin it so expected listings can be computed.
+            psi.Environment["TZ"] = "UTC";
             foreach (string a in args)
             {
                 psi.ArgumentList.Add(a);
