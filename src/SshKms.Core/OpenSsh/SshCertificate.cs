@@ -195,6 +195,7 @@ namespace SshKms.Core.OpenSsh
             int signedLength = blob.Length - r.Remaining;
             byte[] signature = r.ReadBytes("signature");
             r.EnsureEnd();
+            SshSignature.Split(signature, out _);
             GC.KeepAlive(placeholder);
             return new SshCertificate((byte[])blob.Clone(), comment ?? string.Empty, certType, nonce, key, serial, (SshCertificateType)type,
                 keyId, principals, validAfter, validBefore, critical, extensions, signatureKey, signature, signedLength);
@@ -233,7 +234,9 @@ namespace SshKms.Core.OpenSsh
                 string value = string.Empty;
                 if (data.Length > 0)
                 {
-                    value = new SshReader(data, "certificate option " + name).ReadString("option value");
+                    var valueReader = new SshReader(data, "certificate option " + name);
+                    value = valueReader.ReadString("option value");
+                    valueReader.EnsureEnd();
                 }
 
                 if (previous != null && string.CompareOrdinal(previous, name) >= 0)

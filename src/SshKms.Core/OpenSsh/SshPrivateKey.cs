@@ -280,25 +280,31 @@ namespace SshKms.Core.OpenSsh
                 }
 
                 SshPrivateKey key = ReadPrivateParts(type, p);
-                string comment = p.ReadString("comment");
-                int padding = p.Remaining;
-                for (int i = 1; i <= padding; i++)
+                try
                 {
-                    if (p.ReadByte() != (byte)i)
+                    string comment = p.ReadString("comment");
+                    int padding = p.Remaining;
+                    for (int i = 1; i <= padding; i++)
                     {
-                        key.Dispose();
-                        throw p.Error("the padding is wrong");
+                        if (p.ReadByte() != (byte)i)
+                        {
+                            throw p.Error("the padding is wrong");
+                        }
                     }
-                }
 
-                if (!key.PublicKey.Equals(publicKey))
+                    if (!key.PublicKey.Equals(publicKey))
+                    {
+                        throw p.Error("the private key does not match its public key");
+                    }
+
+                    key.PublicKey = key.PublicKey.WithComment(comment);
+                    return key;
+                }
+                catch
                 {
                     key.Dispose();
-                    throw p.Error("the private key does not match its public key");
+                    throw;
                 }
-
-                key.PublicKey = key.PublicKey.WithComment(comment);
-                return key;
             }
             finally
             {
@@ -315,6 +321,7 @@ namespace SshKms.Core.OpenSsh
                     byte[] both = p.ReadBytes("ed25519 private key");
                     if (both.Length != 64)
                     {
+                        Array.Clear(both, 0, both.Length);
                         throw p.Error("an ed25519 private key is 64 bytes");
                     }
 
@@ -331,6 +338,7 @@ namespace SshKms.Core.OpenSsh
                     byte[] d = p.ReadMpint("EC private scalar");
                     if (q.Length != 1 + 2 * size || d.Length > size)
                     {
+                        Array.Clear(d, 0, d.Length);
                         throw p.Error("the EC key sizes do not match the curve");
                     }
 
@@ -372,6 +380,13 @@ namespace SshKms.Core.OpenSsh
 
         private static RSA ImportRsa(RSAParameters rp)
         {
+            // Checked before any arithmetic: p or q below 2 would make BouncyCastle divide by zero.
+            if (rp.P!.Length == 0 || rp.Q!.Length == 0 || (rp.P.Length == 1 && rp.P[0] < 2) || (rp.Q.Length == 1 && rp.Q[0] < 2)
+                || rp.P.Length > rp.Modulus!.Length || rp.Q.Length > rp.Modulus.Length)
+            {
+                throw new SshFormatException("Malformed private key: the RSA primes are not valid.", "SshPrivateKeyInvalid");
+            }
+
             // .NET wants DP/DQ and every CRT value padded to half the modulus length.
             var bp = new Org.BouncyCastle.Math.BigInteger(1, rp.P);
             var bq = new Org.BouncyCastle.Math.BigInteger(1, rp.Q);

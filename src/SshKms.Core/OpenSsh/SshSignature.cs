@@ -42,6 +42,25 @@ namespace SshKms.Core.OpenSsh
         }
 
         /// <summary>The signature algorithm an SSH signature blob names.</summary>
-        public static string AlgorithmOf(byte[] signatureBlob) => new SshReader(signatureBlob, "signature").ReadString("signature algorithm");
+        public static string AlgorithmOf(byte[] signatureBlob) => Split(signatureBlob, out _);
+
+        /// <summary>
+        /// Checks the blob's framing and returns its algorithm and signature bytes. sk- signatures carry a flags
+        /// byte and a counter after the bytes (PROTOCOL.u2f); they are framing, so they are read and dropped here.
+        /// </summary>
+        public static string Split(byte[] signatureBlob, out byte[] signature)
+        {
+            var reader = new SshReader(signatureBlob, "signature");
+            string algorithm = reader.ReadString("signature algorithm");
+            signature = reader.ReadBytes("signature bytes");
+            if (algorithm.StartsWith("sk-", StringComparison.Ordinal))
+            {
+                reader.ReadByte();
+                reader.ReadUInt32();
+            }
+
+            reader.EnsureEnd();
+            return algorithm;
+        }
     }
 }

@@ -36,14 +36,16 @@ namespace SshKms.Core.OpenSsh
                 throw new ArgumentNullException(key == null ? nameof(key) : data == null ? nameof(data) : nameof(signatureBlob));
             }
 
+            if (!SshKeyTypes.IsKnownKeyType(key.KeyType) || key.IsSecurityKey)
+            {
+                return SshSignatureStatus.UnsupportedKeyType;
+            }
+
             string algorithm;
             byte[] signature;
             try
             {
-                var reader = new SshReader(signatureBlob, "signature");
-                algorithm = reader.ReadString("signature algorithm");
-                signature = reader.ReadBytes("signature bytes");
-                reader.EnsureEnd();
+                algorithm = SshSignature.Split(signatureBlob, out signature);
             }
             catch (SshFormatException)
             {
