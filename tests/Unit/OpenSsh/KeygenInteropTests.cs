@@ -121,7 +121,7 @@ namespace SshKms.Tests.OpenSsh
             byte[] blob = SshCertificate.Parse(File.ReadAllText(user + "-cert.pub")).GetBlob();
 
             // One flipped byte in the nonce (signed), in the key id (signed) and in the signature itself: none verify.
-            int keyIdOffset = IndexOf(blob, Encoding.ASCII.GetBytes("\0\0\0\u0002id")) + 4;
+            int keyIdOffset = Samples.IndexOf(blob, Encoding.ASCII.GetBytes("\0\0\0\u0002id")) + 4;
             foreach (int offset in new[] { 40, keyIdOffset, blob.Length - 1 })
             {
                 byte[] tampered = (byte[])blob.Clone();
@@ -271,18 +271,5 @@ namespace SshKms.Tests.OpenSsh
         }
 
         private static KeyValuePair<string, string> Kv(string k, string v) => new KeyValuePair<string, string>(k, v);
-
-        private static int IndexOf(byte[] haystack, byte[] needle)
-        {
-            for (int i = 0; i + needle.Length <= haystack.Length; i++)
-            {
-                if (haystack.AsSpan(i, needle.Length).SequenceEqual(needle))
-                {
-                    return i;
-                }
-            }
-
-            throw new InvalidOperationException("needle not found");
-        }
     }
 }

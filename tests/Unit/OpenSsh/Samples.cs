@@ -75,5 +75,18 @@ namespace SshKms.Tests.OpenSsh
             Convert.FromBase64String(string.Concat(pem.Split('\n').Where(l => l.Length > 0 && !l.StartsWith("-----", StringComparison.Ordinal))));
 
         public static byte[] Concat(params byte[][] parts) => parts.SelectMany(p => p).ToArray();
+
+        public static int IndexOf(byte[] haystack, byte[] needle)
+        {
+            for (int i = 0; i + needle.Length <= haystack.Length; i++)
+            {
+                if (haystack.AsSpan(i, needle.Length).SequenceEqual(needle))
+                {
+                    return i;
+                }
+            }
+
+            throw new InvalidOperationException("needle not found");
+        }
     }
 }
