@@ -64,6 +64,18 @@ namespace SshKms.Tests.OpenSsh
             Fails(() => SshPublicKey.FromBlob(Samples.Concat(Str("ecdsa-sha2-nistp256"), Str("nistp256"), Bytes(new byte[65]))), "not an uncompressed nistp256 point");
         }
 
+        [Theory]
+        [InlineData("command=\"run ssh-rsa x\" {0} me", "me")]
+        [InlineData("from=\"10.0.0.1\",command=\"echo \\\"ssh-rsa AAAA\\\"\" {0}", "")]
+        [InlineData("@cert-authority *.example.com {0} ca", "ca")]
+        [InlineData("{0}", "")]
+        public void KeyTypeInsideQuotedOptionsIsNotTakenForTheKey(string format, string comment)
+        {
+            SshPublicKey key = SshPublicKey.Parse(string.Format(format, "ssh-ed25519 " + Convert.ToBase64String(EdBlob)));
+            Assert.Equal(Samples.Ed25519.PublicKey, key);
+            Assert.Equal(comment, key.Comment);
+        }
+
         [Fact]
         public void TrailingBytes()
         {
