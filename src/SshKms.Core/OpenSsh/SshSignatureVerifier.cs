@@ -19,6 +19,9 @@ namespace SshKms.Core.OpenSsh
 
         /// <summary>We do not verify signatures of this key type (the sk- types).</summary>
         UnsupportedKeyType,
+
+        /// <summary>An RSA key under 1024 bits, which OpenSSH refuses too: anyone can forge its signatures.</summary>
+        KeyTooSmall,
     }
 
     /// <summary>
@@ -27,6 +30,9 @@ namespace SshKms.Core.OpenSsh
     /// </summary>
     public static class SshSignatureVerifier
     {
+        /// <summary>OpenSSH's SSH_RSA_MINIMUM_MODULUS_SIZE.</summary>
+        public const int MinimumRsaBits = 1024;
+
         public static bool Verify(SshPublicKey key, byte[] data, byte[] signatureBlob) => Check(key, data, signatureBlob) == SshSignatureStatus.Valid;
 
         public static SshSignatureStatus Check(SshPublicKey key, byte[] data, byte[] signatureBlob)
@@ -63,6 +69,11 @@ namespace SshKms.Core.OpenSsh
                     case SshKeyTypes.EcdsaP521:
                         return algorithm != key.KeyType ? SshSignatureStatus.AlgorithmMismatch : VerifyEcdsa(key, data, signature);
                     case SshKeyTypes.Rsa:
+                        if (key.Bits < MinimumRsaBits)
+                        {
+                            return SshSignatureStatus.KeyTooSmall;
+                        }
+
                         HashAlgorithmName? hash = SshSignature.RsaHash(algorithm);
                         return hash == null ? SshSignatureStatus.AlgorithmMismatch : VerifyRsa(key, data, signature, hash.Value);
                     default:
@@ -95,6 +106,7 @@ namespace SshKms.Core.OpenSsh
                 case SshSignatureStatus.Malformed: return "SshSignatureMalformed";
                 case SshSignatureStatus.AlgorithmMismatch: return "SshSignatureAlgorithmMismatch";
                 case SshSignatureStatus.UnsupportedKeyType: return "SshSignatureKeyTypeUnsupported";
+                case SshSignatureStatus.KeyTooSmall: return "SshSignatureKeyTooSmall";
                 default: return "SshSignatureInvalid";
             }
         }
@@ -106,6 +118,7 @@ namespace SshKms.Core.OpenSsh
                 case SshSignatureStatus.Malformed: return "the signature blob is malformed";
                 case SshSignatureStatus.AlgorithmMismatch: return $"its algorithm does not belong to the {key.KeyType} key that should have made it";
                 case SshSignatureStatus.UnsupportedKeyType: return $"{key.KeyType} signatures are not supported";
+                case SshSignatureStatus.KeyTooSmall: return $"the {key.Bits}-bit RSA key is below the {MinimumRsaBits}-bit minimum";
                 default: return $"it was not made by {key.KeyType} key {key.Fingerprint} over these bytes";
             }
         }

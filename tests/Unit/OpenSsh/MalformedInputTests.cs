@@ -198,6 +198,17 @@ namespace SshKms.Tests.OpenSsh
         }
 
         [Fact]
+        public void RsaKeysUnder1024BitsAreRefused()
+        {
+            using var small = SshPrivateKey.FromRsa(System.Security.Cryptography.RSA.Create(1016));
+            byte[] signature = small.Sign(Samples.Message);
+            Assert.Equal(SshSignatureStatus.KeyTooSmall, SshSignatureVerifier.Check(small.PublicKey, Samples.Message, signature));
+            var error = Assert.Throws<SshFormatException>(() => SshSignatureVerifier.EnsureValid(small.PublicKey, Samples.Message, signature, "test"));
+            Assert.Equal("SshSignatureKeyTooSmall", error.ErrorId);
+            Assert.Contains("1016-bit RSA key is below the 1024-bit minimum", error.Message);
+        }
+
+        [Fact]
         public void RsaSignatureShorterThanTheModulusStillVerifies()
         {
             // About one RSA signature in 256 starts with a zero byte; OpenSSH may send it without that byte.
