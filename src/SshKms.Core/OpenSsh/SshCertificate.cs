@@ -174,7 +174,7 @@ namespace SshKms.Core.OpenSsh
 
             byte[] nonce = r.ReadBytes("nonce");
             int partsStart = blob.Length - r.Remaining;
-            SshPublicKey placeholder = SshPublicKey.FromParts(keyType, r, Array.Empty<byte>());
+            SshPublicKey.SkipParts(keyType, r);
             int partsEnd = blob.Length - r.Remaining;
             SshPublicKey key = SshPublicKey.FromBlob(KeyBlob(keyType, blob, partsStart, partsEnd));
             ulong serial = r.ReadUInt64();
@@ -196,7 +196,6 @@ namespace SshKms.Core.OpenSsh
             byte[] signature = r.ReadBytes("signature");
             r.EnsureEnd();
             SshSignature.Split(signature, out _);
-            GC.KeepAlive(placeholder);
             return new SshCertificate((byte[])blob.Clone(), comment ?? string.Empty, certType, nonce, key, serial, (SshCertificateType)type,
                 keyId, principals, validAfter, validBefore, critical, extensions, signatureKey, signature, signedLength);
         }

@@ -267,12 +267,8 @@ namespace SshKms.Core.OpenSsh
             }
         }
 
-        internal static SshPublicKey FromParts(string keyType, SshReader reader, byte[] blob)
-        {
-            var key = new SshPublicKey(keyType, blob, string.Empty);
-            key.ReadParts(reader);
-            return key;
-        }
+        /// <summary>Reads past (and checks) a key's type-specific parts, where they are embedded without their type name, as in a certificate.</summary>
+        internal static void SkipParts(string keyType, SshReader reader) => new SshPublicKey(keyType, Array.Empty<byte>(), string.Empty).ReadParts(reader);
 
         public bool Equals(SshPublicKey? other) => other != null && _blob.SequenceEqual(other._blob);
 

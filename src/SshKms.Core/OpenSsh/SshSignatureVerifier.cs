@@ -42,7 +42,7 @@ namespace SshKms.Core.OpenSsh
                 throw new ArgumentNullException(key == null ? nameof(key) : data == null ? nameof(data) : nameof(signatureBlob));
             }
 
-            if (!SshKeyTypes.IsKnownKeyType(key.KeyType) || key.IsSecurityKey)
+            if (key.IsSecurityKey)
             {
                 return SshSignatureStatus.UnsupportedKeyType;
             }

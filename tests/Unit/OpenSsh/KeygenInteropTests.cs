@@ -126,7 +126,9 @@ namespace SshKms.Tests.OpenSsh
             {
                 byte[] tampered = (byte[])blob.Clone();
                 tampered[offset] ^= 0x01;
-                Assert.False(SshCertificate.FromBlob(tampered).VerifySignature(), $"tampering byte {offset} went unnoticed");
+                SshCertificate cert = SshCertificate.FromBlob(tampered);
+                Assert.False(cert.VerifySignature(), $"tampering byte {offset} went unnoticed");
+                Assert.Equal("SshSignatureInvalid", Assert.Throws<SshFormatException>(() => cert.Validate(DateTimeOffset.UtcNow)).ErrorId);
             }
 
             Assert.True(SshCertificate.FromBlob(blob).VerifySignature());
@@ -233,7 +235,7 @@ namespace SshKms.Tests.OpenSsh
             Assert.Equal("signer", key.PublicKey.Comment);
 
             byte[] message = Encoding.UTF8.GetBytes("sign me " + type + bits);
-            string[] algorithms = type == "rsa" ? new[] { SshSignature.RsaSha512, SshSignature.RsaSha256, SshSignature.RsaSha1 } : new string?[] { null }!;
+            string?[] algorithms = type == "rsa" ? new string?[] { SshSignature.RsaSha512, SshSignature.RsaSha256, SshSignature.RsaSha1 } : new string?[] { null };
             foreach (string? algorithm in algorithms)
             {
                 byte[] signature = key.Sign(message, algorithm);
