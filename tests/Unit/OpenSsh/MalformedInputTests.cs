@@ -160,23 +160,41 @@ namespace SshKms.Tests.OpenSsh
             Assert.DoesNotContain(Convert.ToBase64String(good), error.Message);
         }
 
-        [Fact]
-        public void RsaPrivateKeyWithZeroPrimeIsMalformedNotAnArithmeticError()
+        public static IEnumerable<object[]> BadRsaPrivateParts()
         {
             var rsa = System.Security.Cryptography.RSA.Create(2048);
             var p = rsa.ExportParameters(true);
-            byte[] pub = Samples.Rsa.PublicKey.GetBlob();
+            byte[] big = Enumerable.Repeat((byte)0x7F, 300).ToArray();
+            yield return new object[] { "p is zero", new[] { p.D!, p.InverseQ!, Array.Empty<byte>(), p.Q! }, "the RSA primes are not valid" };
+            yield return new object[] { "q is one", new[] { p.D!, p.InverseQ!, p.P!, new byte[] { 1 } }, "the RSA primes are not valid" };
+            yield return new object[] { "d too long", new[] { big, p.InverseQ!, p.P!, p.Q! }, "Malformed private key" };
+            yield return new object[] { "iqmp too long", new[] { p.D!, big, p.P!, p.Q! }, "Malformed private key" };
+            yield return new object[] { "p too long", new[] { p.D!, p.InverseQ!, big, p.Q! }, "Malformed private key" };
+            yield return new object[] { "wrong key", new[] { p.D!, p.InverseQ!, p.P!, p.Q! }, "Malformed private key" };
+        }
+
+        [Theory]
+        [MemberData(nameof(BadRsaPrivateParts))]
+        public void RsaPrivateKeyWithBadPartsIsMalformed(string what, byte[][] dIqmpPQ, string message)
+        {
+            // The public half is a different key's: the parse must fail before or at the consistency check.
+            SshPublicKey pub = Samples.Rsa.PublicKey;
             var priv = new SshWriter().WriteUInt32(7).WriteUInt32(7).WriteString("ssh-rsa")
-                .WriteMpint(Samples.Rsa.PublicKey.RsaModulus!).WriteMpint(Samples.Rsa.PublicKey.RsaExponent!)
-                .WriteMpint(p.D!).WriteMpint(p.InverseQ!).WriteMpint(Array.Empty<byte>()).WriteMpint(new byte[] { 1 })
-                .WriteString(string.Empty);
-            while (priv.Length % 8 != 0)
+                .WriteMpint(pub.RsaModulus!).WriteMpint(pub.RsaExponent!);
+            foreach (byte[] part in dIqmpPQ)
             {
-                priv.WriteByte((byte)(priv.Length % 8));
+                priv.WriteMpint(part);
             }
 
-            byte[] binary = PrivateKeyFile(pub, priv.ToArray());
-            Fails(() => SshPrivateKey.ParseOpenSsh(Samples.Armor(binary)), "the RSA primes are not valid", "SshPrivateKeyInvalid");
+            priv.WriteString(string.Empty);
+            for (byte pad = 1; priv.Length % 8 != 0; pad++)
+            {
+                priv.WriteByte(pad);
+            }
+
+            byte[] binary = PrivateKeyFile(pub.GetBlob(), priv.ToArray());
+            var error = Assert.ThrowsAny<SshKmsException>(() => SshPrivateKey.ParseOpenSsh(Samples.Armor(binary)).Dispose());
+            Assert.True(error.Message.Contains(message), $"{what}: {error.Message}");
         }
 
         [Fact]
