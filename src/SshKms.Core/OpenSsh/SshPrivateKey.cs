@@ -23,6 +23,7 @@ namespace SshKms.Core.OpenSsh
     public sealed class SshPrivateKey : IDisposable
     {
         private const string Magic = "openssh-key-v1\0";
+        private const string PemLabel = "OPENSSH PRIVATE KEY";
 
         private byte[]? _ed25519Seed;
         private ECDsa? _ecdsa;
@@ -146,14 +147,7 @@ namespace SshKms.Core.OpenSsh
             byte[] binary = ToOpenSshBinary();
             try
             {
-                string b64 = Convert.ToBase64String(binary);
-                var sb = new StringBuilder("-----BEGIN OPENSSH PRIVATE KEY-----\n");
-                for (int i = 0; i < b64.Length; i += 70)
-                {
-                    sb.Append(b64, i, Math.Min(70, b64.Length - i)).Append('\n');
-                }
-
-                return sb.Append("-----END OPENSSH PRIVATE KEY-----\n").ToString();
+                return SshArmor.Wrap(PemLabel, binary);
             }
             finally
             {
@@ -218,17 +212,8 @@ namespace SshKms.Core.OpenSsh
         /// <summary>Reads an unencrypted openssh-key-v1 PEM text.</summary>
         public static SshPrivateKey ParseOpenSsh(string pem)
         {
-            const string begin = "-----BEGIN OPENSSH PRIVATE KEY-----";
-            const string end = "-----END OPENSSH PRIVATE KEY-----";
-            int b = pem.IndexOf(begin, StringComparison.Ordinal);
-            int e = pem.IndexOf(end, StringComparison.Ordinal);
-            if (b < 0 || e < b)
-            {
-                throw new SshFormatException("Malformed private key: expected an OpenSSH private key (-----BEGIN OPENSSH PRIVATE KEY-----).", "SshPrivateKeyInvalid");
-            }
-
-            string body = pem.Substring(b + begin.Length, e - b - begin.Length).Replace("\r", string.Empty).Replace("\n", string.Empty).Trim();
-            byte[] binary = SshPublicKey.DecodeBase64(body, "private key");
+            byte[] binary = SshArmor.Unwrap(pem, PemLabel, "private key")
+                ?? throw new SshFormatException("Malformed private key: expected an OpenSSH private key (-----BEGIN OPENSSH PRIVATE KEY-----).", "SshPrivateKeyInvalid");
             try
             {
                 return ParseOpenSshBinary(binary);

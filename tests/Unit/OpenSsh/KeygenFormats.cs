@@ -88,21 +88,13 @@ namespace SshKms.Tests.OpenSsh
             byte[] signature = key.Sign(SshSigSignedData(ns, message), algorithm);
             byte[] blob = new SshWriter().WriteRaw(SshSigMagic).WriteUInt32(1).WriteBytes(key.PublicKey.GetBlob())
                 .WriteString(ns).WriteString(string.Empty).WriteString("sha512").WriteBytes(signature).ToArray();
-            string b64 = Convert.ToBase64String(blob);
-            var sb = new StringBuilder("-----BEGIN SSH SIGNATURE-----\n");
-            for (int i = 0; i < b64.Length; i += 70)
-            {
-                sb.Append(b64, i, Math.Min(70, b64.Length - i)).Append('\n');
-            }
-
-            return sb.Append("-----END SSH SIGNATURE-----\n").ToString();
+            return SshArmor.Wrap("SSH SIGNATURE", blob);
         }
 
         /// <summary>Unwraps an armored SSHSIG from `ssh-keygen -Y sign`: the signer's key, the hash name and the signature blob.</summary>
         public static (SshPublicKey Key, string Hash, byte[] Signature) ReadSshSig(string armored, string ns)
         {
-            string b64 = string.Concat(armored.Split('\n').Where(l => l.Length > 0 && !l.StartsWith("-----")));
-            var r = new SshReader(Convert.FromBase64String(b64), "sshsig");
+            var r = new SshReader(SshArmor.Unwrap(armored, "SSH SIGNATURE", "sshsig")!, "sshsig");
             for (int i = 0; i < SshSigMagic.Length; i++)
             {
                 if (r.ReadByte() != SshSigMagic[i])

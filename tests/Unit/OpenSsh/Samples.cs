@@ -68,11 +68,9 @@ namespace SshKms.Tests.OpenSsh
                 .Append($"from=\"10.0.0.1\",command=\"echo hi\" {Ed25519.PublicKey}")
                 .Append(Certificate(Ed25519).ToString());
 
-        public static string Armor(byte[] binary) =>
-            "-----BEGIN OPENSSH PRIVATE KEY-----\n" + Convert.ToBase64String(binary) + "\n-----END OPENSSH PRIVATE KEY-----\n";
+        public static string Armor(byte[] binary) => SshArmor.Wrap("OPENSSH PRIVATE KEY", binary);
 
-        public static byte[] Unarmor(string pem) =>
-            Convert.FromBase64String(string.Concat(pem.Split('\n').Where(l => l.Length > 0 && !l.StartsWith("-----", StringComparison.Ordinal))));
+        public static byte[] Unarmor(string pem) => SshArmor.Unwrap(pem, "OPENSSH PRIVATE KEY", "test key")!;
 
         public static byte[] Concat(params byte[][] parts) => parts.SelectMany(p => p).ToArray();
 
