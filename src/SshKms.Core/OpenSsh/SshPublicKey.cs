@@ -257,8 +257,9 @@ namespace SshKms.Core.OpenSsh
 
                     break;
                 default:
-                    throw new SshFormatException(
-                        $"Malformed public key: '{Truncate(KeyType)}' is not a supported key type.", "SshKeyTypeUnsupported");
+                    throw KeyType.EndsWith(SshKeyTypes.CertSuffix, StringComparison.Ordinal)
+                        ? new SshFormatException($"Malformed public key: '{Truncate(KeyType)}' is a certificate, not a plain public key.", "SshPublicKeyIsCertificate")
+                        : new SshFormatException($"Malformed public key: '{Truncate(KeyType)}' is not a supported key type.", "SshKeyTypeUnsupported");
             }
 
             if (KeyType == SshKeyTypes.SkEd25519 || KeyType == SshKeyTypes.SkEcdsaP256)

@@ -50,6 +50,7 @@ namespace SshKms.Tests.OpenSsh
             Fails(() => SshPublicKey.Parse("ssh-foo AAAA"), "'ssh-foo' is not a supported key type", "SshKeyTypeUnsupported");
             Fails(() => SshCertificate.FromBlob(Samples.Concat(Str("ssh-dss-cert-v01@openssh.com"), new byte[8])), "not a supported certificate type", "SshKeyTypeUnsupported");
             Fails(() => SshPublicKey.Parse(Samples.Certificate(Samples.Ed25519).ToString()), "is a certificate", "SshPublicKeyIsCertificate");
+            Fails(() => SshPublicKey.FromBlob(Samples.Certificate(Samples.Ed25519).GetBlob()), "is a certificate", "SshPublicKeyIsCertificate");
             Fails(() => SshCertificate.Parse(Samples.Ed25519.PublicKey.ToString()), "not an OpenSSH certificate type", "SshCertificateInvalid");
         }
 
