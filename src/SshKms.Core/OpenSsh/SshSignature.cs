@@ -41,6 +41,27 @@ namespace SshKms.Core.OpenSsh
             return new SshWriter().WriteMpint(r).WriteMpint(s).ToArray();
         }
 
+        /// <summary>
+        /// The inverse of <see cref="EcdsaFromP1363"/>: SSH "mpint r, mpint s" -> r||s, each left-padded to the
+        /// curve's coordinate length, as .NET's ECDsa.VerifyData wants. Zero or oversized values are malformed.
+        /// </summary>
+        public static byte[] EcdsaToP1363(byte[] sshSignature, int coordinateLength)
+        {
+            var reader = new SshReader(sshSignature, "ECDSA signature");
+            byte[] r = reader.ReadMpint("r");
+            byte[] s = reader.ReadMpint("s");
+            reader.EnsureEnd();
+            if (r.Length == 0 || s.Length == 0 || r.Length > coordinateLength || s.Length > coordinateLength)
+            {
+                throw reader.Error($"r or s is zero or longer than {coordinateLength} bytes");
+            }
+
+            var rs = new byte[2 * coordinateLength];
+            Buffer.BlockCopy(r, 0, rs, coordinateLength - r.Length, r.Length);
+            Buffer.BlockCopy(s, 0, rs, 2 * coordinateLength - s.Length, s.Length);
+            return rs;
+        }
+
         /// <summary>The signature algorithm an SSH signature blob names.</summary>
         public static string AlgorithmOf(byte[] signatureBlob) => Split(signatureBlob, out _);
 

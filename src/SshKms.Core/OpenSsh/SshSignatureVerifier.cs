@@ -138,28 +138,16 @@ namespace SshKms.Core.OpenSsh
         private static SshSignatureStatus VerifyEcdsa(SshPublicKey key, byte[] data, byte[] signature)
         {
             int size = SshKeyTypes.EcdsaCoordinateLength(key.Curve!);
-            byte[] r, s;
+            byte[] p1363;
             try
             {
-                var reader = new SshReader(signature, "ECDSA signature");
-                r = reader.ReadMpint("r");
-                s = reader.ReadMpint("s");
-                reader.EnsureEnd();
+                p1363 = SshSignature.EcdsaToP1363(signature, size);
             }
             catch (SshFormatException)
             {
                 return SshSignatureStatus.Malformed;
             }
 
-            if (r.Length > size || s.Length > size || r.Length == 0 || s.Length == 0)
-            {
-                return SshSignatureStatus.Malformed;
-            }
-
-            // .NET verifies IEEE P1363 r||s, each padded to the coordinate length.
-            var p1363 = new byte[2 * size];
-            Buffer.BlockCopy(r, 0, p1363, size - r.Length, r.Length);
-            Buffer.BlockCopy(s, 0, p1363, 2 * size - s.Length, s.Length);
             var parameters = new ECParameters
             {
                 Curve = SshKeyTypes.EcdsaCurve(key.Curve!),

@@ -217,6 +217,21 @@ namespace SshKms.Tests.OpenSsh
         }
 
         [Fact]
+        public void EcdsaSignatureConvertsToP1363AndBack()
+        {
+            foreach (var (key, blob) in Samples.Signatures.Where(x => x.Key.Curve != null))
+            {
+                SshSignature.Split(blob, out byte[] raw);
+                int size = SshKeyTypes.EcdsaCoordinateLength(key.Curve!);
+                Assert.Equal(raw, SshSignature.EcdsaFromP1363(SshSignature.EcdsaToP1363(raw, size)));
+            }
+
+            Fails(() => SshSignature.EcdsaToP1363(Samples.Concat(Bytes(1), Bytes()), 32), "r or s is zero");
+            Fails(() => SshSignature.EcdsaToP1363(Samples.Concat(Bytes(new byte[33]), Bytes(1)), 32), "unnecessary leading zeros");
+            Fails(() => SshSignature.EcdsaToP1363(Samples.Concat(Bytes(Enumerable.Repeat((byte)1, 33).ToArray()), Bytes(1)), 32), "longer than 32 bytes");
+        }
+
+        [Fact]
         public void RsaKeysUnder1024BitsAreRefused()
         {
             using var small = SshPrivateKey.FromRsa(System.Security.Cryptography.RSA.Create(1016));
