@@ -98,6 +98,33 @@ namespace SshKms.Core.OpenSsh
 
         public DateTimeOffset? ValidTo => ValidBefore == Forever ? (DateTimeOffset?)null : FromUnix(ValidBefore);
 
+        /// <summary>True when <see cref="SignatureKey"/> signed this certificate; says nothing about whether that CA is trusted.</summary>
+        public bool VerifySignature() => SshSignatureVerifier.Verify(SignatureKey, GetSignedBytes(), Signature);
+
+        /// <summary>valid_after &lt;= now &lt; valid_before, the window sshd enforces.</summary>
+        public bool IsValidAt(DateTimeOffset now)
+        {
+            long seconds = now.ToUnixTimeSeconds();
+            return seconds >= 0 && (ulong)seconds >= ValidAfter && (ulong)seconds < ValidBefore;
+        }
+
+        /// <summary>
+        /// Throws unless the signature verifies and <paramref name="now"/> lies in the validity window. ErrorIds:
+        /// those of <see cref="SshSignatureVerifier.ErrorIdFor"/>, SshCertificateNotYetValid, SshCertificateExpired.
+        /// </summary>
+        public void Validate(DateTimeOffset now)
+        {
+            SshSignatureVerifier.EnsureValid(SignatureKey, GetSignedBytes(), Signature, "certificate");
+            if (!IsValidAt(now))
+            {
+                bool early = now < ValidFrom;
+                throw new SshKmsException(
+                    early ? "SshCertificateNotYetValid" : "SshCertificateExpired",
+                    SshKmsErrorCategory.SecurityError,
+                    early ? $"Certificate '{KeyId}' is not valid before {ValidFrom:u}." : $"Certificate '{KeyId}' expired at {ValidTo:u}.");
+            }
+        }
+
         /// <summary>The one-line form for an -cert.pub file.</summary>
         public override string ToString() =>
             string.IsNullOrEmpty(Comment) ? $"{CertificateKeyType} {Convert.ToBase64String(_blob)}" : $"{CertificateKeyType} {Convert.ToBase64String(_blob)} {Comment}";
@@ -147,7 +174,7 @@ namespace SshKms.Core.OpenSsh
 
             byte[] nonce = r.ReadBytes("nonce");
             int partsStart = blob.Length - r.Remaining;
-            SshPublicKey placeholder = SshPublicKey.FromParts(keyType, r, Array.Empty<byte>());
+            SshPublicKey.SkipParts(keyType, r);
             int partsEnd = blob.Length - r.Remaining;
             SshPublicKey key = SshPublicKey.FromBlob(KeyBlob(keyType, blob, partsStart, partsEnd));
             ulong serial = r.ReadUInt64();
@@ -168,7 +195,7 @@ namespace SshKms.Core.OpenSsh
             int signedLength = blob.Length - r.Remaining;
             byte[] signature = r.ReadBytes("signature");
             r.EnsureEnd();
-            GC.KeepAlive(placeholder);
+            SshSignature.Split(signature, out _);
             return new SshCertificate((byte[])blob.Clone(), comment ?? string.Empty, certType, nonce, key, serial, (SshCertificateType)type,
                 keyId, principals, validAfter, validBefore, critical, extensions, signatureKey, signature, signedLength);
         }
@@ -206,7 +233,9 @@ namespace SshKms.Core.OpenSsh
                 string value = string.Empty;
                 if (data.Length > 0)
                 {
-                    value = new SshReader(data, "certificate option " + name).ReadString("option value");
+                    var valueReader = new SshReader(data, "certificate option " + name);
+                    value = valueReader.ReadString("option value");
+                    valueReader.EnsureEnd();
                 }
 
                 if (previous != null && string.CompareOrdinal(previous, name) >= 0)

@@ -1,4 +1,5 @@
 using System;
+using System.Security.Cryptography;
 
 namespace SshKms.Core.OpenSsh
 {
@@ -52,6 +53,20 @@ namespace SshKms.Core.OpenSsh
                 case "nistp521": return 66;
                 default: throw new SshFormatException($"Unsupported ECDSA curve '{curve}'.", "SshKeyTypeUnsupported");
             }
+        }
+
+        /// <summary>nistp256 -> the .NET named curve.</summary>
+        public static ECCurve EcdsaCurve(string curve)
+        {
+            EcdsaCoordinateLength(curve);
+            return curve == "nistp256" ? ECCurve.NamedCurves.nistP256 : curve == "nistp384" ? ECCurve.NamedCurves.nistP384 : ECCurve.NamedCurves.nistP521;
+        }
+
+        /// <summary>The hash RFC 5656 6.2.1 fixes for each curve.</summary>
+        public static HashAlgorithmName EcdsaHash(string curve)
+        {
+            EcdsaCoordinateLength(curve);
+            return curve == "nistp256" ? HashAlgorithmName.SHA256 : curve == "nistp384" ? HashAlgorithmName.SHA384 : HashAlgorithmName.SHA512;
         }
     }
 }

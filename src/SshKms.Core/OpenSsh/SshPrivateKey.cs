@@ -23,6 +23,7 @@ namespace SshKms.Core.OpenSsh
     public sealed class SshPrivateKey : IDisposable
     {
         private const string Magic = "openssh-key-v1\0";
+        private const string PemLabel = "OPENSSH PRIVATE KEY";
 
         private byte[]? _ed25519Seed;
         private ECDsa? _ecdsa;
@@ -130,16 +131,13 @@ namespace SshKms.Core.OpenSsh
 
             if (_ecdsa != null)
             {
-                HashAlgorithmName hash = PublicKey.Curve == "nistp256" ? HashAlgorithmName.SHA256 : PublicKey.Curve == "nistp384" ? HashAlgorithmName.SHA384 : HashAlgorithmName.SHA512;
-                byte[] rs = _ecdsa.SignData(data, hash);
+                byte[] rs = _ecdsa.SignData(data, SshKeyTypes.EcdsaHash(PublicKey.Curve!));
                 return SshSignature.Encode(PublicKey.KeyType, SshSignature.EcdsaFromP1363(rs));
             }
 
             string rsaAlgorithm = algorithm ?? SshSignature.RsaSha512;
-            HashAlgorithmName rsaHash = rsaAlgorithm == SshSignature.RsaSha512 ? HashAlgorithmName.SHA512
-                : rsaAlgorithm == SshSignature.RsaSha256 ? HashAlgorithmName.SHA256
-                : rsaAlgorithm == SshSignature.RsaSha1 ? HashAlgorithmName.SHA1
-                : throw new SshKmsException("SignatureAlgorithmUnsupported", SshKmsErrorCategory.InvalidArgument, $"RSA keys cannot sign with '{rsaAlgorithm}'.");
+            HashAlgorithmName rsaHash = SshSignature.RsaHash(rsaAlgorithm)
+                ?? throw new SshKmsException("SignatureAlgorithmUnsupported", SshKmsErrorCategory.InvalidArgument, $"RSA keys cannot sign with '{rsaAlgorithm}'.");
             return SshSignature.Encode(rsaAlgorithm, _rsa!.SignData(data, rsaHash, RSASignaturePadding.Pkcs1));
         }
 
@@ -149,14 +147,7 @@ namespace SshKms.Core.OpenSsh
             byte[] binary = ToOpenSshBinary();
             try
             {
-                string b64 = Convert.ToBase64String(binary);
-                var sb = new StringBuilder("-----BEGIN OPENSSH PRIVATE KEY-----\n");
-                for (int i = 0; i < b64.Length; i += 70)
-                {
-                    sb.Append(b64, i, Math.Min(70, b64.Length - i)).Append('\n');
-                }
-
-                return sb.Append("-----END OPENSSH PRIVATE KEY-----\n").ToString();
+                return SshArmor.Wrap(PemLabel, binary);
             }
             finally
             {
@@ -221,17 +212,8 @@ namespace SshKms.Core.OpenSsh
         /// <summary>Reads an unencrypted openssh-key-v1 PEM text.</summary>
         public static SshPrivateKey ParseOpenSsh(string pem)
         {
-            const string begin = "-----BEGIN OPENSSH PRIVATE KEY-----";
-            const string end = "-----END OPENSSH PRIVATE KEY-----";
-            int b = pem.IndexOf(begin, StringComparison.Ordinal);
-            int e = pem.IndexOf(end, StringComparison.Ordinal);
-            if (b < 0 || e < b)
-            {
-                throw new SshFormatException("Malformed private key: expected an OpenSSH private key (-----BEGIN OPENSSH PRIVATE KEY-----).", "SshPrivateKeyInvalid");
-            }
-
-            string body = pem.Substring(b + begin.Length, e - b - begin.Length).Replace("\r", string.Empty).Replace("\n", string.Empty).Trim();
-            byte[] binary = SshPublicKey.DecodeBase64(body, "private key");
+            byte[] binary = SshArmor.Unwrap(pem, PemLabel, "private key")
+                ?? throw new SshFormatException("Malformed private key: expected an OpenSSH private key (-----BEGIN OPENSSH PRIVATE KEY-----).", "SshPrivateKeyInvalid");
             try
             {
                 return ParseOpenSshBinary(binary);
@@ -283,25 +265,31 @@ namespace SshKms.Core.OpenSsh
                 }
 
                 SshPrivateKey key = ReadPrivateParts(type, p);
-                string comment = p.ReadString("comment");
-                int padding = p.Remaining;
-                for (int i = 1; i <= padding; i++)
+                try
                 {
-                    if (p.ReadByte() != (byte)i)
+                    string comment = p.ReadString("comment");
+                    int padding = p.Remaining;
+                    for (int i = 1; i <= padding; i++)
                     {
-                        key.Dispose();
-                        throw p.Error("the padding is wrong");
+                        if (p.ReadByte() != (byte)i)
+                        {
+                            throw p.Error("the padding is wrong");
+                        }
                     }
-                }
 
-                if (!key.PublicKey.Equals(publicKey))
+                    if (!key.PublicKey.Equals(publicKey))
+                    {
+                        throw p.Error("the private key does not match its public key");
+                    }
+
+                    key.PublicKey = key.PublicKey.WithComment(comment);
+                    return key;
+                }
+                catch
                 {
                     key.Dispose();
-                    throw p.Error("the private key does not match its public key");
+                    throw;
                 }
-
-                key.PublicKey = key.PublicKey.WithComment(comment);
-                return key;
             }
             finally
             {
@@ -318,6 +306,7 @@ namespace SshKms.Core.OpenSsh
                     byte[] both = p.ReadBytes("ed25519 private key");
                     if (both.Length != 64)
                     {
+                        Array.Clear(both, 0, both.Length);
                         throw p.Error("an ed25519 private key is 64 bytes");
                     }
 
@@ -334,12 +323,13 @@ namespace SshKms.Core.OpenSsh
                     byte[] d = p.ReadMpint("EC private scalar");
                     if (q.Length != 1 + 2 * size || d.Length > size)
                     {
+                        Array.Clear(d, 0, d.Length);
                         throw p.Error("the EC key sizes do not match the curve");
                     }
 
                     var parameters = new ECParameters
                     {
-                        Curve = CurveFor(curve),
+                        Curve = SshKeyTypes.EcdsaCurve(curve),
                         Q = new ECPoint { X = Slice(q, 1, size), Y = Slice(q, 1 + size, size) },
                         D = LeftPad(d, size),
                     };
@@ -375,6 +365,13 @@ namespace SshKms.Core.OpenSsh
 
         private static RSA ImportRsa(RSAParameters rp)
         {
+            // Checked before any arithmetic: p or q below 2 would make BouncyCastle divide by zero.
+            if (rp.P!.Length == 0 || rp.Q!.Length == 0 || (rp.P.Length == 1 && rp.P[0] < 2) || (rp.Q.Length == 1 && rp.Q[0] < 2)
+                || rp.P.Length > rp.Modulus!.Length || rp.Q.Length > rp.Modulus.Length)
+            {
+                throw new SshFormatException("Malformed private key: the RSA primes are not valid.", "SshPrivateKeyInvalid");
+            }
+
             // .NET wants DP/DQ and every CRT value padded to half the modulus length.
             var bp = new Org.BouncyCastle.Math.BigInteger(1, rp.P);
             var bq = new Org.BouncyCastle.Math.BigInteger(1, rp.Q);
@@ -422,10 +419,7 @@ namespace SshKms.Core.OpenSsh
         private static ECCurve CurveFor(SshKeyAlgorithm algorithm) =>
             algorithm == SshKeyAlgorithm.EcdsaP256 ? ECCurve.NamedCurves.nistP256 : algorithm == SshKeyAlgorithm.EcdsaP384 ? ECCurve.NamedCurves.nistP384 : ECCurve.NamedCurves.nistP521;
 
-        private static ECCurve CurveFor(string curve) =>
-            curve == "nistp256" ? ECCurve.NamedCurves.nistP256 : curve == "nistp384" ? ECCurve.NamedCurves.nistP384 : ECCurve.NamedCurves.nistP521;
-
-        private static byte[] Slice(byte[] a, int offset, int count)
+        internal static byte[] Slice(byte[] a, int offset, int count)
         {
             var r = new byte[count];
             Buffer.BlockCopy(a, offset, r, 0, count);

@@ -81,6 +81,9 @@ namespace SshKms.Core.OpenSsh
             }
         }
 
+        /// <summary>True when <paramref name="signatureBlob"/> is this key's valid SSH signature over <paramref name="data"/>.</summary>
+        public bool Verify(byte[] data, byte[] signatureBlob) => SshSignatureVerifier.Verify(this, data, signatureBlob);
+
         public SshPublicKey WithComment(string comment) => FromBlob(_blob, comment);
 
         /// <summary>The authorized_keys form: "type base64 [comment]".</summary>
@@ -110,29 +113,30 @@ namespace SshKms.Core.OpenSsh
                     "SshPublicKeyIsPrivate");
             }
 
-            string[] fields = text.Split(new[] { ' ', '\t' }, StringSplitOptions.RemoveEmptyEntries);
-            int typeIndex = Array.FindIndex(fields, f => SshKeyTypes.IsKnownKeyType(f) || f.EndsWith(SshKeyTypes.CertSuffix, StringComparison.Ordinal));
-            if (typeIndex < 0)
+            int typeStart = FindKeyTypeToken(text);
+            if (typeStart < 0)
             {
+                string first = text.Split(new[] { ' ', '\t' }, StringSplitOptions.RemoveEmptyEntries)[0];
                 throw new SshFormatException(
-                    $"Malformed public key: '{Truncate(fields[0])}' is not a supported key type (expected one of {string.Join(", ", SshKeyTypes.PublicKeyTypes)}).",
+                    $"Malformed public key: '{Truncate(first)}' is not a supported key type (expected one of {string.Join(", ", SshKeyTypes.PublicKeyTypes)}).",
                     "SshKeyTypeUnsupported");
             }
 
-            string keyType = fields[typeIndex];
+            string[] fields = text.Substring(typeStart).Split(new[] { ' ', '\t' }, StringSplitOptions.RemoveEmptyEntries);
+            string keyType = fields[0];
             if (keyType.EndsWith(SshKeyTypes.CertSuffix, StringComparison.Ordinal))
             {
                 throw new SshFormatException(
                     $"Malformed public key: '{keyType}' is a certificate, not a plain public key.", "SshPublicKeyIsCertificate");
             }
 
-            if (typeIndex + 1 >= fields.Length)
+            if (fields.Length < 2)
             {
                 throw new SshFormatException("Malformed public key: the base64 key data is missing.", "SshPublicKeyTruncated");
             }
 
-            byte[] blob = DecodeBase64(fields[typeIndex + 1], "public key");
-            string comment = string.Join(" ", fields.Skip(typeIndex + 2));
+            byte[] blob = DecodeBase64(fields[1], "public key");
+            string comment = string.Join(" ", fields.Skip(2));
             SshPublicKey key = FromBlob(blob, comment);
             if (key.KeyType != keyType)
             {
@@ -141,6 +145,45 @@ namespace SshKms.Core.OpenSsh
             }
 
             return key;
+        }
+
+        /// <summary>
+        /// Where the key type starts: the first whitespace-separated token that names a key or certificate type.
+        /// Tokens before it are authorized_keys options (or known_hosts host names), where whitespace inside double
+        /// quotes does not end a token, as in sshd: command="run ssh-rsa x" must not be taken for a key.
+        /// </summary>
+        private static int FindKeyTypeToken(string text)
+        {
+            int i = 0;
+            while (i < text.Length)
+            {
+                while (i < text.Length && (text[i] == ' ' || text[i] == '\t'))
+                {
+                    i++;
+                }
+
+                int start = i;
+                bool quoted = false;
+                for (; i < text.Length && (quoted || (text[i] != ' ' && text[i] != '\t')); i++)
+                {
+                    if (text[i] == '\\' && i + 1 < text.Length && text[i + 1] == '"')
+                    {
+                        i++;
+                    }
+                    else if (text[i] == '"')
+                    {
+                        quoted = !quoted;
+                    }
+                }
+
+                string token = text.Substring(start, i - start);
+                if (SshKeyTypes.IsKnownKeyType(token) || token.EndsWith(SshKeyTypes.CertSuffix, StringComparison.Ordinal))
+                {
+                    return start;
+                }
+            }
+
+            return -1;
         }
 
         public static byte[] DecodeBase64(string text, string what)
@@ -214,8 +257,9 @@ namespace SshKms.Core.OpenSsh
 
                     break;
                 default:
-                    throw new SshFormatException(
-                        $"Malformed public key: '{Truncate(KeyType)}' is not a supported key type.", "SshKeyTypeUnsupported");
+                    throw KeyType.EndsWith(SshKeyTypes.CertSuffix, StringComparison.Ordinal)
+                        ? new SshFormatException($"Malformed public key: '{Truncate(KeyType)}' is a certificate, not a plain public key.", "SshPublicKeyIsCertificate")
+                        : new SshFormatException($"Malformed public key: '{Truncate(KeyType)}' is not a supported key type.", "SshKeyTypeUnsupported");
             }
 
             if (KeyType == SshKeyTypes.SkEd25519 || KeyType == SshKeyTypes.SkEcdsaP256)
@@ -224,12 +268,8 @@ namespace SshKms.Core.OpenSsh
             }
         }
 
-        internal static SshPublicKey FromParts(string keyType, SshReader reader, byte[] blob)
-        {
-            var key = new SshPublicKey(keyType, blob, string.Empty);
-            key.ReadParts(reader);
-            return key;
-        }
+        /// <summary>Reads past (and checks) a key's type-specific parts, where they are embedded without their type name, as in a certificate.</summary>
+        internal static void SkipParts(string keyType, SshReader reader) => new SshPublicKey(keyType, Array.Empty<byte>(), string.Empty).ReadParts(reader);
 
         public bool Equals(SshPublicKey? other) => other != null && _blob.SequenceEqual(other._blob);
 
