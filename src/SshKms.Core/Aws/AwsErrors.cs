@@ -99,6 +99,8 @@ namespace SshKms.Core.Aws
                         $"{what} failed: the key is disabled, pending deletion or otherwise unusable ({code}).", ex);
                 case "InvalidKeyUsageException":
                     return new SshKmsException("KmsKeyUsageUnsupported", SshKmsErrorCategory.InvalidOperation, detail, ex);
+                case "UnsupportedOperationException":
+                    return new SshKmsException("AwsOperationUnsupported", SshKmsErrorCategory.InvalidOperation, detail, ex);
                 case "AlreadyExistsException":
                     return new SshKmsException("AwsResourceExists", SshKmsErrorCategory.ResourceExists, detail, ex);
                 case "ThrottlingException":

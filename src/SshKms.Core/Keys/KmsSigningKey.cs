@@ -125,9 +125,20 @@ namespace SshKms.Core.Keys
 
         private static async Task<KmsKeyInfo> FetchKeyInfoAsync(IAmazonKeyManagementService kms, KeyUri uri, CancellationToken cancellationToken)
         {
-            GetPublicKeyResponse response = await AwsErrors.RunAsync(
-                $"KMS GetPublicKey for {uri}", () => kms.GetPublicKeyAsync(new GetPublicKeyRequest { KeyId = uri.KeyId }, cancellationToken), cancellationToken)
-                .ConfigureAwait(false);
+            GetPublicKeyResponse response;
+            try
+            {
+                response = await AwsErrors.RunAsync(
+                    $"KMS GetPublicKey for {uri}", () => kms.GetPublicKeyAsync(new GetPublicKeyRequest { KeyId = uri.KeyId }, cancellationToken), cancellationToken)
+                    .ConfigureAwait(false);
+            }
+            catch (SshKmsException ex) when (ex.ErrorId == "AwsOperationUnsupported")
+            {
+                // KMS refuses GetPublicKey for symmetric and HMAC keys.
+                throw new SshKmsException("KmsKeyUsageUnsupported", SshKmsErrorCategory.InvalidOperation,
+                    $"KMS key {uri} has no public key (a symmetric or HMAC key); an SSH CA key must be an asymmetric SIGN_VERIFY key.", ex);
+            }
+
 #pragma warning disable CS0618 // CustomerMasterKeySpec is deprecated, but some KMS-compatible endpoints (moto) send only it.
             string spec = response.KeySpec?.Value ?? response.CustomerMasterKeySpec?.Value ?? "(unknown)";
 #pragma warning restore CS0618

@@ -20,9 +20,7 @@ namespace SshKms.Core.OpenSsh
                 throw new ArgumentNullException(nameof(der));
             }
 
-            var outer = new DerReader(der, "ECDSA signature");
-            DerReader sequence = outer.ReadSequence("Ecdsa-Sig-Value");
-            outer.EnsureEnd();
+            DerReader sequence = DerReader.ReadWhole(der, "ECDSA signature", "Ecdsa-Sig-Value");
             byte[] r = sequence.ReadPositiveInteger("r");
             byte[] s = sequence.ReadPositiveInteger("s");
             sequence.EnsureEnd();
@@ -66,6 +64,15 @@ namespace SshKms.Core.OpenSsh
         }
 
         internal bool HasMore => _pos < _end;
+
+        /// <summary>Reads <paramref name="der"/> as exactly one SEQUENCE, nothing before or after, and returns its contents.</summary>
+        internal static DerReader ReadWhole(byte[] der, string what, string field)
+        {
+            var outer = new DerReader(der, what);
+            DerReader sequence = outer.ReadSequence(field);
+            outer.EnsureEnd();
+            return sequence;
+        }
 
         internal byte PeekTag(string field)
         {

@@ -24,9 +24,7 @@ namespace SshKms.Core.OpenSsh
                 throw new System.ArgumentNullException(nameof(der));
             }
 
-            var outer = new DerReader(der, "SubjectPublicKeyInfo");
-            DerReader spki = outer.ReadSequence("SubjectPublicKeyInfo");
-            outer.EnsureEnd();
+            DerReader spki = DerReader.ReadWhole(der, "SubjectPublicKeyInfo", "SubjectPublicKeyInfo");
             DerReader algorithm = spki.ReadSequence("AlgorithmIdentifier");
             byte[] oid = algorithm.ReadOid("algorithm");
             byte[]? curve = null;
@@ -75,9 +73,7 @@ namespace SshKms.Core.OpenSsh
 
         private static byte[] RsaBlob(byte[] bits)
         {
-            var outer = new DerReader(bits, "RSA public key");
-            DerReader key = outer.ReadSequence("RSAPublicKey");
-            outer.EnsureEnd();
+            DerReader key = DerReader.ReadWhole(bits, "RSA public key", "RSAPublicKey");
             byte[] modulus = key.ReadPositiveInteger("modulus");
             byte[] exponent = key.ReadPositiveInteger("publicExponent");
             key.EnsureEnd();

@@ -135,3 +135,41 @@ namespace SshKms.Tests.Aws
         }
     }
 }
+
+namespace SshKms.Tests.Aws
+{
+    [Collection("aws")]
+    public class AwsProfileTests
+    {
+        private readonly MotoServer _moto;
+
+        public AwsProfileTests(MotoServer moto) => _moto = moto;
+
+        [Fact]
+        public async System.Threading.Tasks.Task ProfileName_TakesCredentialsAndRegionFromTheSharedFiles()
+        {
+            using var dir = new TempDir();
+            System.IO.File.WriteAllText(dir.File("credentials"), "[sshkms-test]\naws_access_key_id = AKIAPROFILE\naws_secret_access_key = profilesecret\n");
+            System.IO.File.WriteAllText(dir.File("config"), "[profile sshkms-test]\nregion = eu-west-3\n");
+            string? savedCredentials = System.Environment.GetEnvironmentVariable("AWS_SHARED_CREDENTIALS_FILE");
+            string? savedConfig = System.Environment.GetEnvironmentVariable("AWS_CONFIG_FILE");
+            try
+            {
+                System.Environment.SetEnvironmentVariable("AWS_SHARED_CREDENTIALS_FILE", dir.File("credentials"));
+                System.Environment.SetEnvironmentVariable("AWS_CONFIG_FILE", dir.File("config"));
+                var settings = new SshKms.Core.Aws.AwsSettings { ProfileName = "sshkms-test", EndpointUrl = _moto.Endpoint };
+                var resolved = SshKms.Core.Aws.AwsClientFactory.ResolveCredentialsAndRegion(settings);
+                Assert.Equal("eu-west-3", resolved.Region);
+                Assert.Equal("AKIAPROFILE", resolved.Credentials.GetCredentials().AccessKey);
+                using var kms = SshKms.Core.Aws.AwsClientFactory.CreateKms(settings);
+                var created = await kms.CreateKeyAsync(new Amazon.KeyManagementService.Model.CreateKeyRequest { KeySpec = "ECC_NIST_P256", KeyUsage = "SIGN_VERIFY" });
+                Assert.StartsWith("arn:aws:kms:eu-west-3:", created.KeyMetadata.Arn);
+            }
+            finally
+            {
+                System.Environment.SetEnvironmentVariable("AWS_SHARED_CREDENTIALS_FILE", savedCredentials);
+                System.Environment.SetEnvironmentVariable("AWS_CONFIG_FILE", savedConfig);
+            }
+        }
+    }
+}
