@@ -71,6 +71,38 @@ namespace SshKms.Tests.Aws
         }
 
         [Fact]
+        public void NoCredentialsAnywhere_IsAwsCredentialsMissing_SayingHowToSetThem()
+        {
+            string[] names = { "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_SHARED_CREDENTIALS_FILE", "AWS_CONFIG_FILE", "AWS_WEB_IDENTITY_TOKEN_FILE" };
+            var saved = new System.Collections.Generic.Dictionary<string, string?>();
+            using var temp = new TempDir();
+            try
+            {
+                foreach (string name in names)
+                {
+                    saved[name] = Environment.GetEnvironmentVariable(name);
+                    Environment.SetEnvironmentVariable(name, null);
+                }
+
+                Environment.SetEnvironmentVariable("AWS_SHARED_CREDENTIALS_FILE", temp.File("none"));
+                Environment.SetEnvironmentVariable("AWS_CONFIG_FILE", temp.File("none"));
+                var ex = Assert.Throws<SshKmsException>(() => AwsClientFactory.ResolveCredentialsAndRegion(new AwsSettings { Region = "us-east-1", EndpointUrl = _moto.Endpoint }));
+                Assert.Equal("AwsCredentialsMissing", ex.ErrorId);
+                Assert.Contains("AWS_ACCESS_KEY_ID", ex.Message);
+                Assert.Contains("--profile", ex.Message);
+            }
+            finally
+            {
+                foreach (var pair in saved)
+                {
+                    Environment.SetEnvironmentVariable(pair.Key, pair.Value);
+                }
+            }
+
+            Assert.NotNull(AwsClientFactory.ResolveCredentialsAndRegion(_moto.Settings).Credentials);
+        }
+
+        [Fact]
         public void NoRegionAnywhere_IsAwsRegionMissing_SayingHowToSetIt()
         {
             string? region = Environment.GetEnvironmentVariable("AWS_REGION");
