@@ -1,6 +1,10 @@
 using System;
 using System.Threading;
 using System.Threading.Tasks;
+using Amazon.KeyManagementService;
+using Amazon.KeyManagementService.Model;
+using Amazon.SecurityToken;
+using Amazon.SecurityToken.Model;
 using SshKms.Core.Aws;
 
 namespace SshKms.Core.Keys
@@ -14,21 +18,138 @@ namespace SshKms.Core.Keys
         /// Opens an existing CA key. awskms: GetPublicKey once per process per key, then cached.
         /// local: created on first use (ECC_NIST_P256) when missing.
         /// </summary>
-        public static Task<ISigningKey> OpenAsync(KeyUri uri, AwsSettings aws, CancellationToken cancellationToken) =>
-            throw new NotImplementedException("SigningKeys.OpenAsync is being written on the keys branch.");
+        public static Task<ISigningKey> OpenAsync(KeyUri uri, AwsSettings aws, CancellationToken cancellationToken)
+        {
+            if (uri == null)
+            {
+                throw new ArgumentNullException(nameof(uri));
+            }
+
+            return uri.Provider == KeyProviderKind.Local
+                ? Task.FromResult(LocalSigningKey.Open(uri))
+                : KmsSigningKey.OpenAsync(uri, aws ?? new AwsSettings(), cancellationToken);
+        }
 
         /// <summary>
         /// Creates a new CA key. keySpec uses KMS names (ECC_NIST_P256 default, ECC_NIST_P384, ECC_NIST_P521,
         /// ECC_NIST_EDWARDS25519, RSA_2048/3072/4096). awskms: CreateKey SIGN_VERIFY plus CreateAlias when the URI
         /// names an alias. local: refuses to overwrite an existing key.
         /// </summary>
-        public static Task<ISigningKey> CreateAsync(KeyUri uri, string? keySpec, AwsSettings aws, CancellationToken cancellationToken) =>
-            throw new NotImplementedException("SigningKeys.CreateAsync is being written on the keys branch.");
+        public static Task<ISigningKey> CreateAsync(KeyUri uri, string? keySpec, AwsSettings aws, CancellationToken cancellationToken)
+        {
+            if (uri == null)
+            {
+                throw new ArgumentNullException(nameof(uri));
+            }
+
+            return uri.Provider == KeyProviderKind.Local
+                ? Task.FromResult(LocalSigningKey.Create(uri, keySpec))
+                : CreateKmsKeyAsync(uri, KmsKeySpecs.Normalize(keySpec, "KmsKeySpecUnsupported"), aws ?? new AwsSettings(), cancellationToken);
+        }
 
         /// <summary>
         /// Who is asking, for key ids and the audit trail: the STS caller ARN for awskms, user@host for local.
         /// </summary>
-        public static Task<string> GetOperatorIdentityAsync(KeyUri uri, AwsSettings aws, CancellationToken cancellationToken) =>
-            throw new NotImplementedException("SigningKeys.GetOperatorIdentityAsync is being written on the keys branch.");
+        public static async Task<string> GetOperatorIdentityAsync(KeyUri uri, AwsSettings aws, CancellationToken cancellationToken)
+        {
+            if (uri == null)
+            {
+                throw new ArgumentNullException(nameof(uri));
+            }
+
+            if (uri.Provider == KeyProviderKind.Local)
+            {
+                return $"local:{Environment.UserName}@{Environment.MachineName}";
+            }
+
+            using (AmazonSecurityTokenServiceClient sts = AwsClientFactory.CreateSts(aws ?? new AwsSettings()))
+            {
+                GetCallerIdentityResponse response = await AwsErrors.RunAsync(
+                    "STS GetCallerIdentity", () => sts.GetCallerIdentityAsync(new GetCallerIdentityRequest(), cancellationToken), cancellationToken)
+                    .ConfigureAwait(false);
+                return response.Arn;
+            }
+        }
+
+        private static async Task<ISigningKey> CreateKmsKeyAsync(KeyUri uri, string keySpec, AwsSettings aws, CancellationToken cancellationToken)
+        {
+            string alias = AliasName(uri);
+            using (AmazonKeyManagementServiceClient kms = AwsClientFactory.CreateKms(aws))
+            {
+                if (await AliasExistsAsync(kms, alias, cancellationToken).ConfigureAwait(false))
+                {
+                    throw AliasExists(alias);
+                }
+
+                CreateKeyResponse created = await AwsErrors.RunAsync(
+                    $"KMS CreateKey ({keySpec})",
+                    () => kms.CreateKeyAsync(new CreateKeyRequest { KeyUsage = KeyUsageType.SIGN_VERIFY, KeySpec = keySpec, Description = "SshKms SSH CA" }, cancellationToken),
+                    cancellationToken).ConfigureAwait(false);
+                string keyId = created.KeyMetadata.KeyId;
+                try
+                {
+                    await AwsErrors.RunAsync(
+                        $"KMS CreateAlias {alias}",
+                        () => kms.CreateAliasAsync(new CreateAliasRequest { AliasName = alias, TargetKeyId = keyId }, cancellationToken),
+                        cancellationToken).ConfigureAwait(false);
+                }
+                catch (SshKmsException ex)
+                {
+                    // Do not leave an unnamed CA key behind; KMS keeps it 7 days, cancellable, in case it was wanted.
+                    await TryScheduleDeletionAsync(kms, keyId).ConfigureAwait(false);
+                    throw ex.ErrorId == "AwsResourceExists" ? AliasExists(alias) : ex;
+                }
+            }
+
+            return await KmsSigningKey.OpenAsync(uri, aws, cancellationToken).ConfigureAwait(false);
+        }
+
+        /// <summary>"alias/name" from alias/name or an alias ARN; creating by key id or key ARN cannot honour the name.</summary>
+        private static string AliasName(KeyUri uri)
+        {
+            int at = uri.KeyId.IndexOf("alias/", StringComparison.Ordinal);
+            if (!uri.IsAlias || at < 0)
+            {
+                throw new SshKmsException("KmsCreateNeedsAlias", SshKmsErrorCategory.InvalidArgument,
+                    $"Cannot create {uri}: KMS chooses key ids itself. Name the new key by alias, e.g. awskms:alias/ssh-ca.");
+            }
+
+            string alias = uri.KeyId.Substring(at);
+            if (alias.StartsWith("alias/aws/", StringComparison.Ordinal))
+            {
+                throw new SshKmsException("KmsAliasReserved", SshKmsErrorCategory.InvalidArgument, $"Aliases beginning with alias/aws/ are reserved for AWS managed keys.");
+            }
+
+            return alias;
+        }
+
+        private static async Task<bool> AliasExistsAsync(IAmazonKeyManagementService kms, string alias, CancellationToken cancellationToken)
+        {
+            try
+            {
+                await AwsErrors.RunAsync($"KMS DescribeKey {alias}", () => kms.DescribeKeyAsync(new DescribeKeyRequest { KeyId = alias }, cancellationToken), cancellationToken)
+                    .ConfigureAwait(false);
+                return true;
+            }
+            catch (SshKmsException ex) when (ex.ErrorId == "KmsKeyNotFound")
+            {
+                return false;
+            }
+        }
+
+        private static async Task TryScheduleDeletionAsync(IAmazonKeyManagementService kms, string keyId)
+        {
+            try
+            {
+                await kms.ScheduleKeyDeletionAsync(new ScheduleKeyDeletionRequest { KeyId = keyId, PendingWindowInDays = 7 }).ConfigureAwait(false);
+            }
+            catch (Exception)
+            {
+                // Best effort: the original error is what the caller needs to see.
+            }
+        }
+
+        private static SshKmsException AliasExists(string alias) =>
+            new SshKmsException("KmsAliasExists", SshKmsErrorCategory.ResourceExists, $"The KMS alias {alias} already exists; choose another name or use the existing key.");
     }
 }

@@ -1,0 +1,165 @@
+// Issue 2 section 10(b): SshKms's signing overhead over the bare KMS round trip, against moto_server, in one run.
+//   dotnet run -c Release --project bench/KmsOverhead [-- iterations]
+// (1) bare:   AmazonKeyManagementServiceClient.SignAsync(RAW, ECDSA_SHA_256) of a certificate body, from this process.
+// (2) sshkms: build a certificate body (SshCertificateBuilder), SigningKeys.OpenAsync (cached GetPublicKey) +
+//             ISigningKey.SignAsync (one KMS Sign, DER -> SSH signature), Complete -> SshCertificate.
+// The two are interleaved sample by sample so machine noise hits both alike.
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using Amazon.KeyManagementService;
+using Amazon.KeyManagementService.Model;
+using SshKms.Core.Aws;
+using SshKms.Core.Keys;
+using SshKms.Core.OpenSsh;
+
+int iterations = args.Length > 0 ? int.Parse(args[0]) : 300;
+const int warmup = 30;
+
+Environment.SetEnvironmentVariable("AWS_ACCESS_KEY_ID", "bench");
+Environment.SetEnvironmentVariable("AWS_SECRET_ACCESS_KEY", "bench");
+Environment.SetEnvironmentVariable("AWS_EC2_METADATA_DISABLED", "true");
+
+int port = FreePort();
+using Process moto = Process.Start(new ProcessStartInfo("moto_server", $"-H 127.0.0.1 -p {port}")
+{
+    RedirectStandardOutput = true,
+    RedirectStandardError = true,
+    UseShellExecute = false,
+})!;
+moto.OutputDataReceived += (_, _) => { };
+moto.ErrorDataReceived += (_, _) => { };
+moto.BeginOutputReadLine();
+moto.BeginErrorReadLine();
+try
+{
+    var settings = new AwsSettings { Region = "us-east-1", EndpointUrl = $"http://127.0.0.1:{port}" };
+    await WaitForMoto(settings.EndpointUrl);
+
+    string alias = "alias/bench-ca";
+    ISigningKey created = await SigningKeys.CreateAsync(KeyUri.Parse(alias), "ECC_NIST_P256", settings, CancellationToken.None);
+    using AmazonKeyManagementServiceClient kms = AwsClientFactory.CreateKms(settings);
+    using SshPrivateKey subject = SshPrivateKey.Generate(SshKeyAlgorithm.Ed25519);
+    int bodyLength = BuildCertificate(created.PublicKey).GetBytesToSign().Length;
+
+    async Task<double> Bare()
+    {
+        byte[] body = BuildCertificate(created.PublicKey).GetBytesToSign(); // same bytes as the SshKms side signs
+        var watch = Stopwatch.StartNew();
+        await kms.SignAsync(new SignRequest
+        {
+            KeyId = created.KeyArn,
+            SigningAlgorithm = SigningAlgorithmSpec.ECDSA_SHA_256,
+            MessageType = MessageType.RAW,
+            Message = new MemoryStream(body),
+        });
+        return watch.Elapsed.TotalMilliseconds;
+    }
+
+    async Task<double> Ours()
+    {
+        var watch = Stopwatch.StartNew();
+        // HOOK(authority): when CertificateAuthority.IssueAsync is merged, measure
+        //   await ca.IssueAsync(new CertificateRequest { ... }, ct)   (ca = CertificateAuthority.OpenAsync once, outside the loop)
+        // here instead of the builder + ISigningKey path below.
+        ISigningKey key = await SigningKeys.OpenAsync(KeyUri.Parse(alias), settings, CancellationToken.None);
+        SshCertificateBuilder builder = BuildCertificate(key.PublicKey);
+        SigningResult signed = await key.SignAsync(builder.GetBytesToSign(), null, CancellationToken.None);
+        SshCertificate certificate = builder.Complete(signed.SignatureBlob);
+        watch.Stop();
+        GC.KeepAlive(certificate);
+        return watch.Elapsed.TotalMilliseconds;
+    }
+
+    SshCertificateBuilder BuildCertificate(SshPublicKey ca)
+    {
+        var builder = new SshCertificateBuilder(subject.PublicKey, ca)
+        {
+            Serial = (ulong)Random.Shared.NextInt64(1, long.MaxValue),
+            KeyId = "arn:aws:sts::123456789012:user/bench serial {serial}",
+            ValidAfter = (ulong)DateTimeOffset.UtcNow.AddMinutes(-5).ToUnixTimeSeconds(),
+            ValidBefore = (ulong)DateTimeOffset.UtcNow.AddMinutes(15).ToUnixTimeSeconds(),
+        };
+        builder.Principals.Add("ec2-user");
+        foreach (string extension in new[] { "permit-X11-forwarding", "permit-agent-forwarding", "permit-port-forwarding", "permit-pty", "permit-user-rc" })
+        {
+            builder.Extensions.Add(new KeyValuePair<string, string>(extension, string.Empty));
+        }
+
+        return builder;
+    }
+
+    for (int i = 0; i < warmup; i++)
+    {
+        await Bare();
+        await Ours();
+    }
+
+    var bare = new List<double>(iterations);
+    var ours = new List<double>(iterations);
+    for (int i = 0; i < iterations; i++)
+    {
+        if (i % 2 == 0)
+        {
+            bare.Add(await Bare());
+            ours.Add(await Ours());
+        }
+        else
+        {
+            ours.Add(await Ours());
+            bare.Add(await Bare());
+        }
+    }
+
+    double bareMedian = Percentile(bare, 50), oursMedian = Percentile(ours, 50);
+    Console.WriteLine($"KMS signing overhead against moto_server 5.2.1 (P-256 CA, {bodyLength}-byte certificate body, {iterations} samples each, interleaved, {warmup} warm-up)");
+    Console.WriteLine($"  bare KMS Sign (SDK)                 median {bareMedian,7:F3} ms   p90 {Percentile(bare, 90),7:F3} ms");
+    Console.WriteLine($"  SshKms open+build+sign+complete     median {oursMedian,7:F3} ms   p90 {Percentile(ours, 90),7:F3} ms");
+    Console.WriteLine($"  ratio SshKms / bare (median)        {oursMedian / bareMedian:F3}x   overhead {oursMedian - bareMedian:F3} ms per certificate");
+}
+finally
+{
+    if (!moto.HasExited)
+    {
+        moto.Kill(entireProcessTree: true);
+        moto.WaitForExit(5000);
+    }
+}
+
+static double Percentile(List<double> samples, int p)
+{
+    var sorted = samples.OrderBy(x => x).ToArray();
+    return sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(p / 100.0 * sorted.Length) - 1)];
+}
+
+static int FreePort()
+{
+    var listener = new TcpListener(IPAddress.Loopback, 0);
+    listener.Start();
+    int port = ((IPEndPoint)listener.LocalEndpoint).Port;
+    listener.Stop();
+    return port;
+}
+
+static async Task WaitForMoto(string endpoint)
+{
+    using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+    for (DateTime deadline = DateTime.UtcNow.AddSeconds(60); DateTime.UtcNow < deadline; await Task.Delay(200))
+    {
+        try
+        {
+            if ((await http.GetAsync(endpoint + "/moto-api/")).IsSuccessStatusCode)
+            {
+                return;
+            }
+        }
+        catch (HttpRequestException)
+        {
+        }
+        catch (TaskCanceledException)
+        {
+        }
+    }
+
+    throw new TimeoutException("moto_server did not answer within 60 s");
+}

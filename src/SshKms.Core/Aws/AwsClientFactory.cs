@@ -1,0 +1,150 @@
+using System;
+using Amazon;
+using Amazon.KeyManagementService;
+using Amazon.Runtime;
+using Amazon.Runtime.CredentialManagement;
+using Amazon.Runtime.Credentials;
+using Amazon.SecurityToken;
+
+namespace SshKms.Core.Aws
+{
+    /// <summary>Credentials, region and endpoint resolved the way the AWS CLI does, ready for an SDK client config.</summary>
+    public sealed class ResolvedAwsSettings
+    {
+        internal ResolvedAwsSettings(AWSCredentials credentials, string region, string? endpointUrl)
+        {
+            Credentials = credentials;
+            Region = region;
+            EndpointUrl = endpointUrl;
+        }
+
+        public AWSCredentials Credentials { get; }
+
+        public string Region { get; }
+
+        /// <summary>The explicit endpoint, else $AWS_ENDPOINT_URL, else null for the regional AWS endpoint.</summary>
+        public string? EndpointUrl { get; }
+    }
+
+    /// <summary>
+    /// The one place SDK clients are configured: explicit settings first, then the profile, then the SDK's
+    /// credential chain and region fallback, and AWS_ENDPOINT_URL. Callers own (and dispose) the clients.
+    /// </summary>
+    public static class AwsClientFactory
+    {
+        public static AmazonKeyManagementServiceClient CreateKms(AwsSettings settings) =>
+            CreateKms(settings, ResolveCredentialsAndRegion(settings));
+
+        /// <summary>A KMS client from settings already resolved (so callers that need the region resolve only once).</summary>
+        public static AmazonKeyManagementServiceClient CreateKms(AwsSettings settings, ResolvedAwsSettings resolved)
+        {
+            var config = new AmazonKeyManagementServiceConfig();
+            Configure(config, settings, resolved);
+            return new AmazonKeyManagementServiceClient(resolved.Credentials, config);
+        }
+
+        public static AmazonSecurityTokenServiceClient CreateSts(AwsSettings settings)
+        {
+            ResolvedAwsSettings resolved = ResolveCredentialsAndRegion(settings);
+            var config = new AmazonSecurityTokenServiceConfig();
+            Configure(config, settings, resolved);
+            return new AmazonSecurityTokenServiceClient(resolved.Credentials, config);
+        }
+
+        /// <summary>The endpoint a client for these settings talks to: explicit, else $AWS_ENDPOINT_URL, else null.</summary>
+        public static string? EffectiveEndpoint(AwsSettings settings)
+        {
+            string? endpoint = !string.IsNullOrWhiteSpace(settings.EndpointUrl) ? settings.EndpointUrl : Environment.GetEnvironmentVariable("AWS_ENDPOINT_URL");
+            return string.IsNullOrWhiteSpace(endpoint) ? null : endpoint!.Trim();
+        }
+
+        /// <summary>
+        /// Resolves credentials (profile, else the SDK chain) and region (explicit, else the profile's, else the SDK's
+        /// fallback: AWS_REGION, AWS_DEFAULT_REGION, config file). Throws AwsCredentialsMissing / AwsRegionMissing.
+        /// </summary>
+        public static ResolvedAwsSettings ResolveCredentialsAndRegion(AwsSettings settings)
+        {
+            if (settings == null)
+            {
+                throw new ArgumentNullException(nameof(settings));
+            }
+
+            AWSCredentials? credentials = null;
+            string? region = Blank(settings.Region);
+            if (Blank(settings.ProfileName) is string profileName)
+            {
+                var chain = new CredentialProfileStoreChain();
+                if (!chain.TryGetProfile(profileName, out CredentialProfile profile) || !chain.TryGetAWSCredentials(profileName, out credentials))
+                {
+                    throw new SshKmsException("AwsProfileNotFound", SshKmsErrorCategory.ObjectNotFound,
+                        $"The AWS profile '{profileName}' was not found or has no usable credentials in ~/.aws/credentials or ~/.aws/config.");
+                }
+
+                region = region ?? profile.Region?.SystemName;
+            }
+            else
+            {
+                try
+                {
+                    credentials = DefaultAWSCredentialsIdentityResolver.GetCredentials();
+                }
+                catch (AmazonClientException)
+                {
+                    credentials = null;
+                }
+
+                if (credentials == null)
+                {
+                    throw new SshKmsException("AwsCredentialsMissing", SshKmsErrorCategory.AuthenticationError,
+                        "No AWS credentials were found. Set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, run 'aws configure' or 'aws sso login', or pass -ProfileName / --profile.");
+                }
+            }
+
+            if (region == null)
+            {
+                try
+                {
+                    region = FallbackRegionFactory.GetRegionEndpoint()?.SystemName;
+                }
+                catch (AmazonClientException)
+                {
+                    region = null;
+                }
+            }
+
+            if (region == null)
+            {
+                throw new SshKmsException("AwsRegionMissing", SshKmsErrorCategory.InvalidArgument,
+                    "No AWS region is set. Pass -Region / --region, set AWS_REGION, or set a region in your AWS profile.");
+            }
+
+            return new ResolvedAwsSettings(credentials, region, EffectiveEndpoint(settings));
+        }
+
+        private static void Configure(ClientConfig config, AwsSettings settings, ResolvedAwsSettings resolved)
+        {
+            if (resolved.EndpointUrl != null)
+            {
+                // A custom endpoint (moto, LocalStack, a VPC endpoint) still signs SigV4 for the region.
+                config.ServiceURL = resolved.EndpointUrl;
+                config.AuthenticationRegion = resolved.Region;
+            }
+            else
+            {
+                config.RegionEndpoint = RegionEndpoint.GetBySystemName(resolved.Region);
+            }
+
+            if (settings.HttpClientFactory != null)
+            {
+                config.HttpClientFactory = settings.HttpClientFactory;
+            }
+
+            if (settings.MaxErrorRetry is int retries)
+            {
+                config.MaxErrorRetry = retries;
+            }
+        }
+
+        private static string? Blank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value!.Trim();
+    }
+}

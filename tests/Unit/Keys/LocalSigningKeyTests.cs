@@ -1,0 +1,148 @@
+using System;
+using System.IO;
+using System.Security.Cryptography;
+using System.Threading;
+using System.Threading.Tasks;
+using SshKms.Core;
+using SshKms.Core.Aws;
+using SshKms.Core.Keys;
+using SshKms.Core.OpenSsh;
+using SshKms.Tests.Infrastructure;
+using Xunit;
+
+namespace SshKms.Tests.Keys
+{
+    /// <summary>SSHKMS_HOME is process-wide, so every test that sets it is in this one collection (run one at a time).</summary>
+    [CollectionDefinition("local-home")]
+    public sealed class LocalHomeCollection
+    {
+    }
+
+    [Collection("local-home")]
+    public class LocalSigningKeyTests : IDisposable
+    {
+        private readonly TempDir _home = new TempDir("sshkms-home");
+        private readonly string? _savedHome = Environment.GetEnvironmentVariable("SSHKMS_HOME");
+        private readonly AwsSettings _noAws = new AwsSettings();
+
+        public LocalSigningKeyTests() => Environment.SetEnvironmentVariable("SSHKMS_HOME", _home.Path);
+
+        public void Dispose()
+        {
+            Environment.SetEnvironmentVariable("SSHKMS_HOME", _savedHome);
+            _home.Dispose();
+        }
+
+        private string KeyFile(string name) => Path.Combine(_home.Path, "keys", name + ".key");
+
+        [Fact]
+        public async Task Open_CreatesAnOwnerOnlyP256KeyOnFirstUse_ThatSshKeygenReads()
+        {
+            Assert.False(File.Exists(KeyFile("default")));
+            ISigningKey key = await SigningKeys.OpenAsync(KeyUri.Parse(KeyUri.DefaultCa), _noAws, CancellationToken.None);
+
+            Assert.Equal(SshKeyTypes.EcdsaP256, key.PublicKey.KeyType);
+            Assert.Equal("local:default", key.KeyArn);
+            Assert.True(File.Exists(KeyFile("default")));
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(KeyFile("default")));
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(Path.Combine(_home.Path, "keys")));
+            string derived = Tool.Check("ssh-keygen", "-y", "-f", KeyFile("default")).Trim();
+            Assert.StartsWith(key.PublicKey.WithComment(string.Empty).ToString(), derived);
+
+            ISigningKey again = await SigningKeys.OpenAsync(KeyUri.Parse("local:default"), _noAws, CancellationToken.None);
+            Assert.Equal(key.PublicKey, again.PublicKey);
+        }
+
+        [Theory]
+        [InlineData("ECC_NIST_P256", SshKeyTypes.EcdsaP256, null, "ecdsa-sha2-nistp256")]
+        [InlineData("ECC_NIST_P384", SshKeyTypes.EcdsaP384, null, "ecdsa-sha2-nistp384")]
+        [InlineData("ECC_NIST_P521", SshKeyTypes.EcdsaP521, null, "ecdsa-sha2-nistp521")]
+        [InlineData("ECC_NIST_EDWARDS25519", SshKeyTypes.Ed25519, null, "ssh-ed25519")]
+        [InlineData("RSA_2048", SshKeyTypes.Rsa, null, "rsa-sha2-512")]
+        [InlineData("rsa_3072", SshKeyTypes.Rsa, "rsa-sha2-256", "rsa-sha2-256")]
+        [InlineData("RSA_4096", SshKeyTypes.Rsa, "rsa-sha2-512", "rsa-sha2-512")]
+        public async Task EveryLocalSpec_SignsAnySize_AndVerifies(string spec, string keyType, string? rsaAlgorithm, string algorithm)
+        {
+            ISigningKey key = await SigningKeys.CreateAsync(KeyUri.Parse("local:ca-" + spec.ToLowerInvariant()), spec, _noAws, CancellationToken.None);
+            Assert.Equal(keyType, key.PublicKey.KeyType);
+            string derived = Tool.Check("ssh-keygen", "-y", "-f", KeyFile("ca-" + spec.ToLowerInvariant())).Trim();
+            Assert.StartsWith(key.PublicKey.WithComment(string.Empty).ToString(), derived);
+
+            foreach (int size in new[] { 1, 4096, 20000 })
+            {
+                byte[] data = RandomNumberGenerator.GetBytes(size);
+                SigningResult result = await key.SignAsync(data, rsaAlgorithm, CancellationToken.None);
+                Assert.Equal(algorithm, result.Algorithm);
+                Assert.Null(result.RequestId);
+                Assert.True(SignatureCheck.Verify(key.PublicKey, data, result.SignatureBlob));
+                data[size - 1] ^= 0x80;
+                Assert.False(SignatureCheck.Verify(key.PublicKey, data, result.SignatureBlob));
+            }
+        }
+
+        [Fact]
+        public async Task Create_RefusesAnExistingKey_AndKeepsIt()
+        {
+            ISigningKey first = await SigningKeys.CreateAsync(KeyUri.Parse("local:team"), null, _noAws, CancellationToken.None);
+            var ex = await Assert.ThrowsAsync<SshKmsException>(() => SigningKeys.CreateAsync(KeyUri.Parse("local:team"), "RSA_2048", _noAws, CancellationToken.None));
+            Assert.Equal("LocalKeyExists", ex.ErrorId);
+            Assert.Equal(SshKmsErrorCategory.ResourceExists, ex.Category);
+            Assert.Equal(first.PublicKey, (await SigningKeys.OpenAsync(KeyUri.Parse("local:team"), _noAws, CancellationToken.None)).PublicKey);
+        }
+
+        [Theory]
+        [InlineData("ECC_SECG_P256K1")]
+        [InlineData("SM2")]
+        [InlineData("HMAC_256")]
+        [InlineData("nonsense")]
+        public async Task Create_UnsupportedSpec_IsRefusedWithoutAFile(string spec)
+        {
+            var ex = await Assert.ThrowsAsync<SshKmsException>(() => SigningKeys.CreateAsync(KeyUri.Parse("local:odd"), spec, _noAws, CancellationToken.None));
+            Assert.Equal("LocalKeySpecUnsupported", ex.ErrorId);
+            Assert.Contains("ECC_NIST_P256", ex.Message);
+            Assert.False(File.Exists(KeyFile("odd")));
+        }
+
+        [Fact]
+        public async Task GroupOrWorldReadableKeyFile_IsRefused_OnOpenAndOnSign()
+        {
+            ISigningKey key = await SigningKeys.OpenAsync(KeyUri.Parse("local:loose"), _noAws, CancellationToken.None);
+            File.SetUnixFileMode(KeyFile("loose"), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead);
+
+            var onSign = await Assert.ThrowsAsync<SshKmsException>(() => key.SignAsync(new byte[] { 1 }, null, CancellationToken.None));
+            var onOpen = await Assert.ThrowsAsync<SshKmsException>(() => SigningKeys.OpenAsync(KeyUri.Parse("local:loose"), _noAws, CancellationToken.None));
+
+            Assert.Equal("LocalKeyPermissions", onSign.ErrorId);
+            Assert.Equal("LocalKeyPermissions", onOpen.ErrorId);
+            Assert.Contains("chmod 600", onOpen.Message);
+        }
+
+        [Fact]
+        public async Task CorruptKeyFile_IsLocalKeyInvalid_WithoutLeakingItsContent()
+        {
+            Directory.CreateDirectory(Path.Combine(_home.Path, "keys"));
+            OwnerOnly.WriteAllText(KeyFile("broken"), "-----BEGIN OPENSSH PRIVATE KEY-----\nc2VjcmV0LXN0dWZm\n-----END OPENSSH PRIVATE KEY-----\n");
+            var ex = await Assert.ThrowsAsync<SshKmsException>(() => SigningKeys.OpenAsync(KeyUri.Parse("local:broken"), _noAws, CancellationToken.None));
+            Assert.Equal("LocalKeyInvalid", ex.ErrorId);
+            Assert.DoesNotContain("c2VjcmV0", ex.Message);
+        }
+
+        [Fact]
+        public async Task RsaKeys_RefuseSha1AndUnknownAlgorithms()
+        {
+            ISigningKey key = await SigningKeys.CreateAsync(KeyUri.Parse("local:rsa"), "RSA_2048", _noAws, CancellationToken.None);
+            foreach (string bad in new[] { "ssh-rsa", "rsa-sha2-384" })
+            {
+                var ex = await Assert.ThrowsAsync<SshKmsException>(() => key.SignAsync(new byte[] { 1 }, bad, CancellationToken.None));
+                Assert.Equal("SignatureAlgorithmUnsupported", ex.ErrorId);
+            }
+        }
+
+        [Fact]
+        public async Task OperatorIdentity_IsLocalUserAtHost()
+        {
+            string identity = await SigningKeys.GetOperatorIdentityAsync(KeyUri.Parse("local:default"), _noAws, CancellationToken.None);
+            Assert.Equal($"local:{Environment.UserName}@{Environment.MachineName}", identity);
+        }
+    }
+}
