@@ -46,7 +46,7 @@ Describe 'Certificates with the local CA' {
         $dir = Join-Path $env:SSHKMS_HOME 'keys'
         New-Item -ItemType Directory -Path $dir -Force | Out-Null
         ssh-keygen -q -t ed25519 -N '' -f (Join-Path $dir 'id_ed25519')
-        $cert = Get-ChildItem (Join-Path $dir '*.pub') | New-SshKmsCertificate -CaKey local:pester -Principal ec2-user -Validity 30m
+        $cert = Get-ChildItem (Join-Path $dir '*.pub') | New-SshKmsCertificate -CaKey local:pester -Principal ec2-user -Validity '30m'
         $cert.ToString() | Should -Match '^ssh-ed25519-cert-v01@openssh.com '
         $info = Get-SshCertificate -Path (Join-Path $dir 'id_ed25519-cert.pub')
         $info.Principals | Should -Be @('ec2-user')

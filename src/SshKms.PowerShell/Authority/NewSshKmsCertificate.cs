@@ -113,6 +113,8 @@ namespace SshKms.PowerShell.Authority
         /// <summary>The work, without PowerShell: read the key, issue, write the file when <paramref name="shouldWrite"/> agrees.</summary>
         internal SshCertificate Issue(CertificateAuthority ca, string? keyPath, string? outFile, Func<string, bool> shouldWrite)
         {
+            // A FileInfo piped in may bind to -PublicKey (object, by value) rather than -PublicKeyPath: treat it as the path.
+            keyPath ??= (Unwrap(PublicKey) as FileInfo)?.FullName;
             SshPublicKey key = keyPath != null ? ReadKeyFile(keyPath) : ToPublicKey(PublicKey);
             SshCertificate cert = ca.IssueAsync(BuildRequest(key), Stopping).GetAwaiter().GetResult();
             string? destination = outFile ?? (keyPath != null ? CertificatePaths.CertificatePathFor(keyPath) : null);
@@ -161,10 +163,11 @@ namespace SshKms.PowerShell.Authority
             return SshPublicKey.Parse(File.ReadAllText(path));
         }
 
+        private static object? Unwrap(object? value) => value is PSObject ps ? ps.BaseObject : value;
+
         private static SshPublicKey ToPublicKey(object? value)
         {
-            object? inner = value is PSObject ps ? ps.BaseObject : value;
-            return inner switch
+            return Unwrap(value) switch
             {
                 SshPublicKey key => key,
                 string line => SshPublicKey.Parse(line),
@@ -174,7 +177,14 @@ namespace SshKms.PowerShell.Authority
 
         private static TimeSpan ToTimeSpan(object value)
         {
-            object? inner = value is PSObject ps ? ps.BaseObject : value;
+            object? inner = Unwrap(value);
+            if (inner != null && !(inner is string) && !(inner is TimeSpan) && inner is IConvertible)
+            {
+                // Unquoted, PowerShell reads 30d as decimal 30 and 90s as short 90: the unit is lost before we see it.
+                throw new SshKmsException("CertificateValidityInvalid", SshKmsErrorCategory.InvalidArgument,
+                    $"PowerShell passed the number {inner} without its unit: quote the duration ('30d', '90s') or pass a TimeSpan.");
+            }
+
             return inner is TimeSpan span ? span : ValidityParser.Parse(Convert.ToString(inner, System.Globalization.CultureInfo.InvariantCulture) ?? string.Empty);
         }
     }

@@ -65,6 +65,19 @@ namespace SshKms.Tests.PowerShell
         }
 
         [Fact]
+        public void APipedFileInfoIsTreatedAsThePublicKeyPath()
+        {
+            using var dir = new TempDir();
+            string pub = dir.File("piped.pub");
+            File.WriteAllText(pub, SshPrivateKey.Generate(SshKeyAlgorithm.Ed25519).PublicKey + "\n");
+            var cmdlet = new NewSshKmsCertificate { PublicKey = new FileInfo(pub), Principal = new[] { "ec2-user" } };
+            string? wrote = null;
+            cmdlet.Issue(TestCa.Create("cmdlet-ca"), null, null, p => { wrote = p; return true; });
+            Assert.Equal(dir.File("piped-cert.pub"), wrote);
+            Assert.Equal(new[] { "ec2-user" }, GetSshCertificate.FromFile(wrote!).Principals);
+        }
+
+        [Fact]
         public void PublicKeyAcceptsAnSshPublicKeyObject()
         {
             using var subject = SshPrivateKey.Generate(SshKeyAlgorithm.Ed25519);
@@ -84,6 +97,8 @@ namespace SshKms.Tests.PowerShell
             Assert.Equal("PublicKeyFileNotFound", Assert.Throws<SshKmsException>(() => missing.Issue(ca, dir.File("nope.pub"), null, _ => true)).ErrorId);
             var badValidity = new NewSshKmsCertificate { PublicKey = SshPrivateKey.Generate(SshKeyAlgorithm.Ed25519).PublicKey, Principal = new[] { "a" }, Validity = "forever" };
             Assert.Equal("CertificateValidityInvalid", Assert.Throws<SshKmsException>(() => badValidity.Issue(ca, null, null, _ => true)).ErrorId);
+            var unitLost = new NewSshKmsCertificate { PublicKey = SshPrivateKey.Generate(SshKeyAlgorithm.Ed25519).PublicKey, Principal = new[] { "a" }, Validity = 30m };
+            Assert.Equal("CertificateValidityInvalid", Assert.Throws<SshKmsException>(() => unitLost.Issue(ca, null, null, _ => true)).ErrorId);
             var badKey = new NewSshKmsCertificate { PublicKey = 42, Principal = new[] { "a" } };
             Assert.Equal("PublicKeyInvalid", Assert.Throws<SshKmsException>(() => badKey.Issue(ca, null, null, _ => true)).ErrorId);
             Assert.Equal("SshCertificateInvalid", Assert.Throws<SshFormatException>(() => GetSshCertificate.FromText("ssh-ed25519 AAAA")).ErrorId);
