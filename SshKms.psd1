@@ -9,6 +9,10 @@
     PowerShellVersion    = '5.1'
     CompatiblePSEditions = @('Desktop', 'Core')
     CmdletsToExport      = @(
+        'New-SshKmsCaKey'
+        'Get-SshKmsCaPublicKey'
+        'New-SshKmsCertificate'
+        'Get-SshCertificate'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

@@ -1,6 +1,8 @@
 using System;
+using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
+using SshKms.Core.Audit;
 using SshKms.Core.Aws;
 using SshKms.Core.Keys;
 using SshKms.Core.OpenSsh;
@@ -13,15 +15,63 @@ namespace SshKms.Core.Authority
     /// </summary>
     public sealed class CertificateAuthority
     {
-        /// <summary>Opens the CA key named by <paramref name="caKey"/> and resolves the operator identity once.</summary>
-        public static Task<CertificateAuthority> OpenAsync(KeyUri caKey, AwsSettings aws, CancellationToken cancellationToken) =>
-            throw new NotImplementedException("CertificateAuthority is being written on the authority branch.");
+        private readonly AuditJournal? _journal;
 
-        public ISigningKey Key => throw new NotImplementedException();
+        /// <summary>A CA over a key that is already open. <paramref name="journal"/> null: no audit events are written.</summary>
+        public CertificateAuthority(ISigningKey key, string operatorIdentity, CertificatePolicy? policy = null, AuditJournal? journal = null)
+        {
+            Key = key ?? throw new ArgumentNullException(nameof(key));
+            Operator = string.IsNullOrWhiteSpace(operatorIdentity) ? throw new ArgumentException("The operator identity is required.", nameof(operatorIdentity)) : operatorIdentity;
+            Policy = policy ?? CertificatePolicy.Default;
+            _journal = journal;
+        }
 
-        public string Operator => throw new NotImplementedException();
+        /// <summary>
+        /// Opens the CA key named by <paramref name="caKey"/> and resolves the operator identity once, with the
+        /// default policy and the default journal ($SSHKMS_HOME/audit.jsonl).
+        /// </summary>
+        public static async Task<CertificateAuthority> OpenAsync(KeyUri caKey, AwsSettings aws, CancellationToken cancellationToken)
+        {
+            ISigningKey key = await SigningKeys.OpenAsync(caKey, aws, cancellationToken).ConfigureAwait(false);
+            string caller = await SigningKeys.GetOperatorIdentityAsync(caKey, aws, cancellationToken).ConfigureAwait(false);
+            return new CertificateAuthority(key, caller, CertificatePolicy.Default, AuditJournal.Default());
+        }
 
-        public Task<SshCertificate> IssueAsync(CertificateRequest request, CancellationToken cancellationToken) =>
-            throw new NotImplementedException("CertificateAuthority is being written on the authority branch.");
+        public ISigningKey Key { get; }
+
+        /// <summary>Who is asking: the STS caller ARN for awskms, user@host for local. Goes into key ids and audit events.</summary>
+        public string Operator { get; }
+
+        public CertificatePolicy Policy { get; }
+
+        /// <summary>The journal events go to; null when auditing is off.</summary>
+        public AuditJournal? Journal => _journal;
+
+        /// <summary>Checks the request against the policy, signs once, and records a certificate.issued event.</summary>
+        public async Task<SshCertificate> IssueAsync(CertificateRequest request, CancellationToken cancellationToken)
+        {
+            SshCertificateBuilder builder = Policy.Apply(request, Key.PublicKey, Operator);
+            string? rsaAlgorithm = request.RsaSha256 ? SshSignature.RsaSha256 : null;
+            SigningResult signed = await Key.SignAsync(builder.GetBytesToSign(), rsaAlgorithm, cancellationToken).ConfigureAwait(false);
+            SshCertificate certificate = builder.Complete(signed.SignatureBlob);
+            _journal?.Append(IssuedEvent(certificate, signed.RequestId));
+            return certificate;
+        }
+
+        private AuditEvent IssuedEvent(SshCertificate c, string? requestId) =>
+            new AuditEvent(AuditEvent.CertificateIssued, Operator)
+                .With("caKey", Key.Uri.ToString())
+                .With("caKeyArn", Key.KeyArn)
+                .With("caFingerprint", Key.PublicKey.Fingerprint)
+                .With("kmsRequestId", requestId)
+                .With("serial", c.Serial)
+                .With("keyId", c.KeyId)
+                .With("certificateType", c.Type == SshCertificateType.Host ? "host" : "user")
+                .With("principals", c.Principals.ToList())
+                .With("validAfter", c.ValidFrom)
+                .With("validBefore", c.ValidTo.HasValue ? (object)c.ValidTo.Value : "forever")
+                .With("subjectKeyType", c.Key.KeyType)
+                .With("subjectFingerprint", c.Key.Fingerprint)
+                .With("signatureAlgorithm", c.SignatureAlgorithm);
     }
 }

@@ -1,0 +1,171 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.IO;
+using System.Text;
+using System.Text.Json;
+
+namespace SshKms.Core.Audit
+{
+    /// <summary>
+    /// An append-only JSON Lines file of audit events ($SSHKMS_HOME/audit.jsonl by default), owner-only.
+    /// Each event is written as one line with one write call on a file opened in append mode, so lines from
+    /// threads (serialised by a lock) and from other processes (O_APPEND) never interleave.
+    /// </summary>
+    public sealed class AuditJournal
+    {
+        public const string DefaultFileName = "audit.jsonl";
+
+        private static readonly object WriteLock = new object();
+
+        public AuditJournal(string? path = null)
+        {
+            Path = path == null ? System.IO.Path.Combine(SshKmsHome.Path, DefaultFileName) : System.IO.Path.GetFullPath(path);
+        }
+
+        public string Path { get; }
+
+        /// <summary>The journal at $SSHKMS_HOME/audit.jsonl.</summary>
+        public static AuditJournal Default() => new AuditJournal();
+
+        public void Append(AuditEvent auditEvent)
+        {
+            byte[] line = Encoding.UTF8.GetBytes(ToJson(auditEvent) + "\n");
+            lock (WriteLock)
+            {
+                try
+                {
+                    string? dir = System.IO.Path.GetDirectoryName(Path);
+                    if (!string.IsNullOrEmpty(dir) && !Directory.Exists(dir))
+                    {
+                        Directory.CreateDirectory(dir);
+                        OwnerOnly.RestrictDirectory(dir);
+                    }
+
+                    if (!File.Exists(Path))
+                    {
+                        try
+                        {
+                            // Created owner-only from the first byte: the journal names operators and hosts.
+                            OwnerOnly.CreateOwnerOnly(Path).Dispose();
+                        }
+                        catch (IOException) when (File.Exists(Path))
+                        {
+                            // Another process created it between the check and the create.
+                        }
+                    }
+
+                    using (FileStream stream = OpenExclusive())
+                    {
+                        stream.Seek(0, SeekOrigin.End);
+                        stream.Write(line, 0, line.Length);
+                        stream.Flush(true);
+                    }
+                }
+                catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
+                {
+                    throw new SshKmsException("AuditJournalWriteFailed", SshKmsErrorCategory.WriteError, $"Could not append to the audit journal {Path}: {ex.Message}");
+                }
+            }
+        }
+
+        /// <summary>
+        /// FileShare.None is an exclusive flock(2) on Unix and a share lock on Windows: other processes wait their
+        /// turn (FileMode.Append alone does not use O_APPEND in .NET, so without the lock two processes could
+        /// write at the same offset).
+        /// </summary>
+        private FileStream OpenExclusive()
+        {
+            DateTime deadline = DateTime.UtcNow.AddSeconds(10);
+            while (true)
+            {
+                try
+                {
+                    return new FileStream(Path, FileMode.Open, FileAccess.Write, FileShare.None);
+                }
+                catch (IOException) when (DateTime.UtcNow < deadline && File.Exists(Path))
+                {
+                    System.Threading.Thread.Sleep(5);
+                }
+            }
+        }
+
+        /// <summary>Every event in the journal, oldest first, as parsed JSON (for readers and tests).</summary>
+        public IReadOnlyList<JsonElement> ReadAll()
+        {
+            var events = new List<JsonElement>();
+            if (!File.Exists(Path))
+            {
+                return events;
+            }
+
+            using (var stream = new FileStream(Path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite))
+            using (var reader = new StreamReader(stream, Encoding.UTF8))
+            {
+                string? line;
+                while ((line = reader.ReadLine()) != null)
+                {
+                    if (line.Trim().Length == 0)
+                    {
+                        continue;
+                    }
+
+                    using (JsonDocument doc = JsonDocument.Parse(line))
+                    {
+                        events.Add(doc.RootElement.Clone());
+                    }
+                }
+            }
+
+            return events;
+        }
+
+        public static string ToJson(AuditEvent e)
+        {
+            using (var buffer = new MemoryStream())
+            {
+                using (var w = new Utf8JsonWriter(buffer))
+                {
+                    w.WriteStartObject();
+                    w.WriteString("type", e.Type);
+                    w.WriteString("time", e.Time.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture));
+                    w.WriteString("operator", e.Operator);
+                    foreach (var field in e.Fields)
+                    {
+                        w.WritePropertyName(field.Key);
+                        WriteValue(w, field.Value);
+                    }
+
+                    w.WriteEndObject();
+                }
+
+                return Encoding.UTF8.GetString(buffer.ToArray());
+            }
+        }
+
+        private static void WriteValue(Utf8JsonWriter w, object? value)
+        {
+            switch (value)
+            {
+                case null: w.WriteNullValue(); break;
+                case string s: w.WriteStringValue(s); break;
+                case bool b: w.WriteBooleanValue(b); break;
+                case ulong u: w.WriteNumberValue(u); break;
+                case long l: w.WriteNumberValue(l); break;
+                case int i: w.WriteNumberValue(i); break;
+                case double d: w.WriteNumberValue(d); break;
+                case DateTimeOffset t: w.WriteStringValue(t.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture)); break;
+                case IEnumerable<string> list:
+                    w.WriteStartArray();
+                    foreach (string item in list)
+                    {
+                        w.WriteStringValue(item);
+                    }
+
+                    w.WriteEndArray();
+                    break;
+                default: w.WriteStringValue(Convert.ToString(value, CultureInfo.InvariantCulture)); break;
+            }
+        }
+    }
+}

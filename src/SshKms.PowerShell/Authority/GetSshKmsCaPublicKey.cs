@@ -1,0 +1,36 @@
+using System.Management.Automation;
+using SshKms.Core;
+using SshKms.Core.Authority;
+using SshKms.Core.Keys;
+
+namespace SshKms.PowerShell.Authority
+{
+    /// <summary>Prints the CA's OpenSSH public key line for TrustedUserCAKeys, or with -ForHost the known_hosts @cert-authority line.</summary>
+    [Cmdlet(VerbsCommon.Get, "SshKmsCaPublicKey")]
+    [OutputType(typeof(string))]
+    public sealed class GetSshKmsCaPublicKey : SshKmsAwsCmdlet
+    {
+        [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
+        [Alias("KeyId", "KeyUri")]
+        public string? CaKey { get; set; }
+
+        [Parameter]
+        public SwitchParameter ForHost { get; set; }
+
+        protected override void ProcessRecord()
+        {
+            try
+            {
+                KeyUri uri = KeyUri.ParseOrDefaultCa(CaKey);
+                ISigningKey key = Await(ct => SigningKeys.OpenAsync(uri, Aws, ct));
+                WriteObject(Format(key, ForHost.IsPresent));
+            }
+            catch (SshKmsException ex)
+            {
+                WriteSshKmsError(ex, CaKey);
+            }
+        }
+
+        internal static string Format(ISigningKey key, bool forHost) => forHost ? CaKeyInfo.KnownHostsLine(key) : key.PublicKey.ToString();
+    }
+}

@@ -1,0 +1,40 @@
+using System.Management.Automation;
+using SshKms.Core;
+using SshKms.Core.Authority;
+using SshKms.Core.Keys;
+
+namespace SshKms.PowerShell.Authority
+{
+    /// <summary>Creates a CA key: a KMS asymmetric SIGN_VERIFY key (with its alias), or a local key.</summary>
+    [Cmdlet(VerbsCommon.New, "SshKmsCaKey", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+    [OutputType(typeof(CaKeyInfo))]
+    public sealed class NewSshKmsCaKey : SshKmsAwsCmdlet
+    {
+        [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+        [Alias("KeyId")]
+        public string CaKey { get; set; } = string.Empty;
+
+        [Parameter]
+        [ValidateSet("ECC_NIST_P256", "ECC_NIST_P384", "ECC_NIST_P521", "ECC_NIST_EDWARDS25519", "RSA_2048", "RSA_3072", "RSA_4096")]
+        public string? KeySpec { get; set; }
+
+        protected override void ProcessRecord()
+        {
+            try
+            {
+                KeyUri uri = KeyUri.Parse(CaKey);
+                if (ShouldProcess(uri.ToString(), $"Create CA key ({KeySpec ?? "ECC_NIST_P256"})"))
+                {
+                    WriteObject(Await(ct => Create(uri, KeySpec, Aws, ct)));
+                }
+            }
+            catch (SshKmsException ex)
+            {
+                WriteSshKmsError(ex, CaKey);
+            }
+        }
+
+        internal static async System.Threading.Tasks.Task<CaKeyInfo> Create(KeyUri uri, string? keySpec, Core.Aws.AwsSettings aws, System.Threading.CancellationToken ct) =>
+            new CaKeyInfo(await SigningKeys.CreateAsync(uri, keySpec, aws, ct).ConfigureAwait(false));
+    }
+}

@@ -1,0 +1,65 @@
+# The module surface from PowerShell. Runs where pwsh and Pester 5 exist (build.ps1 sets SSHKMS_MODULE_PATH to the
+# packaged module; otherwise out/SshKms is used).
+
+BeforeDiscovery {
+    $discoveryPath = if ($env:SSHKMS_MODULE_PATH) { $env:SSHKMS_MODULE_PATH } else { Join-Path $PSScriptRoot '../../out/SshKms' }
+    $cmdletNames = (Import-PowerShellDataFile (Join-Path $discoveryPath 'SshKms.psd1')).CmdletsToExport
+}
+
+BeforeAll {
+    $modulePath = if ($env:SSHKMS_MODULE_PATH) { $env:SSHKMS_MODULE_PATH } else { Join-Path $PSScriptRoot '../../out/SshKms' }
+    $manifestPath = Join-Path $modulePath 'SshKms.psd1'
+    Import-Module $manifestPath -Force
+    $manifest = Import-PowerShellDataFile $manifestPath
+    $env:SSHKMS_HOME = Join-Path ([IO.Path]::GetTempPath()) ("sshkms-pester-" + [Guid]::NewGuid().ToString('N').Substring(0, 8))
+}
+
+AfterAll {
+    Remove-Module SshKms -ErrorAction SilentlyContinue
+    if ($env:SSHKMS_HOME -and (Test-Path $env:SSHKMS_HOME)) { Remove-Item $env:SSHKMS_HOME -Recurse -Force }
+}
+
+Describe 'SshKms module surface' {
+    It 'exports exactly the cmdlets the manifest lists' {
+        $exported = (Get-Command -Module SshKms -CommandType Cmdlet).Name | Sort-Object
+        $exported | Should -Be ($manifest.CmdletsToExport | Sort-Object)
+    }
+
+    It 'uses approved verbs only' {
+        $approved = (Get-Verb).Verb
+        foreach ($c in Get-Command -Module SshKms) { $approved | Should -Contain $c.Verb }
+    }
+
+    It 'has help with a synopsis and an example for <_>' -ForEach $cmdletNames {
+        $help = Get-Help $_ -Full
+        $help.Synopsis | Should -Not -BeNullOrEmpty
+        @($help.Examples.Example).Count | Should -BeGreaterThan 0
+    }
+
+    It 'state-changing cmdlets support -WhatIf' {
+        foreach ($c in Get-Command -Module SshKms -Verb New) { $c.Parameters.Keys | Should -Contain 'WhatIf' }
+    }
+}
+
+Describe 'Certificates with the local CA' {
+    It 'New-SshKmsCertificate round-trips through Get-SshCertificate' {
+        $dir = Join-Path $env:SSHKMS_HOME 'keys'
+        New-Item -ItemType Directory -Path $dir -Force | Out-Null
+        ssh-keygen -q -t ed25519 -N '' -f (Join-Path $dir 'id_ed25519')
+        $cert = Get-ChildItem (Join-Path $dir '*.pub') | New-SshKmsCertificate -CaKey local:pester -Principal ec2-user -Validity '30m'
+        $cert.ToString() | Should -Match '^ssh-ed25519-cert-v01@openssh.com '
+        $info = Get-SshCertificate -Path (Join-Path $dir 'id_ed25519-cert.pub')
+        $info.Principals | Should -Be @('ec2-user')
+        $info.Serial | Should -Be $cert.Serial
+        ($info.ValidTo - $info.ValidFrom).TotalMinutes | Should -Be 30
+        $caFingerprint = ((Get-SshKmsCaPublicKey -CaKey local:pester | ssh-keygen -l -f -) -split ' ')[1]
+        $info.SigningCaFingerprint | Should -Be $caFingerprint
+    }
+
+    It 'a bad key file is a non-terminating error with an ErrorId' {
+        $bad = Join-Path $env:SSHKMS_HOME 'bad.pub'
+        Set-Content $bad 'not a key'
+        New-SshKmsCertificate -CaKey local:pester -PublicKeyPath $bad -Principal x -ErrorVariable err -ErrorAction SilentlyContinue
+        $err[0].FullyQualifiedErrorId | Should -Match '^SshKeyTypeUnsupported'
+    }
+}

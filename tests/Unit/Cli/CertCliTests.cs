@@ -1,0 +1,146 @@
+using System.IO;
+using System.Linq;
+using System.Text;
+using System.Text.Json;
+using System.Threading.Tasks;
+using SshKms.Cli;
+using SshKms.Core.Authority;
+using SshKms.Core.OpenSsh;
+using SshKms.Tests.Authority;
+using SshKms.Tests.Infrastructure;
+using Xunit;
+
+namespace SshKms.Tests.Cli
+{
+    /// <summary>
+    /// `sshkms ca|cert` in-process through Program.RunAsync. The CA is opened through CertCommands.OpenAuthority,
+    /// pointed here at in-memory keys until the local provider lands (see InMemorySigningKey).
+    /// </summary>
+    public class CertCliTests
+    {
+        static CertCliTests()
+        {
+            CertCommands.OpenAuthority = (uri, aws, ct) => Task.FromResult(TestCa.Create(uri.KeyId));
+        }
+
+        private sealed record Run(int Code, string Out, string Err);
+
+        private static async Task<Run> Sshkms(string? stdin, params string[] args)
+        {
+            var output = new StringWriter();
+            var error = new StringWriter();
+            var console = new CliConsole(() => new MemoryStream(Encoding.UTF8.GetBytes(stdin ?? string.Empty)), () => new MemoryStream(), output, error);
+            int code = await Program.RunAsync(args, console);
+            return new Run(code, output.ToString(), error.ToString());
+        }
+
+        [Fact]
+        public async Task CertNewWritesCertBesideThePublicKeyAndShowReadsIt()
+        {
+            using var dir = new TempDir();
+            string pub = dir.File("id_ecdsa.pub");
+            File.WriteAllText(pub, SshPrivateKey.Generate(SshKeyAlgorithm.EcdsaP256, "me").PublicKey + "\n");
+            var r = await Sshkms(null, "cert", "new", "--ca", "local:cli-ca", "--public-key", pub, "--principal", "alice", "--principal", "bob",
+                "--validity", "2h", "--serial", "12345", "--option", "force-command=uptime", "--option", "verify-required", "--extension", "permit-pty");
+            Assert.True(r.Code == 0, r.Err);
+            string certPath = dir.File("id_ecdsa-cert.pub");
+            string listing = Tool.Check("ssh-keygen", "-L", "-f", certPath);
+            Assert.Contains("Serial: 12345", listing);
+            Assert.Contains("force-command uptime", listing);
+            Assert.Contains("verify-required", listing);
+            Assert.Contains(TestCa.Key("cli-ca").PublicKey.Fingerprint, listing);
+
+            var show = await Sshkms(null, "cert", "show", certPath);
+            Assert.Equal(0, show.Code);
+            Assert.Contains("Serial: 12345", show.Out);
+            Assert.Contains("Principals: alice, bob", show.Out);
+        }
+
+        [Fact]
+        public async Task JsonFieldNamesAreGetSshCertificatesPropertyNames()
+        {
+            using var dir = new TempDir();
+            string pub = dir.File("k.pub");
+            File.WriteAllText(pub, SshPrivateKey.Generate(SshKeyAlgorithm.Ed25519).PublicKey + "\n");
+            var r = await Sshkms(null, "cert", "new", "--public-key", pub, "--ca", "local:cli-ca", "--principal", "p", "--json");
+            Assert.True(r.Code == 0, r.Err);
+            using var doc = JsonDocument.Parse(r.Out);
+            var names = doc.RootElement.EnumerateObject().Select(p => p.Name).ToList();
+            var properties = typeof(CertificateInfo).GetProperties().Select(p => p.Name).OrderBy(n => n).ToList();
+            Assert.Equal(properties, names.OrderBy(n => n).ToList());
+            Assert.Equal(properties, CertificateInfo.FieldNames.OrderBy(n => n).ToList());
+            Assert.Equal(File.ReadAllText(dir.File("k-cert.pub")).Trim(), doc.RootElement.GetProperty("Certificate").GetString());
+
+            var show = await Sshkms(null, "cert", "show", dir.File("k-cert.pub"), "--json");
+            using var shown = JsonDocument.Parse(show.Out);
+            Assert.Equal(doc.RootElement.GetProperty("Serial").GetUInt64(), shown.RootElement.GetProperty("Serial").GetUInt64());
+            Assert.Equal("User", shown.RootElement.GetProperty("Type").GetString());
+        }
+
+        [Fact]
+        public async Task StdinInStdoutOut()
+        {
+            string key = SshPrivateKey.Generate(SshKeyAlgorithm.Ed25519).PublicKey.ToString();
+            var r = await Sshkms(key, "cert", "new", "--ca", "local:cli-ca", "--public-key", "-", "--type", "host", "--validity", "30d");
+            Assert.True(r.Code == 0, r.Err);
+            SshCertificate cert = SshCertificate.Parse(r.Out);
+            Assert.Equal(SshCertificateType.Host, cert.Type);
+            var show = await Sshkms(r.Out, "cert", "show", "-");
+            Assert.Contains("host certificate", show.Out);
+        }
+
+        [Fact]
+        public async Task WithoutAPublicKeyANewKeyPairIsMadeAtOutAndLogsIn()
+        {
+            using var dir = new TempDir();
+            string key = dir.File("session");
+            var r = await Sshkms(null, "cert", "new", "--ca", "local:cli-login-ca", "--out", key, "--principal", SshdServer.CurrentUser);
+            Assert.True(r.Code == 0, r.Err);
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(key));
+            Assert.StartsWith("ssh-ed25519 ", Tool.Check("ssh-keygen", "-y", "-f", key));
+            Assert.True(File.Exists(key + ".pub"));
+            using var sshd = new SshdServer(trustedUserCaKeys: new[] { TestCa.Key("cli-login-ca").PublicKey.ToString() });
+            var args = sshd.ClientOptions().Concat(new[] { "-i", key, "-o", "IdentitiesOnly=yes", SshdServer.CurrentUser + "@127.0.0.1", "echo", "ok" });
+            var login = Tool.Run("ssh", args);
+            Assert.True(login.ExitCode == 0, login.Error + sshd.Log);
+        }
+
+        [Fact]
+        public async Task CaPublicKeyPrintsTheTrustLines()
+        {
+            var r = await Sshkms(null, "ca", "public-key", "--ca", "local:cli-ca");
+            Assert.Equal(TestCa.Key("cli-ca").PublicKey.ToString(), r.Out.Trim());
+            var host = await Sshkms(null, "ca", "public-key", "--ca", "local:cli-ca", "--host");
+            Assert.Equal("@cert-authority * " + TestCa.Key("cli-ca").PublicKey, host.Out.Trim());
+        }
+
+        [Theory]
+        [InlineData("PublicKeyFileNotFound", null, "cert", "new", "--public-key", "/nonexistent/x.pub", "--principal", "a")]
+        [InlineData("SshKeyTypeUnsupported", "not-a-key AAAA", "cert", "new", "--public-key", "-", "--principal", "a")]
+        [InlineData("CliUsage", null, "cert", "new", "--public-key", "-", "--bogus")]
+        [InlineData("CliUsage", null, "cert", "new", "--principal", "a")]
+        [InlineData("CertificateOptionInvalid", "@KEY", "cert", "new", "--public-key", "-", "--principal", "a", "--option", "permit-everything")]
+        [InlineData("CertificateValidityTooLong", "@KEY", "cert", "new", "--public-key", "-", "--principal", "a", "--validity", "2d")]
+        [InlineData("CertificatePrincipalRequired", "@KEY", "cert", "new", "--public-key", "-")]
+        [InlineData("CertificateSourceAddressInvalid", "@KEY", "cert", "new", "--public-key", "-", "--principal", "a", "--option", "source-address=10.0.0.0/99")]
+        [InlineData("CliOptionInvalid", "@KEY", "cert", "new", "--public-key", "-", "--principal", "a", "--serial", "-1")]
+        [InlineData("CertificateFileNotFound", null, "cert", "show", "/nonexistent/x-cert.pub")]
+        [InlineData("SshCertificateInvalid", "garbage", "cert", "show", "-")]
+        [InlineData("KeyUriInvalid", null, "ca", "public-key", "--ca", "local:bad name")]
+        public async Task BadInputIsOneLineWithAnErrorId(string errorId, string? stdin, params string[] args)
+        {
+            if (stdin == "@KEY")
+            {
+                stdin = SshPrivateKey.Generate(SshKeyAlgorithm.Ed25519).PublicKey.ToString();
+            }
+
+            var r = await Sshkms(stdin, args);
+            Assert.NotEqual(0, r.Code);
+            Assert.Equal(string.Empty, r.Out);
+            string[] lines = r.Err.TrimEnd('\n').Split('\n');
+            Assert.Single(lines);
+            Assert.EndsWith($"[{errorId}]", lines[0]);
+            Assert.DoesNotContain("   at ", r.Err);
+        }
+    }
+}
