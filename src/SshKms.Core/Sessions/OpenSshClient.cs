@@ -73,9 +73,9 @@ namespace SshKms.Core.Sessions
         /// The ssh arguments for one host: agent, host key policy, port, options, destination, then the remote command.
         /// </summary>
         public static List<string> BuildSshArguments(string agentAddress, string host, string? userName, int? port, bool interactive,
-            bool acceptNewHostKey, IEnumerable<KeyValuePair<string, string>>? options, string? command)
+            bool acceptNewHostKey, IEnumerable<KeyValuePair<string, string>>? options, string? command, string? configFile = null)
         {
-            var args = CommonArguments(agentAddress, interactive, acceptNewHostKey, options);
+            var args = CommonArguments(agentAddress, interactive, acceptNewHostKey, options, configFile);
             if (port.HasValue)
             {
                 args.Add("-p");
@@ -101,9 +101,9 @@ namespace SshKms.Core.Sessions
 
         /// <summary>The scp arguments: sources then destination, host:path on either side.</summary>
         public static List<string> BuildScpArguments(string agentAddress, string? userName, int? port, bool acceptNewHostKey,
-            IEnumerable<KeyValuePair<string, string>>? options, IEnumerable<string> sources, string destination)
+            IEnumerable<KeyValuePair<string, string>>? options, IEnumerable<string> sources, string destination, string? configFile = null)
         {
-            var args = CommonArguments(agentAddress, interactive: false, acceptNewHostKey, options);
+            var args = CommonArguments(agentAddress, interactive: false, acceptNewHostKey, options, configFile);
             if (port.HasValue)
             {
                 args.Add("-P");
@@ -123,13 +123,22 @@ namespace SshKms.Core.Sessions
             return args;
         }
 
-        private static List<string> CommonArguments(string agentAddress, bool interactive, bool acceptNewHostKey, IEnumerable<KeyValuePair<string, string>>? options)
+        private static List<string> CommonArguments(string agentAddress, bool interactive, bool acceptNewHostKey, IEnumerable<KeyValuePair<string, string>>? options,
+            string? configFile)
         {
-            var args = new List<string>
+            var args = new List<string>();
+            if (configFile != null)
+            {
+                args.Add("-F");
+                args.Add(configFile);
+            }
+
+            // Command-line -o wins over ssh_config, so these hold whatever the user's config says.
+            args.AddRange(new[]
             {
                 "-o", "IdentityAgent=" + agentAddress,
                 "-o", "StrictHostKeyChecking=" + (acceptNewHostKey ? "accept-new" : "yes"),
-            };
+            });
             if (!interactive)
             {
                 args.Add("-o");
@@ -273,7 +282,7 @@ namespace SshKms.Core.Sessions
                 Set(result, "LoginRefused", "The server refused the login: check that it trusts the CA (TrustedUserCAKeys) and that the principal is allowed.");
             }
             else if (Has(e, "Connection refused") || Has(e, "No route to host") || Has(e, "Could not resolve") || Has(e, "timed out")
-                || Has(e, "Network is unreachable") || Has(e, "Connection reset") || Has(e, "Connection closed"))
+                || Has(e, "Network is unreachable") || Has(e, "Connection reset") || Has(e, "Connection closed by"))
             {
                 Set(result, "HostUnreachable", "The host could not be reached: " + (lastLine ?? "no answer") );
             }

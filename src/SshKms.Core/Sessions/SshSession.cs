@@ -31,6 +31,9 @@ namespace SshKms.Core.Sessions
         /// <summary>Passed to ssh as -o KEY=VALUE, in order.</summary>
         public IList<KeyValuePair<string, string>> SshOptions { get; } = new List<KeyValuePair<string, string>>();
 
+        /// <summary>An ssh_config file instead of the user's (ssh -F); null: the user's own configuration applies.</summary>
+        public string? ConfigFile { get; set; }
+
         /// <summary>Trust a host key that is not known yet (StrictHostKeyChecking=accept-new); a changed key is still refused.</summary>
         public bool AcceptNewHostKey { get; set; }
 
@@ -176,7 +179,7 @@ namespace SshKms.Core.Sessions
         /// <summary>One host: credentials, agent, ssh, then the agent and key are gone, whatever happened.</summary>
         public Task<SshSessionResult> RunHostAsync(string host, CancellationToken cancellationToken) =>
             RunThroughAgentAsync(host, agent => OpenSshClient.BuildSshArguments(agent, host, Options.UserName, Options.Port,
-                interactive: Options.Command == null, Options.AcceptNewHostKey, Options.SshOptions, Options.Command), "ssh", Options.Command == null, cancellationToken);
+                interactive: Options.Command == null, Options.AcceptNewHostKey, Options.SshOptions, Options.Command, Options.ConfigFile), "ssh", Options.Command == null, cancellationToken);
 
         /// <summary>scp through the same kind of agent; host:path on either side.</summary>
         public Task<SshSessionResult> CopyAsync(IReadOnlyList<string> sources, string destination, CancellationToken cancellationToken)
@@ -184,7 +187,7 @@ namespace SshKms.Core.Sessions
             string host = ScpHost(sources.Concat(new[] { destination }))
                 ?? throw new SshKmsException("CopyNoRemote", SshKmsErrorCategory.InvalidArgument, "Neither the sources nor the destination names a remote host:path.");
             return RunThroughAgentAsync(host, agent => OpenSshClient.BuildScpArguments(agent, Options.UserName, Options.Port, Options.AcceptNewHostKey,
-                Options.SshOptions, sources, destination), "scp", false, cancellationToken);
+                Options.SshOptions, sources, destination, Options.ConfigFile), "scp", false, cancellationToken);
         }
 
         /// <summary>The host of the first "[user@]host:path" operand; a local path with a drive letter or a slash before ':' is not one.</summary>
