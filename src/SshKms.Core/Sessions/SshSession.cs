@@ -70,6 +70,21 @@ namespace SshKms.Core.Sessions
         public string? ErrorMessage { get; set; }
 
         public bool Succeeded => ErrorId == null && ExitCode == 0;
+
+        /// <summary>The failure as the one error type, for callers that report errors (cmdlets); null when ssh ran.</summary>
+        public SshKmsException? ToException()
+        {
+            if (ErrorId == null)
+            {
+                return null;
+            }
+
+            SshKmsErrorCategory category = ErrorId == "HostUnreachable" ? SshKmsErrorCategory.ConnectionError
+                : ErrorId == "LoginRefused" ? SshKmsErrorCategory.AuthenticationError
+                : ErrorId == "HostKeyMismatch" || ErrorId == "HostKeyUnknown" ? SshKmsErrorCategory.SecurityError
+                : SshKmsErrorCategory.NotSpecified;
+            return new SshKmsException(ErrorId, category, $"{HostName}: {ErrorMessage}");
+        }
     }
 
     /// <summary>The key (and certificate) one agent serves; the session disposes the key.</summary>
