@@ -1,5 +1,4 @@
 using System;
-using System.Collections;
 using System.Management.Automation;
 using System.Threading;
 using System.Threading.Tasks;
@@ -11,7 +10,7 @@ namespace SshKms.PowerShell.Sessions
     /// <summary>Copies files to or from a host with scp, authenticated like Invoke-SshKmsSession: in-memory key, short-lived certificate, in-process agent.</summary>
     [Cmdlet(VerbsCommon.Copy, "SshKmsItem", SupportsShouldProcess = true)]
     [OutputType(typeof(SshSessionResult))]
-    public sealed class CopySshKmsItemCommand : SshKmsAwsCmdlet
+    public sealed class CopySshKmsItemCommand : SshKmsSessionCmdlet
     {
         [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
         [Alias("FullName")]
@@ -22,30 +21,6 @@ namespace SshKms.PowerShell.Sessions
         [ValidateNotNullOrEmpty]
         public string Destination { get; set; } = string.Empty;
 
-        [Parameter]
-        [Alias("User")]
-        public string? UserName { get; set; }
-
-        [Parameter]
-        [ValidateRange(1, 65535)]
-        public int? Port { get; set; }
-
-        [Parameter]
-        [Alias("Ca")]
-        public string? CaKey { get; set; }
-
-        [Parameter]
-        public TimeSpan Validity { get; set; } = TimeSpan.FromMinutes(5);
-
-        [Parameter]
-        public Hashtable? SshOption { get; set; }
-
-        [Parameter]
-        public string? ConfigFile { get; set; }
-
-        [Parameter]
-        public SwitchParameter AcceptNewHostKey { get; set; }
-
         protected override void ProcessRecord()
         {
             if (!ShouldProcess(Destination, $"Copy {string.Join(", ", Path)}"))
@@ -55,7 +30,7 @@ namespace SshKms.PowerShell.Sessions
 
             try
             {
-                CertificateMinter minter = Await(ct => SessionCmdletSupport.OpenMinterAsync(CaKey, Aws, ct));
+                CertificateMinter minter = Await(OpenMinterAsync);
                 SshSessionResult result = Await(ct => CopyAsync(minter, ct));
                 WriteObject(result);
                 SshKmsException? error = result.ToException();
@@ -73,8 +48,8 @@ namespace SshKms.PowerShell.Sessions
         /// <summary>The work, without PowerShell: tests call this with their own minter.</summary>
         internal Task<SshSessionResult> CopyAsync(CertificateMinter minter, CancellationToken cancellationToken)
         {
-            var options = new SshSessionOptions { Validity = Validity, Command = string.Empty };
-            SessionCmdletSupport.Apply(options, UserName, Port, SshOption, AcceptNewHostKey.IsPresent, ConfigFile);
+            SshSessionOptions options = BuildSessionOptions();
+            options.Command = string.Empty;
             return SshSession.WithCertificates(minter, options).CopyAsync(Path, Destination, cancellationToken);
         }
     }

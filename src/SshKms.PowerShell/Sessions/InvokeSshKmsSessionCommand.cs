@@ -1,5 +1,4 @@
 using System;
-using System.Collections;
 using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Management.Automation;
@@ -17,7 +16,7 @@ namespace SshKms.PowerShell.Sessions
     /// </summary>
     [Cmdlet(VerbsLifecycle.Invoke, "SshKmsSession")]
     [OutputType(typeof(SshSessionResult))]
-    public sealed class InvokeSshKmsSessionCommand : SshKmsAwsCmdlet
+    public sealed class InvokeSshKmsSessionCommand : SshKmsSessionCmdlet
     {
         private readonly List<string> _hosts = new List<string>();
 
@@ -29,21 +28,6 @@ namespace SshKms.PowerShell.Sessions
         [Parameter(Position = 1)]
         public string? Command { get; set; }
 
-        [Parameter(ValueFromPipelineByPropertyName = true)]
-        [Alias("User")]
-        public string? UserName { get; set; }
-
-        [Parameter(ValueFromPipelineByPropertyName = true)]
-        [ValidateRange(1, 65535)]
-        public int? Port { get; set; }
-
-        [Parameter]
-        [Alias("Ca")]
-        public string? CaKey { get; set; }
-
-        [Parameter]
-        public TimeSpan Validity { get; set; } = TimeSpan.FromMinutes(5);
-
         [Parameter]
         [ValidateSet("EcdsaP256", "Ed25519")]
         public string KeyType { get; set; } = "EcdsaP256";
@@ -51,15 +35,6 @@ namespace SshKms.PowerShell.Sessions
         [Parameter]
         [ValidateRange(1, 1024)]
         public int ThrottleLimit { get; set; } = 16;
-
-        [Parameter]
-        public Hashtable? SshOption { get; set; }
-
-        [Parameter]
-        public string? ConfigFile { get; set; }
-
-        [Parameter]
-        public SwitchParameter AcceptNewHostKey { get; set; }
 
         protected override void ProcessRecord() => _hosts.AddRange(HostName);
 
@@ -73,7 +48,7 @@ namespace SshKms.PowerShell.Sessions
             CertificateMinter minter;
             try
             {
-                minter = Await(ct => SessionCmdletSupport.OpenMinterAsync(CaKey, Aws, ct));
+                minter = Await(OpenMinterAsync);
             }
             catch (SshKmsException ex)
             {
@@ -123,14 +98,10 @@ namespace SshKms.PowerShell.Sessions
 
         internal SshSessionOptions BuildOptions()
         {
-            var options = new SshSessionOptions
-            {
-                Command = Command,
-                Validity = Validity,
-                KeyAlgorithm = KeyType == "Ed25519" ? SshKeyAlgorithm.Ed25519 : SshKeyAlgorithm.EcdsaP256,
-                ThrottleLimit = ThrottleLimit,
-            };
-            SessionCmdletSupport.Apply(options, UserName, Port, SshOption, AcceptNewHostKey.IsPresent, ConfigFile);
+            SshSessionOptions options = BuildSessionOptions();
+            options.Command = Command;
+            options.KeyAlgorithm = KeyType == "Ed25519" ? SshKeyAlgorithm.Ed25519 : SshKeyAlgorithm.EcdsaP256;
+            options.ThrottleLimit = ThrottleLimit;
             return options;
         }
     }
