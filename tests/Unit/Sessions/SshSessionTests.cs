@@ -151,6 +151,25 @@ namespace SshKms.Tests.Sessions
         }
 
         [Fact]
+        public async Task CancellingStopsSshAndRemovesTheAgent()
+        {
+            using SshdServer server = Server();
+            var started = new TaskCompletionSource<string[]>();
+            SshSessionOptions options = OptionsFor(server, "echo started; sleep 60");
+            options.OnOutputLine = (_, __) => started.TrySetResult(AgentDirs());
+            using var cts = new CancellationTokenSource();
+            var watch = System.Diagnostics.Stopwatch.StartNew();
+            Task<IReadOnlyList<SshSessionResult>> run = SshSession.WithCertificates(_minter.IssueAsync, options).RunAsync(new[] { "127.0.0.1" }, null, cts.Token);
+            string[] during = await started.Task.WaitAsync(TimeSpan.FromSeconds(30));
+            cts.Cancel();
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run);
+            Assert.True(watch.Elapsed < TimeSpan.FromSeconds(30), "ssh was not stopped");
+            Assert.Single(during);
+            Assert.False(Directory.Exists(during[0]));
+            Assert.Empty(AgentDirs());
+        }
+
+        [Fact]
         public async Task TwentyHostsInParallelSucceedAndTheDeadOneFailsAlone()
         {
             var servers = Enumerable.Range(0, 20).Select(_ => Server()).ToList();
