@@ -13,6 +13,8 @@
         'Get-SshKmsCaPublicKey'
         'New-SshKmsCertificate'
         'Get-SshCertificate'
+        'Invoke-SshKmsSession'
+        'Copy-SshKmsItem'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

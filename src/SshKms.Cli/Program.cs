@@ -14,6 +14,7 @@ namespace SshKms.Cli
         /// <summary>Every command, one line per capability.</summary>
         public static IReadOnlyList<CliCommand> Commands { get; } = new List<CliCommand>()
             .Concat(CaCommands.All).Concat(CertCommands.All)
+            .Concat(SshKms.Cli.Commands.SessionCommands.All)
             .ToList();
 
         private static int Main(string[] args) => RunAsync(args, CliConsole.System()).GetAwaiter().GetResult();

@@ -1,0 +1,107 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.IO;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using SshKms.Core.Authority;
+using SshKms.Core.OpenSsh;
+using SshKms.Core.Sessions;
+
+// Usage: SessionBench <workdir prepared by run.sh> <iterations>
+// (a) one `true` on a loopback sshd: SshSession (fresh key + certificate + in-process agent + ssh) against plain
+//     `ssh -i key -o CertificateFile=cert` with a key and certificate already on disk.
+// (b) 20 hosts in parallel against the same 20 one after another, both through SshSession.
+string work = args[0];
+int iterations = args.Length > 1 ? int.Parse(args[1]) : 20;
+string[] ports = File.ReadAllLines(Path.Combine(work, "ports"));
+string user = Environment.UserName;
+using SshPrivateKey ca = SshPrivateKey.ParseOpenSsh(File.ReadAllText(Path.Combine(work, "ca")));
+
+Task<SshCertificate> Mint(CertificateRequest request, CancellationToken ct)
+{
+    // What a local: CA does: one in-memory signature per certificate.
+    ulong now = (ulong)DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+    var b = new SshCertificateBuilder(request.PublicKey, ca.PublicKey)
+    {
+        Serial = (ulong)Random.Shared.NextInt64(1, long.MaxValue),
+        KeyId = "bench:" + string.Join(",", request.Principals),
+        ValidAfter = now - 60,
+        ValidBefore = now + (ulong)request.Validity!.Value.TotalSeconds,
+    };
+    foreach (string p in request.Principals) b.Principals.Add(p);
+    b.Extensions.Add(new KeyValuePair<string, string>("permit-pty", string.Empty));
+    return Task.FromResult(b.Complete(ca.Sign(b.GetBytesToSign())));
+}
+
+SshSessionOptions Options(string? port)
+{
+    var o = new SshSessionOptions { UserName = user, Command = "true", ConfigFile = Path.Combine(work, "ssh_config"), ThrottleLimit = 64 };
+    if (port != null) o.Port = int.Parse(port);
+    return o;
+}
+
+async Task<double> TimeOurs(string port)
+{
+    var sw = Stopwatch.StartNew();
+    var r = (await SshSession.WithCertificates(Mint, Options(port)).RunAsync(new[] { "127.0.0.1" }, null, default)).Single();
+    if (!r.Succeeded) throw new Exception($"ours failed: {r.ErrorId} {r.ErrorMessage} {r.Error}");
+    return sw.Elapsed.TotalMilliseconds;
+}
+
+double TimeReference(string port)
+{
+    var psi = new ProcessStartInfo("ssh") { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
+    foreach (string a in new[] { "-F", Path.Combine(work, "ssh_config"), "-o", "IdentityAgent=none", "-i", Path.Combine(work, "user"),
+        "-o", "CertificateFile=" + Path.Combine(work, "user-cert.pub"), "-p", port, "-l", user, "127.0.0.1", "true" })
+        psi.ArgumentList.Add(a);
+    var sw = Stopwatch.StartNew();
+    using var p = Process.Start(psi)!;
+    p.WaitForExit();
+    if (p.ExitCode != 0) throw new Exception("reference ssh failed: " + p.StandardError.ReadToEnd());
+    return sw.Elapsed.TotalMilliseconds;
+}
+
+static double Median(List<double> xs) { xs.Sort(); return xs[xs.Count / 2]; }
+
+await TimeOurs(ports[0]);
+TimeReference(ports[0]);
+var ours = new List<double>();
+var reference = new List<double>();
+for (int i = 0; i < iterations; i++)
+{
+    // Interleaved so that machine noise hits both sides alike.
+    ours.Add(await TimeOurs(ports[0]));
+    reference.Add(TimeReference(ports[0]));
+}
+
+double mo = Median(ours), mr = Median(reference);
+Console.WriteLine($"(a) one `true` over loopback, median of {iterations}:");
+Console.WriteLine($"    sshkms session (key gen + cert + agent + ssh): {mo,8:F1} ms");
+Console.WriteLine($"    plain ssh -i key -o CertificateFile=cert:      {mr,8:F1} ms");
+Console.WriteLine($"    ratio sshkms/plain: {mo / mr:F2}");
+
+string[] hosts = ports.Select((_, i) => "node" + i).ToArray();
+var seqTimes = new List<double>();
+var parTimes = new List<double>();
+for (int round = 0; round < 3; round++)
+{
+    var sw = Stopwatch.StartNew();
+    foreach (string h in hosts)
+    {
+        var r = (await SshSession.WithCertificates(Mint, Options(null)).RunAsync(new[] { h }, null, default)).Single();
+        if (!r.Succeeded) throw new Exception($"{h}: {r.ErrorId} {r.Error}");
+    }
+    seqTimes.Add(sw.Elapsed.TotalMilliseconds);
+    sw.Restart();
+    var all = await SshSession.WithCertificates(Mint, Options(null)).RunAsync(hosts, null, default);
+    if (all.Any(r => !r.Succeeded)) throw new Exception("parallel run failed: " + string.Join("; ", all.Where(r => !r.Succeeded).Select(r => r.HostName + " " + r.ErrorId)));
+    parTimes.Add(sw.Elapsed.TotalMilliseconds);
+}
+
+double ms = Median(seqTimes), mp = Median(parTimes);
+Console.WriteLine($"(b) {hosts.Length} hosts, median of 3 rounds:");
+Console.WriteLine($"    one after another: {ms,8:F1} ms");
+Console.WriteLine($"    in parallel:       {mp,8:F1} ms");
+Console.WriteLine($"    speed-up sequential/parallel: {ms / mp:F2}x");

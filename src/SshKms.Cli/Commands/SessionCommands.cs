@@ -1,0 +1,218 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using System.Text.Json;
+using System.Threading;
+using System.Threading.Tasks;
+using SshKms.Core;
+using SshKms.Core.Authority;
+using SshKms.Core.Aws;
+using SshKms.Core.Keys;
+using SshKms.Core.OpenSsh;
+using SshKms.Core.Sessions;
+
+namespace SshKms.Cli.Commands
+{
+    /// <summary>`sshkms ssh` and `sshkms scp`: the system OpenSSH client with a per-session key and certificate served by our agent.</summary>
+    internal static class SessionCommands
+    {
+        private const string SshUsage = "sshkms ssh --ca URI [--user U] [--port P] [--validity 5m] [--key-type ecdsa|ed25519] [--parallel N] [--accept-new-host-key] "
+            + "[--ssh-option KEY=VALUE]... [--ssh-config FILE] [--json] HOST... [-- COMMAND...]";
+
+        private const string ScpUsage = "sshkms scp --ca URI [--user U] [--port P] [--validity 5m] [--accept-new-host-key] [--ssh-option KEY=VALUE]... [--ssh-config FILE] SRC... DEST";
+
+        /// <summary>
+        /// Opens the CA and returns its Issue. A seam: tests swap in an in-memory minter until CertificateAuthority
+        /// (branch authority) is merged; production never sets it.
+        /// </summary>
+        internal static Func<KeyUri, AwsSettings, CancellationToken, Task<CertificateMinter>> MinterFactory { get; set; } = async (ca, aws, ct) =>
+        {
+            CertificateAuthority authority = await CertificateAuthority.OpenAsync(ca, aws, ct).ConfigureAwait(false);
+            return authority.IssueAsync;
+        };
+
+        public static IEnumerable<CliCommand> All => new[]
+        {
+            new CliCommand("ssh", SshUsage, SharedOptions().Concat(new[] { new OptionSpec("parallel"), OptionSpec.Flag("json"), new OptionSpec("key-type") }).ToArray(),
+                RunSshAsync, minPositionals: 1, maxPositionals: int.MaxValue, acceptsDashDash: true),
+            new CliCommand("scp", ScpUsage, SharedOptions().ToArray(), RunScpAsync, minPositionals: 2, maxPositionals: int.MaxValue),
+        };
+
+        private static IEnumerable<OptionSpec> SharedOptions() => new[]
+        {
+            new OptionSpec("ca"), new OptionSpec("user"), new OptionSpec("port"), new OptionSpec("validity"),
+            OptionSpec.Flag("accept-new-host-key"), OptionSpec.Many("ssh-option"), new OptionSpec("ssh-config"),
+        };
+
+        private static async Task<int> RunSshAsync(CliInvocation inv)
+        {
+            SshSessionOptions options = ReadOptions(inv);
+            options.Command = inv.AfterDashDash.Count == 0 ? null : string.Join(" ", inv.AfterDashDash);
+            options.KeyAlgorithm = ParseKeyType(inv.Get("key-type"));
+            options.ThrottleLimit = inv.GetInt("parallel") ?? 16;
+            if (options.ThrottleLimit < 1)
+            {
+                throw new SshKmsException("CliOptionInvalid", SshKmsErrorCategory.InvalidArgument, "--parallel takes a number of at least 1.");
+            }
+
+            bool json = inv.Has("json");
+            bool prefix = inv.Positionals.Count > 1;
+            object gate = new object();
+            if (!json && options.Command != null)
+            {
+                options.OnOutputLine = (host, line) => { lock (gate) { inv.Out.WriteLine(prefix ? host + ": " + line : line); } };
+                options.OnErrorLine = (host, line) => { lock (gate) { inv.Err.WriteLine(prefix ? host + ": " + line : line); } };
+            }
+
+            using (var cancel = new CancellationSource())
+            {
+                CertificateMinter minter = await MinterFactory(KeyUri.ParseOrDefaultCa(inv.Get("ca")), inv.Aws, cancel.Token).ConfigureAwait(false);
+                IReadOnlyList<SshSessionResult> results = await SshSession.WithCertificates(minter, options).RunAsync(inv.Positionals, r =>
+                {
+                    lock (gate)
+                    {
+                        if (json)
+                        {
+                            inv.Out.WriteLine(ToJson(r));
+                        }
+                        else if (r.ErrorId != null)
+                        {
+                            inv.Err.WriteLine($"sshkms: {r.HostName}: {r.ErrorMessage} [{r.ErrorId}]");
+                        }
+                    }
+                }, cancel.Token).ConfigureAwait(false);
+                return results.Max(r => ExitCodeOf(r));
+            }
+        }
+
+        private static async Task<int> RunScpAsync(CliInvocation inv)
+        {
+            SshSessionOptions options = ReadOptions(inv);
+            options.Command = string.Empty;
+            options.OnOutputLine = (_, line) => inv.Out.WriteLine(line);
+            options.OnErrorLine = (_, line) => inv.Err.WriteLine(line);
+            using (var cancel = new CancellationSource())
+            {
+                CertificateMinter minter = await MinterFactory(KeyUri.ParseOrDefaultCa(inv.Get("ca")), inv.Aws, cancel.Token).ConfigureAwait(false);
+                List<string> sources = inv.Positionals.Take(inv.Positionals.Count - 1).ToList();
+                SshSessionResult r = await SshSession.WithCertificates(minter, options).CopyAsync(sources, inv.Positionals.Last(), cancel.Token).ConfigureAwait(false);
+                if (r.ErrorId != null)
+                {
+                    inv.Err.WriteLine($"sshkms: {r.HostName}: {r.ErrorMessage} [{r.ErrorId}]");
+                }
+
+                return ExitCodeOf(r);
+            }
+        }
+
+        private static SshSessionOptions ReadOptions(CliInvocation inv)
+        {
+            var options = new SshSessionOptions
+            {
+                UserName = inv.Get("user"),
+                Port = inv.GetInt("port"),
+                Validity = ParseDuration(inv.Get("validity") ?? "5m"),
+                AcceptNewHostKey = inv.Has("accept-new-host-key"),
+                ConfigFile = inv.Get("ssh-config"),
+            };
+            foreach (KeyValuePair<string, string> pair in inv.GetPairs("ssh-option"))
+            {
+                options.SshOptions.Add(pair);
+            }
+
+            return options;
+        }
+
+        /// <summary>Never-ran (-1) becomes 1 so a failure is never mistaken for success or a signal.</summary>
+        private static int ExitCodeOf(SshSessionResult r) => r.ExitCode < 0 ? 1 : r.ExitCode;
+
+        internal static SshKeyAlgorithm ParseKeyType(string? text)
+        {
+            SshKeyAlgorithm algorithm = text == null ? SshKeyAlgorithm.EcdsaP256 : SshPrivateKey.ParseAlgorithm(text);
+            if (algorithm != SshKeyAlgorithm.EcdsaP256 && algorithm != SshKeyAlgorithm.Ed25519)
+            {
+                throw new SshKmsException("CliOptionInvalid", SshKmsErrorCategory.InvalidArgument, "--key-type takes ecdsa (P-256) or ed25519 for session keys.");
+            }
+
+            return algorithm;
+        }
+
+        /// <summary>"90s", "5m", "1h", "1d"; a bare number is minutes.</summary>
+        internal static TimeSpan ParseDuration(string text)
+        {
+            string t = text.Trim().ToLowerInvariant();
+            bool hasUnit = t.Length > 0 && char.IsLetter(t[t.Length - 1]);
+            char unit = hasUnit ? t[t.Length - 1] : 'm';
+            string number = hasUnit ? t.Substring(0, t.Length - 1) : t;
+            if (!double.TryParse(number, NumberStyles.Float, CultureInfo.InvariantCulture, out double value) || value <= 0 || double.IsInfinity(value)
+                || "smhd".IndexOf(unit) < 0)
+            {
+                throw new SshKmsException("CliOptionInvalid", SshKmsErrorCategory.InvalidArgument, $"'{text}' is not a duration; use e.g. 90s, 5m, 1h.");
+            }
+
+            double seconds = value * (unit == 's' ? 1 : unit == 'm' ? 60 : unit == 'h' ? 3600 : 86400);
+            return seconds > TimeSpan.FromDays(3650).TotalSeconds
+                ? throw new SshKmsException("CliOptionInvalid", SshKmsErrorCategory.InvalidArgument, $"'{text}' is too long a duration.")
+                : TimeSpan.FromSeconds(seconds);
+        }
+
+        private static string ToJson(SshSessionResult r) => JsonSerializer.Serialize(new
+        {
+            hostName = r.HostName,
+            exitCode = r.ExitCode,
+            output = r.Output,
+            error = r.Error,
+            durationMs = (long)r.Duration.TotalMilliseconds,
+            principal = r.Principal,
+            certificateSerial = r.CertificateSerial,
+            keyId = r.KeyId,
+            errorId = r.ErrorId,
+            errorMessage = r.ErrorMessage,
+        });
+
+        /// <summary>Ctrl+C and SIGTERM cancel the run, so ssh is stopped and the agent's socket and key are removed before we exit.</summary>
+        private sealed class CancellationSource : IDisposable
+        {
+            private readonly CancellationTokenSource _cts = new CancellationTokenSource();
+            private readonly System.Runtime.InteropServices.PosixSignalRegistration? _term;
+
+            public CancellationSource()
+            {
+                Console.CancelKeyPress += OnCancel;
+                _term = TryRegister(System.Runtime.InteropServices.PosixSignal.SIGTERM);
+            }
+
+            public CancellationToken Token => _cts.Token;
+
+            private System.Runtime.InteropServices.PosixSignalRegistration? TryRegister(System.Runtime.InteropServices.PosixSignal signal)
+            {
+                try
+                {
+                    return System.Runtime.InteropServices.PosixSignalRegistration.Create(signal, ctx =>
+                    {
+                        ctx.Cancel = true;
+                        _cts.Cancel();
+                    });
+                }
+                catch (PlatformNotSupportedException)
+                {
+                    return null;
+                }
+            }
+
+            private void OnCancel(object? sender, ConsoleCancelEventArgs e)
+            {
+                e.Cancel = true;
+                _cts.Cancel();
+            }
+
+            public void Dispose()
+            {
+                Console.CancelKeyPress -= OnCancel;
+                _term?.Dispose();
+                _cts.Dispose();
+            }
+        }
+    }
+}

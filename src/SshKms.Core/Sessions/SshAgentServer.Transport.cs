@@ -1,0 +1,150 @@
+using System;
+using System.IO;
+using System.Security.Cryptography;
+using System.Threading.Tasks;
+#if NET8_0_OR_GREATER
+using System.IO.Pipes;
+using System.Net.Sockets;
+#endif
+
+namespace SshKms.Core.Sessions
+{
+    /// <summary>Where the agent listens: a Unix socket, or a named pipe on Windows.</summary>
+    public sealed partial class SshAgentServer
+    {
+        internal const string SocketFileName = "agent.sock";
+
+#if NET8_0_OR_GREATER
+        private Socket? _listener;
+        private Task? _acceptLoop;
+
+        private void Listen()
+        {
+            if (OperatingSystem.IsWindows())
+            {
+                ListenOnPipe();
+                return;
+            }
+
+            // A fresh directory only we can enter: the socket inside it is unreachable by others from the moment
+            // it is bound, so chmod 0600 afterwards leaves no window.
+            string dir = Path.Combine(Path.GetTempPath(), "sshkms-agent-" + RandomName());
+            if (System.IO.Directory.Exists(dir))
+            {
+                throw new SshKmsException("AgentDirectoryExists", SshKmsErrorCategory.SecurityError, $"The agent directory '{dir}' already exists.");
+            }
+
+            System.IO.Directory.CreateDirectory(dir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            Directory = dir;
+            if (File.GetUnixFileMode(dir) != (UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute))
+            {
+                throw new SshKmsException("AgentDirectoryInsecure", SshKmsErrorCategory.SecurityError, $"The agent directory '{dir}' is not private (0700).");
+            }
+
+            string path = Path.Combine(dir, SocketFileName);
+            var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+            _listener = listener;
+            listener.Bind(new UnixDomainSocketEndPoint(path));
+            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            listener.Listen(64);
+            Address = path;
+            _acceptLoop = Task.Run(async () =>
+            {
+                while (!_stop.IsCancellationRequested)
+                {
+                    Socket client;
+                    try
+                    {
+                        client = await listener.AcceptAsync(_stop.Token).ConfigureAwait(false);
+                    }
+                    catch (Exception ex) when (ex is OperationCanceledException || ex is ObjectDisposedException || ex is SocketException)
+                    {
+                        return;
+                    }
+
+                    Track(new NetworkStream(client, ownsSocket: true));
+                }
+            });
+        }
+
+        private void ListenOnPipe()
+        {
+            if (!OperatingSystem.IsWindows())
+            {
+                return;
+            }
+
+            string name = "sshkms-agent-" + RandomName();
+            Address = @"\\.\pipe\" + name;
+            var security = new PipeSecurity();
+            using (var me = System.Security.Principal.WindowsIdentity.GetCurrent())
+            {
+                security.AddAccessRule(new PipeAccessRule(me.User!, PipeAccessRights.FullControl, System.Security.AccessControl.AccessControlType.Allow));
+            }
+
+            security.SetAccessRuleProtection(isProtected: true, preserveInheritance: false);
+            _acceptLoop = Task.Run(async () =>
+            {
+                while (!_stop.IsCancellationRequested)
+                {
+                    NamedPipeServerStream pipe = NamedPipeServerStreamAcl.Create(name, PipeDirection.InOut, NamedPipeServerStream.MaxAllowedServerInstances,
+                        PipeTransmissionMode.Byte, PipeOptions.Asynchronous | PipeOptions.CurrentUserOnly, 0, 0, security);
+                    try
+                    {
+                        await pipe.WaitForConnectionAsync(_stop.Token).ConfigureAwait(false);
+                    }
+                    catch (Exception ex) when (ex is OperationCanceledException || ex is ObjectDisposedException || ex is IOException)
+                    {
+                        pipe.Dispose();
+                        return;
+                    }
+
+                    Track(pipe);
+                }
+            });
+        }
+
+        private void StopListening()
+        {
+            _listener?.Dispose();
+            try
+            {
+                _acceptLoop?.Wait(TimeSpan.FromSeconds(5));
+            }
+            catch (AggregateException)
+            {
+            }
+
+            if (Directory != null)
+            {
+                try
+                {
+                    System.IO.Directory.Delete(Directory, recursive: true);
+                }
+                catch (DirectoryNotFoundException)
+                {
+                }
+            }
+        }
+#else
+        private void Listen() =>
+            throw new SshKmsException("SessionsUnsupportedRuntime", SshKmsErrorCategory.NotImplemented,
+                "SSH sessions need PowerShell 7.4 or later (.NET 8): Windows PowerShell 5.1 cannot host the in-memory SSH agent.");
+
+        private void StopListening()
+        {
+        }
+#endif
+
+        private static string RandomName()
+        {
+            var bytes = new byte[12];
+            using (var rng = RandomNumberGenerator.Create())
+            {
+                rng.GetBytes(bytes);
+            }
+
+            return BitConverter.ToString(bytes).Replace("-", string.Empty).ToLowerInvariant();
+        }
+    }
+}

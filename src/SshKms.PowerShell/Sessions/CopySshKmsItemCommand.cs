@@ -1,0 +1,56 @@
+using System;
+using System.Management.Automation;
+using System.Threading;
+using System.Threading.Tasks;
+using SshKms.Core;
+using SshKms.Core.Sessions;
+
+namespace SshKms.PowerShell.Sessions
+{
+    /// <summary>Copies files to or from a host with scp, authenticated like Invoke-SshKmsSession: in-memory key, short-lived certificate, in-process agent.</summary>
+    [Cmdlet(VerbsCommon.Copy, "SshKmsItem", SupportsShouldProcess = true)]
+    [OutputType(typeof(SshSessionResult))]
+    public sealed class CopySshKmsItemCommand : SshKmsSessionCmdlet
+    {
+        [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+        [Alias("FullName")]
+        [ValidateNotNullOrEmpty]
+        public string[] Path { get; set; } = Array.Empty<string>();
+
+        [Parameter(Mandatory = true, Position = 1)]
+        [ValidateNotNullOrEmpty]
+        public string Destination { get; set; } = string.Empty;
+
+        protected override void ProcessRecord()
+        {
+            if (!ShouldProcess(Destination, $"Copy {string.Join(", ", Path)}"))
+            {
+                return;
+            }
+
+            try
+            {
+                CertificateMinter minter = Await(OpenMinterAsync);
+                SshSessionResult result = Await(ct => CopyAsync(minter, ct));
+                WriteObject(result);
+                SshKmsException? error = result.ToException();
+                if (error != null)
+                {
+                    WriteSshKmsError(error, Destination);
+                }
+            }
+            catch (SshKmsException ex)
+            {
+                WriteSshKmsError(ex, Destination);
+            }
+        }
+
+        /// <summary>The work, without PowerShell: tests call this with their own minter.</summary>
+        internal Task<SshSessionResult> CopyAsync(CertificateMinter minter, CancellationToken cancellationToken)
+        {
+            SshSessionOptions options = BuildSessionOptions();
+            options.Command = string.Empty;
+            return SshSession.WithCertificates(minter, options).CopyAsync(Path, Destination, cancellationToken);
+        }
+    }
+}

@@ -1,0 +1,108 @@
+using System;
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Management.Automation;
+using System.Threading;
+using System.Threading.Tasks;
+using SshKms.Core;
+using SshKms.Core.OpenSsh;
+using SshKms.Core.Sessions;
+
+namespace SshKms.PowerShell.Sessions
+{
+    /// <summary>
+    /// Runs a command (or an interactive shell) on hosts with a key generated in memory and a short-lived
+    /// certificate, served to the system ssh by an in-process agent. Nothing is written to disk.
+    /// </summary>
+    [Cmdlet(VerbsLifecycle.Invoke, "SshKmsSession")]
+    [OutputType(typeof(SshSessionResult))]
+    public sealed class InvokeSshKmsSessionCommand : SshKmsSessionCmdlet
+    {
+        private readonly List<string> _hosts = new List<string>();
+
+        [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+        [Alias("ComputerName", "Host")]
+        [ValidateNotNullOrEmpty]
+        public string[] HostName { get; set; } = Array.Empty<string>();
+
+        [Parameter(Position = 1)]
+        public string? Command { get; set; }
+
+        [Parameter]
+        [ValidateSet("EcdsaP256", "Ed25519")]
+        public string KeyType { get; set; } = "EcdsaP256";
+
+        [Parameter]
+        [ValidateRange(1, 1024)]
+        public int ThrottleLimit { get; set; } = 16;
+
+        protected override void ProcessRecord() => _hosts.AddRange(HostName);
+
+        protected override void EndProcessing()
+        {
+            if (_hosts.Count == 0)
+            {
+                return;
+            }
+
+            CertificateMinter minter;
+            try
+            {
+                minter = Await(OpenMinterAsync);
+            }
+            catch (SshKmsException ex)
+            {
+                ThrowSshKmsError(ex, CaKey);
+                return;
+            }
+
+            // Workers report into the collection; only this (the pipeline) thread writes to PowerShell.
+            using (var finished = new BlockingCollection<SshSessionResult>())
+            {
+                Task<IReadOnlyList<SshSessionResult>> run = Task.Run(() => InvokeAsync(_hosts, minter, finished.Add, Stopping));
+                run.ContinueWith(_ => finished.CompleteAdding(), TaskScheduler.Default);
+                var progress = new ProgressRecord(1, "Invoke-SshKmsSession", $"0 of {_hosts.Count} hosts done");
+                int done = 0;
+                foreach (SshSessionResult result in finished.GetConsumingEnumerable())
+                {
+                    done++;
+                    progress.StatusDescription = $"{done} of {_hosts.Count} hosts done";
+                    progress.PercentComplete = done * 100 / _hosts.Count;
+                    progress.CurrentOperation = result.HostName;
+                    WriteProgress(progress);
+                    WriteObject(result);
+                    SshKmsException? error = result.ToException();
+                    if (error != null)
+                    {
+                        WriteSshKmsError(error, result.HostName);
+                    }
+                }
+
+                progress.RecordType = ProgressRecordType.Completed;
+                WriteProgress(progress);
+                try
+                {
+                    run.GetAwaiter().GetResult();
+                }
+                catch (SshKmsException ex)
+                {
+                    ThrowSshKmsError(ex, null);
+                }
+            }
+        }
+
+        /// <summary>The work, without PowerShell: tests call this with their own minter.</summary>
+        internal Task<IReadOnlyList<SshSessionResult>> InvokeAsync(IEnumerable<string> hosts, CertificateMinter minter, Action<SshSessionResult>? onResult,
+            CancellationToken cancellationToken) =>
+            SshSession.WithCertificates(minter, BuildOptions()).RunAsync(hosts, onResult, cancellationToken);
+
+        internal SshSessionOptions BuildOptions()
+        {
+            SshSessionOptions options = BuildSessionOptions();
+            options.Command = Command;
+            options.KeyAlgorithm = KeyType == "Ed25519" ? SshKeyAlgorithm.Ed25519 : SshKeyAlgorithm.EcdsaP256;
+            options.ThrottleLimit = ThrottleLimit;
+            return options;
+        }
+    }
+}
