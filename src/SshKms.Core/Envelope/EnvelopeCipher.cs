@@ -109,7 +109,10 @@ namespace SshKms.Core.Envelope
                 using (IAesGcmCipher gcm = gcmFactory(derived))
                 using (IncrementalHash? hash = options.Signed ? IncrementalHash.CreateHash(HashAlgorithmName.SHA384) : null)
                 {
-                    var sink = new HashingSink(output, hash);
+                    // Frames are small: batch them into large writes and reads instead of several calls per 4 KiB.
+                    var buffered = new BufferedStream(output, 256 * 1024);
+                    plaintext = new BufferedStream(plaintext, 256 * 1024);
+                    var sink = new HashingSink(buffered, hash);
                     byte[] headerBytes = header.Serialize();
                     byte[] headerTag = new byte[AesGcmCipher.TagLength];
                     gcm.Encrypt(new byte[AesGcmCipher.IvLength], Array.Empty<byte>(), 0, 0, headerBytes, Array.Empty<byte>(), headerTag);
@@ -125,7 +128,7 @@ namespace SshKms.Core.Envelope
                         await sink.WriteAsync(footer.ToArray(), ct).ConfigureAwait(false);
                     }
 
-                    await output.FlushAsync(ct).ConfigureAwait(false);
+                    await buffered.FlushAsync(ct).ConfigureAwait(false);
                     return new EnvelopeMessageInfo(suite, context, wrapped.ProviderId, KeyName(wrapped), total);
                 }
             }
@@ -140,7 +143,8 @@ namespace SshKms.Core.Envelope
             IReadOnlyList<IEnvelopeKeyring> keyrings, bool restricted, Func<byte[], IAesGcmCipher> gcmFactory, CancellationToken ct)
         {
             SortedDictionary<string, string> expected = EncryptionContext.Copy(options.ExpectedContext, allowReserved: true);
-            using (var input = new EnvelopeInput(new BufferedStream(message, 64 * 1024)))
+            var buffered = new BufferedStream(output, 256 * 1024);
+            using (var input = new EnvelopeInput(new BufferedStream(message, 256 * 1024)))
             {
                 input.Hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA384);
                 (EnvelopeHeader header, byte[] headerBytes) = await EnvelopeHeader.ReadAsync(input, ct).ConfigureAwait(false);
@@ -177,7 +181,7 @@ namespace SshKms.Core.Envelope
                             throw EnvelopeErrors.HeaderTampered();
                         }
 
-                        long total = await ReadFramesAsync(input, output, gcm, header, ct).ConfigureAwait(false);
+                        long total = await ReadFramesAsync(input, buffered, gcm, header, ct).ConfigureAwait(false);
                         if (signed)
                         {
                             byte[] digest = input.Hash.GetHashAndReset();
@@ -195,7 +199,7 @@ namespace SshKms.Core.Envelope
                             throw EnvelopeErrors.TrailingData();
                         }
 
-                        await output.FlushAsync(ct).ConfigureAwait(false);
+                        await buffered.FlushAsync(ct).ConfigureAwait(false);
                         return new EnvelopeMessageInfo(header.SuiteId, header.Context, used.ProviderId, KeyName(used), total);
                     }
                 }
@@ -247,7 +251,7 @@ namespace SshKms.Core.Envelope
             byte[] cipher = new byte[frameLength];
             byte[] tag = new byte[AesGcmCipher.TagLength];
             byte[] iv = new byte[AesGcmCipher.IvLength];
-            byte[] aad = new byte[EnvelopeSuite.MessageIdLength + Encoding.ASCII.GetByteCount(FinalFrameString) + 12];
+            var aad = new FrameAad(header.MessageId);
             byte[] frameHeader = new byte[4 + 4 + AesGcmCipher.IvLength + 4];
             uint sequence = 1;
             long total = 0;
@@ -260,8 +264,7 @@ namespace SshKms.Core.Envelope
                     int following = count == frameLength ? await ReadFullAsync(plaintext, next, ct).ConfigureAwait(false) : 0;
                     bool final = following == 0;
                     EnvelopeWriter.PutUInt32(iv, AesGcmCipher.IvLength - 4, sequence);
-                    int aadLength = FrameAad(aad, header.MessageId, final, sequence, count);
-                    gcm.Encrypt(iv, current, 0, count, aad.Take(aadLength).ToArray(), cipher, tag);
+                    gcm.Encrypt(iv, current, 0, count, aad.For(final, sequence, count), cipher, tag);
                     int headerLength;
                     if (final)
                     {
@@ -313,7 +316,7 @@ namespace SshKms.Core.Envelope
             byte[] plain = new byte[frameLength];
             byte[] tag = new byte[AesGcmCipher.TagLength];
             byte[] iv = new byte[AesGcmCipher.IvLength];
-            byte[] aad = new byte[EnvelopeSuite.MessageIdLength + Encoding.ASCII.GetByteCount(FinalFrameString) + 12];
+            var aad = new FrameAad(header.MessageId);
             uint expected = 1;
             long total = 0;
             try
@@ -347,8 +350,7 @@ namespace SshKms.Core.Envelope
 
                     await input.ReadExactAsync(cipher, 0, count, ct).ConfigureAwait(false);
                     await input.ReadExactAsync(tag, 0, tag.Length, ct).ConfigureAwait(false);
-                    int aadLength = FrameAad(aad, header.MessageId, final, sequence, count);
-                    if (!gcm.TryDecrypt(iv, cipher, 0, count, tag, aad.Take(aadLength).ToArray(), plain))
+                    if (!gcm.TryDecrypt(iv, cipher, 0, count, tag, aad.For(final, sequence, count), plain))
                     {
                         throw EnvelopeErrors.FrameTampered(sequence);
                     }
@@ -374,15 +376,36 @@ namespace SshKms.Core.Envelope
             }
         }
 
-        /// <summary>message id || "AWSKMSEncryptionClient [Final ]Frame" || uint32 sequence || uint64 content length.</summary>
-        private static int FrameAad(byte[] aad, byte[] messageId, bool final, uint sequence, int count)
+        /// <summary>
+        /// A frame's AAD: message id || "AWSKMSEncryptionClient [Final ]Frame" || uint32 sequence || uint64 content
+        /// length. Two buffers reused for every frame so the per-frame cost is two integer writes.
+        /// </summary>
+        private sealed class FrameAad
         {
-            Buffer.BlockCopy(messageId, 0, aad, 0, messageId.Length);
-            int pos = messageId.Length;
-            pos += Encoding.ASCII.GetBytes(final ? FinalFrameString : FrameString, 0, (final ? FinalFrameString : FrameString).Length, aad, pos);
-            EnvelopeWriter.PutUInt32(aad, pos, sequence);
-            EnvelopeWriter.PutUInt64(aad, pos + 4, (ulong)count);
-            return pos + 12;
+            private readonly byte[] _regular;
+            private readonly byte[] _final;
+
+            public FrameAad(byte[] messageId)
+            {
+                _regular = Build(messageId, FrameString);
+                _final = Build(messageId, FinalFrameString);
+            }
+
+            public byte[] For(bool final, uint sequence, int count)
+            {
+                byte[] aad = final ? _final : _regular;
+                EnvelopeWriter.PutUInt32(aad, aad.Length - 12, sequence);
+                EnvelopeWriter.PutUInt64(aad, aad.Length - 8, (ulong)count);
+                return aad;
+            }
+
+            private static byte[] Build(byte[] messageId, string label)
+            {
+                byte[] aad = new byte[messageId.Length + label.Length + 12];
+                Buffer.BlockCopy(messageId, 0, aad, 0, messageId.Length);
+                Encoding.ASCII.GetBytes(label, 0, label.Length, aad, messageId.Length);
+                return aad;
+            }
         }
 
         private static async Task<int> ReadFullAsync(Stream stream, byte[] buffer, CancellationToken ct)
