@@ -99,26 +99,7 @@ namespace SshKms.Cli.Commands
                 return;
             }
 
-            string full = Path.GetFullPath(path);
-            string temp = full + ".tmp-" + Guid.NewGuid().ToString("N").Substring(0, 8);
-            try
-            {
-                using (FileStream file = OwnerOnly.CreateOwnerOnly(temp))
-                {
-                    await write(file).ConfigureAwait(false);
-                }
-
-                if (File.Exists(full))
-                {
-                    File.Delete(full);
-                }
-
-                File.Move(temp, full);
-            }
-            finally
-            {
-                OwnerOnly.TryDelete(temp);
-            }
+            await EnvelopeCipher.WriteViaTempAsync(path, overwrite: true, write).ConfigureAwait(false);
         }
 
         private static Stream OpenInput(CliInvocation inv)

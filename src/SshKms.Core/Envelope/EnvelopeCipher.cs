@@ -425,7 +425,8 @@ namespace SshKms.Core.Envelope
             return done;
         }
 
-        private static async Task<EnvelopeMessageInfo> WriteViaTempAsync(string path, bool overwrite, Func<Stream, Task<EnvelopeMessageInfo>> write)
+        /// <summary>Writes a new owner-only file via a temp name and rename; on any failure the temp file is removed.</summary>
+        internal static async Task<EnvelopeMessageInfo> WriteViaTempAsync(string path, bool overwrite, Func<Stream, Task<EnvelopeMessageInfo>> write)
         {
             string full = Path.GetFullPath(path);
             if (!overwrite && File.Exists(full))
