@@ -15,6 +15,8 @@
         'Get-SshCertificate'
         'Invoke-SshKmsSession'
         'Copy-SshKmsItem'
+        'Protect-SshKmsData'
+        'Unprotect-SshKmsData'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

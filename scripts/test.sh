@@ -20,6 +20,10 @@ mkdir -p /run/sshd
 
 command -v moto_server >/dev/null || { echo "moto_server is missing: pip install 'moto[server]==5.2.1'" >&2; exit 1; }
 
+# The official AWS Encryption SDK for JavaScript: the envelope interop tests run it against our messages.
+command -v npm >/dev/null || { echo "installing nodejs/npm (envelope interop tests)"; need_apt nodejs npm; }
+(cd tests/interop/esdk-js && npm ci --no-audit --no-fund)
+
 dotnet test tests/Unit/SshKms.Tests.csproj -c Release --logger "console;verbosity=normal" "$@"
 
 if command -v pwsh >/dev/null; then

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using System.Threading.Tasks;
+using SshKms.Cli.Commands;
 using SshKms.Core;
 
 namespace SshKms.Cli
@@ -15,6 +16,7 @@ namespace SshKms.Cli
         public static IReadOnlyList<CliCommand> Commands { get; } = new List<CliCommand>()
             .Concat(CaCommands.All).Concat(CertCommands.All)
             .Concat(SshKms.Cli.Commands.SessionCommands.All)
+            .Concat(EnvelopeCommands.All)
             .ToList();
 
         private static int Main(string[] args) => RunAsync(args, CliConsole.System()).GetAwaiter().GetResult();

@@ -1,0 +1,128 @@
+// Envelope throughput vs `openssl speed -evp aes-256-gcm` (16384-byte blocks), measured in one run, plus KMS
+// calls per message against moto_server. Usage: dotnet run -c Release --project bench/Envelope [-- SIZE_MIB]
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Sockets;
+using Amazon.KeyManagementService;
+using Amazon.KeyManagementService.Model;
+using SshKms.Core.Aws;
+using SshKms.Core.Envelope;
+using SshKms.Core.Keys;
+
+int sizeMiB = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 256;
+string work = Path.Combine(Path.GetTempPath(), "sshkms-envelope-bench-" + Guid.NewGuid().ToString("N")[..8]);
+Directory.CreateDirectory(work);
+Environment.SetEnvironmentVariable("SSHKMS_HOME", Path.Combine(work, "home"));
+try
+{
+    string plain = Path.Combine(work, "plain"), message = Path.Combine(work, "msg"), back = Path.Combine(work, "back");
+    using (var f = File.Create(plain))
+    {
+        byte[] chunk = new byte[1 << 20];
+        for (int i = 0; i < sizeMiB; i++)
+        {
+            Random.Shared.NextBytes(chunk);
+            f.Write(chunk);
+        }
+    }
+
+    double mb = sizeMiB * 1048576 / 1e6;
+    var key = KeyUri.Parse("local:bench");
+    double enc = Time(() => Run(EnvelopeCipher.EncryptToFileAsync(File.OpenRead(plain), message, new EnvelopeEncryptOptions(key), true)));
+    double dec = Time(() => Run(EnvelopeCipher.DecryptToFileAsync(File.OpenRead(message), back, new EnvelopeDecryptOptions { AllowedKeys = { key } }, true)));
+    double encSigned = Time(() => Run(EnvelopeCipher.EncryptToFileAsync(File.OpenRead(plain), message, new EnvelopeEncryptOptions(key) { Signed = true }, true)));
+    double decSigned = Time(() => Run(EnvelopeCipher.DecryptToFileAsync(File.OpenRead(message), back, new EnvelopeDecryptOptions { AllowedKeys = { key } }, true)));
+    double openssl = OpensslGcmMBps();
+
+    Console.WriteLine($"file: {sizeMiB} MiB, 4096-byte frames, local key; openssl speed -evp aes-256-gcm (16384-byte blocks): {openssl:F0} MB/s");
+    Report("encrypt 0x0478", mb / enc, openssl);
+    Report("decrypt 0x0478", mb / dec, openssl);
+    Report("encrypt 0x0578", mb / encSigned, openssl);
+    Report("decrypt 0x0578", mb / decSigned, openssl);
+    KmsCallsPerMessage();
+}
+finally
+{
+    Directory.Delete(work, true);
+}
+
+static void Report(string what, double mbps, double openssl) =>
+    Console.WriteLine($"{what,-16} {mbps,8:F0} MB/s   ratio to openssl {mbps / openssl:F2}");
+
+static void Run(Task t) => t.GetAwaiter().GetResult();
+
+static double Time(Action a)
+{
+    var sw = Stopwatch.StartNew();
+    a();
+    return sw.Elapsed.TotalSeconds;
+}
+
+static double OpensslGcmMBps()
+{
+    var psi = new ProcessStartInfo("openssl", "speed -seconds 3 -bytes 16384 -evp aes-256-gcm") { RedirectStandardOutput = true, RedirectStandardError = true };
+    using var p = Process.Start(psi)!;
+    string output = p.StandardOutput.ReadToEnd();
+    p.WaitForExit();
+    // Last line: "AES-256-GCM   <k-bytes/s for 16384-byte blocks>k"
+    string line = output.Split('\n').Last(l => l.StartsWith("aes-256-gcm", StringComparison.OrdinalIgnoreCase) || l.StartsWith("AES-256-GCM", StringComparison.Ordinal));
+    string figure = line.Split(' ', StringSplitOptions.RemoveEmptyEntries).Last().TrimEnd('k');
+    return double.Parse(figure, CultureInfo.InvariantCulture) * 1000 / 1e6;
+}
+
+static void KmsCallsPerMessage()
+{
+    Environment.SetEnvironmentVariable("AWS_ACCESS_KEY_ID", "testing");
+    Environment.SetEnvironmentVariable("AWS_SECRET_ACCESS_KEY", "testing");
+    var listener = new TcpListener(System.Net.IPAddress.Loopback, 0);
+    listener.Start();
+    int port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    listener.Stop();
+    using var moto = Process.Start(new ProcessStartInfo("moto_server", $"-H 127.0.0.1 -p {port}") { RedirectStandardOutput = true, RedirectStandardError = true })!;
+    try
+    {
+        var settings = new AwsSettings { Region = "us-east-1", EndpointUrl = $"http://127.0.0.1:{port}" };
+        string arn = "";
+        for (int i = 0; i < 100 && arn.Length == 0; i++)
+        {
+            try
+            {
+                using var kms = new AmazonKeyManagementServiceClient(new Amazon.Runtime.BasicAWSCredentials("testing", "testing"),
+                    new AmazonKeyManagementServiceConfig { ServiceURL = settings.EndpointUrl, AuthenticationRegion = "us-east-1" });
+                arn = kms.CreateKeyAsync(new CreateKeyRequest()).GetAwaiter().GetResult().KeyMetadata.Arn;
+            }
+            catch (Exception)
+            {
+                Thread.Sleep(200);
+            }
+        }
+
+        const int messages = 20;
+        var sealedMessages = new List<byte[]>();
+        int before = KmsEnvelopeKeyring.CallCount;
+        var sw = Stopwatch.StartNew();
+        for (int i = 0; i < messages; i++)
+        {
+            var output = new MemoryStream();
+            Run(EnvelopeCipher.EncryptAsync(new MemoryStream(new byte[100]), output, new EnvelopeEncryptOptions(KeyUri.Parse(arn)) { Aws = settings }));
+            sealedMessages.Add(output.ToArray());
+        }
+
+        double encMs = sw.Elapsed.TotalMilliseconds / messages;
+        int encCalls = KmsEnvelopeKeyring.CallCount - before;
+        before = KmsEnvelopeKeyring.CallCount;
+        sw.Restart();
+        foreach (byte[] m in sealedMessages)
+        {
+            Run(EnvelopeCipher.DecryptAsync(new MemoryStream(m), new MemoryStream(), new EnvelopeDecryptOptions { Aws = settings }));
+        }
+
+        double decMs = sw.Elapsed.TotalMilliseconds / messages;
+        int decCalls = KmsEnvelopeKeyring.CallCount - before;
+        Console.WriteLine($"KMS calls per message (moto, {messages} messages): encrypt {(double)encCalls / messages:F1} GenerateDataKey ({encMs:F1} ms/message), decrypt {(double)decCalls / messages:F1} Decrypt ({decMs:F1} ms/message)");
+    }
+    finally
+    {
+        moto.Kill(entireProcessTree: true);
+    }
+}

@@ -1,0 +1,62 @@
+using System.Collections.Generic;
+using SshKms.Core.Aws;
+using SshKms.Core.Keys;
+
+namespace SshKms.Core.Envelope
+{
+    public sealed class EnvelopeEncryptOptions
+    {
+        public EnvelopeEncryptOptions(KeyUri key)
+        {
+            Key = key;
+        }
+
+        public KeyUri Key { get; }
+
+        /// <summary>Bound to the message as AAD and passed to KMS; keys starting "aws-crypto-" are reserved.</summary>
+        public IDictionary<string, string>? Context { get; set; }
+
+        /// <summary>Suite 0x0578 (ECDSA P-384 signature) instead of the default 0x0478.</summary>
+        public bool Signed { get; set; }
+
+        public int FrameLength { get; set; } = EnvelopeSuite.DefaultFrameLength;
+
+        public AwsSettings Aws { get; set; } = new AwsSettings();
+    }
+
+    public sealed class EnvelopeDecryptOptions
+    {
+        /// <summary>Only these keys may unwrap the data key; empty means any KMS key ARN or local key the message names.</summary>
+        public IList<KeyUri> AllowedKeys { get; set; } = new List<KeyUri>();
+
+        /// <summary>Pairs the message's context must contain with equal values.</summary>
+        public IDictionary<string, string>? ExpectedContext { get; set; }
+
+        public AwsSettings Aws { get; set; } = new AwsSettings();
+    }
+
+    /// <summary>What a message said about itself, once it verified.</summary>
+    public sealed class EnvelopeMessageInfo
+    {
+        internal EnvelopeMessageInfo(ushort suiteId, IReadOnlyDictionary<string, string> context, string keyProvider, string keyName, long plaintextLength)
+        {
+            SuiteId = suiteId;
+            Context = context;
+            KeyProvider = keyProvider;
+            KeyName = keyName;
+            PlaintextLength = plaintextLength;
+        }
+
+        public ushort SuiteId { get; }
+
+        public IReadOnlyDictionary<string, string> Context { get; }
+
+        /// <summary>"aws-kms" or "sshkms-local".</summary>
+        public string KeyProvider { get; }
+
+        /// <summary>The KMS key ARN or the local key name that wrapped the data key.</summary>
+        public string KeyName { get; }
+
+        public long PlaintextLength { get; }
+    }
+}

@@ -1,0 +1,163 @@
+using System;
+using System.IO;
+using System.Security.Cryptography;
+using System.Text;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace SshKms.Core.Envelope
+{
+    /// <summary>
+    /// local: keys in the AWS Encryption SDK raw AES keyring layout, so any official SDK configured with
+    /// key namespace "sshkms-local", key name = the local key's name and the 32 bytes of
+    /// $SSHKMS_HOME/keys/&lt;name&gt;.aes256 reads and writes the same messages.
+    /// Provider info = name || tag bits (uint32 128) || IV length (uint32 12) || IV; ciphertext = wrapped key || tag;
+    /// AAD = the serialized encryption context.
+    /// </summary>
+    internal sealed class LocalEnvelopeKeyring : IEnvelopeKeyring
+    {
+        public const string KeyNamespace = "sshkms-local";
+        public const string FileExtension = ".aes256";
+        private const int InfoSuffixLength = 4 + 4 + AesGcmCipher.IvLength;
+
+        private readonly string? _name;
+
+        /// <summary>A named key; null means any local key the message names (decrypt only).</summary>
+        public LocalEnvelopeKeyring(string? name)
+        {
+            _name = name;
+        }
+
+        public static string KeyPath(string name) => Path.Combine(SshKmsHome.EnsureDirectory("keys"), name + FileExtension);
+
+        public Task<(byte[] DataKey, EncryptedDataKey Wrapped)> GenerateAsync(EnvelopeKeyContext context, CancellationToken ct)
+        {
+            string name = _name ?? throw new InvalidOperationException("Encrypting needs a named local key.");
+            byte[] wrappingKey = LoadOrCreate(name);
+            byte[] dataKey = Random(AesGcmCipher.KeyLength);
+            byte[] iv = Random(AesGcmCipher.IvLength);
+            byte[] wrapped = new byte[AesGcmCipher.KeyLength + AesGcmCipher.TagLength];
+            byte[] tag = new byte[AesGcmCipher.TagLength];
+            using (IAesGcmCipher gcm = AesGcmCipher.Create(wrappingKey))
+            {
+                gcm.Encrypt(iv, dataKey, 0, dataKey.Length, context.Serialized, wrapped, tag);
+            }
+
+            Array.Clear(wrappingKey, 0, wrappingKey.Length);
+            Buffer.BlockCopy(tag, 0, wrapped, AesGcmCipher.KeyLength, tag.Length);
+            return Task.FromResult((dataKey, new EncryptedDataKey(KeyNamespace, ProviderInfo(name, iv), wrapped)));
+        }
+
+        public Task<bool> CanUnwrapAsync(EncryptedDataKey edk, CancellationToken ct)
+        {
+            if (edk.ProviderId != KeyNamespace || !TryParseInfo(edk.ProviderInfo, out string name, out _))
+            {
+                return Task.FromResult(false);
+            }
+
+            return Task.FromResult((_name == null || _name == name) && File.Exists(KeyPath(name)));
+        }
+
+        public Task<byte[]?> TryUnwrapAsync(EncryptedDataKey edk, EnvelopeKeyContext context, CancellationToken ct)
+        {
+            if (!TryParseInfo(edk.ProviderInfo, out string name, out byte[] iv) || edk.Ciphertext.Length != AesGcmCipher.KeyLength + AesGcmCipher.TagLength)
+            {
+                return Task.FromResult<byte[]?>(null);
+            }
+
+            byte[] wrappingKey = File.ReadAllBytes(KeyPath(name));
+            byte[] tag = new byte[AesGcmCipher.TagLength];
+            Buffer.BlockCopy(edk.Ciphertext, AesGcmCipher.KeyLength, tag, 0, tag.Length);
+            byte[] dataKey = new byte[AesGcmCipher.KeyLength];
+            bool ok;
+            using (IAesGcmCipher gcm = AesGcmCipher.Create(wrappingKey))
+            {
+                ok = gcm.TryDecrypt(iv, edk.Ciphertext, 0, AesGcmCipher.KeyLength, tag, context.Serialized, dataKey);
+            }
+
+            Array.Clear(wrappingKey, 0, wrappingKey.Length);
+            return Task.FromResult<byte[]?>(ok ? dataKey : null);
+        }
+
+        private static byte[] LoadOrCreate(string name)
+        {
+            string path = KeyPath(name);
+            if (!File.Exists(path))
+            {
+                byte[] fresh = Random(AesGcmCipher.KeyLength);
+                try
+                {
+                    OwnerOnly.WriteAllBytes(path, fresh);
+                }
+                catch (SshKmsException ex) when (ex.ErrorId == "FileExists")
+                {
+                    // Another process created it first: use theirs.
+                }
+                finally
+                {
+                    Array.Clear(fresh, 0, fresh.Length);
+                }
+            }
+
+            byte[] key = File.ReadAllBytes(path);
+            if (key.Length != AesGcmCipher.KeyLength)
+            {
+                Array.Clear(key, 0, key.Length);
+                throw new SshKmsException("EnvelopeLocalKeyInvalid", SshKmsErrorCategory.InvalidData, $"{path} is not a 32-byte AES-256 key.");
+            }
+
+            return key;
+        }
+
+        private static byte[] ProviderInfo(string name, byte[] iv)
+        {
+            var w = new EnvelopeWriter();
+            w.Bytes(Encoding.UTF8.GetBytes(name));
+            w.UInt32(AesGcmCipher.TagLength * 8);
+            w.UInt32(AesGcmCipher.IvLength);
+            w.Bytes(iv);
+            return w.ToArray();
+        }
+
+        private static bool TryParseInfo(byte[] info, out string name, out byte[] iv)
+        {
+            name = string.Empty;
+            iv = Array.Empty<byte>();
+            int nameLength = info.Length - InfoSuffixLength;
+            if (nameLength <= 0)
+            {
+                return false;
+            }
+
+            uint tagBits = ReadUInt32(info, nameLength);
+            uint ivLength = ReadUInt32(info, nameLength + 4);
+            if (tagBits != AesGcmCipher.TagLength * 8 || ivLength != AesGcmCipher.IvLength)
+            {
+                return false;
+            }
+
+            name = Encoding.UTF8.GetString(info, 0, nameLength);
+            if (name.IndexOfAny(Path.GetInvalidFileNameChars()) >= 0 || name.Contains(".."))
+            {
+                return false;
+            }
+
+            iv = new byte[AesGcmCipher.IvLength];
+            Buffer.BlockCopy(info, nameLength + 8, iv, 0, iv.Length);
+            return true;
+        }
+
+        private static uint ReadUInt32(byte[] b, int o) => ((uint)b[o] << 24) | ((uint)b[o + 1] << 16) | ((uint)b[o + 2] << 8) | b[o + 3];
+
+        private static byte[] Random(int length)
+        {
+            byte[] bytes = new byte[length];
+            using (var rng = RandomNumberGenerator.Create())
+            {
+                rng.GetBytes(bytes);
+            }
+
+            return bytes;
+        }
+    }
+}

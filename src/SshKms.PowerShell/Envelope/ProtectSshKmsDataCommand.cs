@@ -1,0 +1,134 @@
+using System;
+using System.Collections;
+using System.IO;
+using System.Management.Automation;
+using System.Security;
+using System.Text;
+using System.Threading;
+using System.Threading.Tasks;
+using SshKms.Core;
+using SshKms.Core.Envelope;
+using SshKms.Core.Keys;
+
+namespace SshKms.PowerShell.Envelope
+{
+    /// <summary>Encrypts data into an AWS Encryption SDK message under a KMS or local key.</summary>
+    [Cmdlet(VerbsSecurity.Protect, "SshKmsData", DefaultParameterSetName = "String", SupportsShouldProcess = true)]
+    [OutputType(typeof(byte[]), typeof(string), typeof(FileInfo))]
+    public sealed class ProtectSshKmsDataCommand : SshKmsAwsCmdlet
+    {
+        [Parameter(Mandatory = true, ParameterSetName = "String", ValueFromPipeline = true, Position = 0)]
+        [AllowEmptyString]
+        public string? String { get; set; }
+
+        [Parameter(Mandatory = true, ParameterSetName = "SecureString", ValueFromPipeline = true)]
+        public SecureString? SecureString { get; set; }
+
+        [Parameter(Mandatory = true, ParameterSetName = "Bytes", ValueFromPipeline = true)]
+        public byte[]? Bytes { get; set; }
+
+        [Parameter(Mandatory = true, ParameterSetName = "Path", ValueFromPipelineByPropertyName = true)]
+        [Alias("FullName")]
+        public string? Path { get; set; }
+
+        [Parameter(Mandatory = true)]
+        [Alias("Key")]
+        public string KeyId { get; set; } = string.Empty;
+
+        [Parameter]
+        public Hashtable? EncryptionContext { get; set; }
+
+        /// <summary>Suite 0x0578: adds an ECDSA P-384 signature.</summary>
+        [Parameter]
+        public SwitchParameter Signed { get; set; }
+
+        [Parameter]
+        public SwitchParameter AsBase64 { get; set; }
+
+        [Parameter]
+        public string? OutFile { get; set; }
+
+        [Parameter]
+        public SwitchParameter Force { get; set; }
+
+        protected override void ProcessRecord()
+        {
+            try
+            {
+                if (OutFile != null)
+                {
+                    string target = GetUnresolvedProviderPathFromPSPath(OutFile);
+                    if (ShouldProcess(target, "Write encrypted message"))
+                    {
+                        WriteObject(Await(ct => ProtectToFileAsync(ResolvedPath(), target, Signed.IsPresent, Force.IsPresent, ct)));
+                    }
+
+                    return;
+                }
+
+                byte[] message = Await(ct => ProtectAsync(ResolvedPath(), Signed.IsPresent, ct));
+                if (AsBase64)
+                {
+                    WriteObject(Convert.ToBase64String(message));
+                }
+                else
+                {
+                    WriteObject(message, enumerateCollection: false);
+                }
+            }
+            catch (SshKmsException ex)
+            {
+                WriteSshKmsError(ex, KeyId);
+            }
+        }
+
+        /// <summary>The message for the bound input, in memory.</summary>
+        internal async Task<byte[]> ProtectAsync(string? resolvedPath, bool signed, CancellationToken ct)
+        {
+            using (Stream input = OpenInput(resolvedPath))
+            {
+                var output = new MemoryStream();
+                await EnvelopeCipher.EncryptAsync(input, output, Options(signed), ct).ConfigureAwait(false);
+                return output.ToArray();
+            }
+        }
+
+        internal async Task<FileInfo> ProtectToFileAsync(string? resolvedPath, string target, bool signed, bool overwrite, CancellationToken ct)
+        {
+            using (Stream input = OpenInput(resolvedPath))
+            {
+                await EnvelopeCipher.EncryptToFileAsync(input, target, Options(signed), overwrite, ct).ConfigureAwait(false);
+                return new FileInfo(target);
+            }
+        }
+
+        private EnvelopeEncryptOptions Options(bool signed) => new EnvelopeEncryptOptions(KeyUri.Parse(KeyId))
+        {
+            Context = EnvelopeParameters.ToContext(EncryptionContext),
+            Signed = signed,
+            Aws = Aws,
+        };
+
+        private string? ResolvedPath() => Path == null ? null : GetUnresolvedProviderPathFromPSPath(Path);
+
+        private Stream OpenInput(string? resolvedPath)
+        {
+            if (resolvedPath != null)
+            {
+                try
+                {
+                    return File.OpenRead(resolvedPath);
+                }
+                catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
+                {
+                    throw new SshKmsException("FileReadFailed", SshKmsErrorCategory.ReadError, $"Could not read {resolvedPath}: {ex.Message}");
+                }
+            }
+
+            byte[] data = SecureString != null ? EnvelopeParameters.ToUtf8(SecureString)
+                : Bytes != null ? Bytes
+                : new UTF8Encoding(false).GetBytes(String ?? string.Empty);
+            return new MemoryStream(data, writable: false);
+        }
+    }
+}

@@ -1,0 +1,152 @@
+using System;
+using System.Collections;
+using System.IO;
+using System.Linq;
+using System.Management.Automation;
+using System.Security;
+using System.Text;
+using System.Threading;
+using System.Threading.Tasks;
+using SshKms.Core;
+using SshKms.Core.Envelope;
+using SshKms.Core.Keys;
+
+namespace SshKms.PowerShell.Envelope
+{
+    /// <summary>Decrypts an AWS Encryption SDK message (ours or any official SDK's) written under a KMS or local key.</summary>
+    [Cmdlet(VerbsSecurity.Unprotect, "SshKmsData", DefaultParameterSetName = "Message", SupportsShouldProcess = true)]
+    [OutputType(typeof(SecureString), typeof(string), typeof(byte[]), typeof(FileInfo))]
+    public sealed class UnprotectSshKmsDataCommand : SshKmsAwsCmdlet
+    {
+        [Parameter(Mandatory = true, ParameterSetName = "Message", ValueFromPipeline = true, Position = 0)]
+        public byte[]? Message { get; set; }
+
+        [Parameter(Mandatory = true, ParameterSetName = "Base64", ValueFromPipeline = true)]
+        public string? Base64 { get; set; }
+
+        [Parameter(Mandatory = true, ParameterSetName = "Path", ValueFromPipelineByPropertyName = true)]
+        [Alias("FullName")]
+        public string? Path { get; set; }
+
+        /// <summary>Allow-list: only these keys may unwrap the data key.</summary>
+        [Parameter]
+        [Alias("Key")]
+        public string[]? KeyId { get; set; }
+
+        /// <summary>Pairs the message's encryption context must contain.</summary>
+        [Parameter]
+        public Hashtable? EncryptionContext { get; set; }
+
+        [Parameter]
+        public SwitchParameter AsPlainText { get; set; }
+
+        [Parameter]
+        public SwitchParameter AsBytes { get; set; }
+
+        [Parameter]
+        public string? OutFile { get; set; }
+
+        [Parameter]
+        public SwitchParameter Force { get; set; }
+
+        protected override void ProcessRecord()
+        {
+            try
+            {
+                if (OutFile != null)
+                {
+                    string target = GetUnresolvedProviderPathFromPSPath(OutFile);
+                    if (ShouldProcess(target, "Write decrypted plaintext"))
+                    {
+                        WriteObject(Await(ct => UnprotectToFileAsync(ResolvedPath(), target, Force.IsPresent, ct)));
+                    }
+
+                    return;
+                }
+
+                byte[] plaintext = Await(ct => UnprotectAsync(ResolvedPath(), ct));
+                WriteObject(Shape(plaintext, AsPlainText.IsPresent, AsBytes.IsPresent), enumerateCollection: false);
+            }
+            catch (SshKmsException ex)
+            {
+                WriteSshKmsError(ex, Path ?? (object?)"message");
+            }
+        }
+
+        /// <summary>The whole plaintext, returned only after every frame and the signature verified.</summary>
+        internal async Task<byte[]> UnprotectAsync(string? resolvedPath, CancellationToken ct)
+        {
+            using (Stream input = OpenInput(resolvedPath))
+            {
+                var output = new MemoryStream();
+                await EnvelopeCipher.DecryptAsync(input, output, Options(), ct).ConfigureAwait(false);
+                return output.ToArray();
+            }
+        }
+
+        internal async Task<FileInfo> UnprotectToFileAsync(string? resolvedPath, string target, bool overwrite, CancellationToken ct)
+        {
+            using (Stream input = OpenInput(resolvedPath))
+            {
+                await EnvelopeCipher.DecryptToFileAsync(input, target, Options(), overwrite, ct).ConfigureAwait(false);
+                return new FileInfo(target);
+            }
+        }
+
+        /// <summary>SecureString by default; string with -AsPlainText; bytes with -AsBytes. Switches come in as bools: tests run without a runspace.</summary>
+        internal static object Shape(byte[] plaintext, bool asPlainText, bool asBytes)
+        {
+            if (asBytes)
+            {
+                return plaintext;
+            }
+
+            try
+            {
+                return asPlainText ? new UTF8Encoding(false).GetString(plaintext) : (object)EnvelopeParameters.ToSecureString(plaintext);
+            }
+            finally
+            {
+                Array.Clear(plaintext, 0, plaintext.Length);
+            }
+        }
+
+        private EnvelopeDecryptOptions Options() => new EnvelopeDecryptOptions
+        {
+            AllowedKeys = (KeyId ?? Array.Empty<string>()).Select(KeyUri.Parse).ToList(),
+            ExpectedContext = EnvelopeParameters.ToContext(EncryptionContext),
+            Aws = Aws,
+        };
+
+        private string? ResolvedPath() => Path == null ? null : GetUnresolvedProviderPathFromPSPath(Path);
+
+        private Stream OpenInput(string? resolvedPath)
+        {
+            if (resolvedPath != null)
+            {
+                try
+                {
+                    return EnvelopeCipher.DetectBase64(File.OpenRead(resolvedPath));
+                }
+                catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
+                {
+                    throw new SshKmsException("FileReadFailed", SshKmsErrorCategory.ReadError, $"Could not read {resolvedPath}: {ex.Message}");
+                }
+            }
+
+            if (Base64 != null)
+            {
+                try
+                {
+                    return new MemoryStream(Convert.FromBase64String(Base64.Trim()));
+                }
+                catch (FormatException)
+                {
+                    throw new SshKmsException("EnvelopeBase64Invalid", SshKmsErrorCategory.InvalidArgument, "-Base64 is not valid base64.");
+                }
+            }
+
+            return new MemoryStream(Message ?? Array.Empty<byte>(), writable: false);
+        }
+    }
+}

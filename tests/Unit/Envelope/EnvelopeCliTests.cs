@@ -1,0 +1,60 @@
+using System.IO;
+using System.Text;
+using SshKms.Cli;
+using SshKms.Tests.Infrastructure;
+using Xunit;
+using static SshKms.Tests.Envelope.EnvelopeTestKit;
+
+namespace SshKms.Tests.Envelope
+{
+    [Collection("envelope")]
+    public sealed class EnvelopeCliTests
+    {
+        [Fact]
+        public void EncryptBase64ThroughStdoutThenDecryptFromStdin()
+        {
+            EnsureHome();
+            string key = NewLocalKey().ToString();
+            (int code, byte[] b64, string err) = Run(Encoding.UTF8.GetBytes("secret text"), "encrypt", "--key", key, "--context", "app=cli", "--base64", "--signed");
+            Assert.True(code == 0, err);
+            Assert.StartsWith("A", Encoding.ASCII.GetString(b64));
+
+            (code, byte[] plain, err) = Run(b64, "decrypt", "--key", key, "--context", "app=cli");
+            Assert.True(code == 0, err);
+            Assert.Equal("secret text", Encoding.UTF8.GetString(plain));
+
+            (code, _, err) = Run(b64, "decrypt", "--context", "app=other");
+            Assert.Equal(1, code);
+            Assert.Contains("[EnvelopeContextMismatch]", err);
+        }
+
+        [Fact]
+        public void FilesInAndOutAndAFailedDecryptLeavesNoFile()
+        {
+            EnsureHome();
+            string key = NewLocalKey().ToString();
+            using var dir = new TempDir();
+            File.WriteAllBytes(dir.File("in"), RandomBytes(10000));
+            Assert.Equal(0, Run(null, "encrypt", "--key", key, "--in", dir.File("in"), "--out", dir.File("msg")).Code);
+            Assert.Equal(0, Run(null, "decrypt", "--in", dir.File("msg"), "--out", dir.File("back")).Code);
+            Assert.Equal(File.ReadAllBytes(dir.File("in")), File.ReadAllBytes(dir.File("back")));
+
+            byte[] msg = File.ReadAllBytes(dir.File("msg"));
+            File.WriteAllBytes(dir.File("short"), msg[..(msg.Length - 10)]);
+            (int code, _, string err) = Run(null, "decrypt", "--in", dir.File("short"), "--out", dir.File("partial"));
+            Assert.Equal(1, code);
+            Assert.Contains("[EnvelopeTruncated]", err);
+            Assert.False(File.Exists(dir.File("partial")));
+            Assert.Equal(4, Directory.GetFiles(dir.Path).Length);
+        }
+
+        private static (int Code, byte[] Out, string Err) Run(byte[]? stdin, params string[] args)
+        {
+            var stdout = new MemoryStream();
+            var err = new StringWriter();
+            var console = new CliConsole(() => new MemoryStream(stdin ?? new byte[0]), () => stdout, new StringWriter(), err);
+            int code = Program.RunAsync(args, console).GetAwaiter().GetResult();
+            return (code, stdout.ToArray(), err.ToString());
+        }
+    }
+}

@@ -1,0 +1,222 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using SshKms.Core;
+using SshKms.Core.Envelope;
+using SshKms.Core.Keys;
+using Xunit;
+using static SshKms.Tests.Envelope.EnvelopeTestKit;
+
+namespace SshKms.Tests.Envelope
+{
+    [Collection("envelope")]
+    public sealed class EnvelopeLocalTests
+    {
+        [Theory]
+        [InlineData(0, false)]
+        [InlineData(1, false)]
+        [InlineData(4095, false)]
+        [InlineData(4096, false)]
+        [InlineData(4097, false)]
+        [InlineData(3 * 4096 + 17, false)]
+        [InlineData(0, true)]
+        [InlineData(4096, true)]
+        [InlineData(4097, true)]
+        [InlineData(2 * 4096, true)]
+        public void RoundTripsAtFrameBoundaries(int size, bool signed)
+        {
+            KeyUri key = NewLocalKey();
+            byte[] plaintext = RandomBytes(size);
+            byte[] message = Encrypt(plaintext, new EnvelopeEncryptOptions(key) { Signed = signed, Context = Context("purpose", "test") });
+
+            Assert.Equal(2, message[0]);
+            Assert.Equal(signed ? 0x05 : 0x04, message[1]);
+            Assert.Equal(0x78, message[2]);
+            (byte[] back, EnvelopeMessageInfo info) = Decrypt(message, new EnvelopeDecryptOptions { AllowedKeys = { key } });
+            Assert.Equal(plaintext, back);
+            Assert.Equal("test", info.Context["purpose"]);
+            Assert.Equal(key.KeyId, info.KeyName);
+            Assert.Equal(signed, info.Context.ContainsKey("aws-crypto-public-key"));
+        }
+
+        [Fact]
+        public void LocalKeyIsCreatedOwnerOnlyOnFirstEncrypt()
+        {
+            KeyUri key = NewLocalKey();
+            Encrypt(new byte[] { 1 }, new EnvelopeEncryptOptions(key));
+            string path = Path.Combine(EnsureHome(), "keys", key.KeyId + ".aes256");
+            Assert.Equal(32, File.ReadAllBytes(path).Length);
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(path));
+        }
+
+        [Fact]
+        public void DiscoveryFindsTheLocalKeyTheMessageNames()
+        {
+            KeyUri key = NewLocalKey();
+            byte[] message = Encrypt(new byte[] { 9, 8, 7 }, new EnvelopeEncryptOptions(key));
+            Assert.Equal(new byte[] { 9, 8, 7 }, Decrypt(message).Plaintext);
+        }
+
+        [Fact]
+        public void EveryTruncationFailsAsTruncated()
+        {
+            KeyUri key = NewLocalKey();
+            foreach (bool signed in new[] { false, true })
+            {
+                byte[] message = Encrypt(RandomBytes(4096 + 100), new EnvelopeEncryptOptions(key) { Signed = signed, FrameLength = 1024 });
+                var opts = new EnvelopeDecryptOptions { AllowedKeys = { key } };
+                foreach (int cut in Enumerable.Range(0, message.Length).Where(i => i < 200 || i % 97 == 0 || i > message.Length - 120))
+                {
+                    DecryptFails(message.Take(cut).ToArray(), opts, "EnvelopeTruncated");
+                }
+            }
+        }
+
+        [Fact]
+        public void TrailingBytesAreRefused()
+        {
+            KeyUri key = NewLocalKey();
+            byte[] message = Encrypt(RandomBytes(10), new EnvelopeEncryptOptions(key));
+            DecryptFails(message.Concat(new byte[] { 0 }).ToArray(), null, "EnvelopeTrailingData");
+        }
+
+        [Fact]
+        public void FlippingAnyHeaderBitFailsWithAnEnvelopeError()
+        {
+            KeyUri key = NewLocalKey();
+            byte[] message = Encrypt(RandomBytes(50), new EnvelopeEncryptOptions(key) { Context = Context("a", "b") });
+            int headerLength = HeaderLength(message);
+            var seen = new HashSet<string>();
+            for (int i = 0; i < headerLength; i++)
+            {
+                byte[] bad = (byte[])message.Clone();
+                bad[i] ^= 0x01;
+                seen.Add(DecryptFails(bad, new EnvelopeDecryptOptions { AllowedKeys = { key } },
+                    "EnvelopeHeaderTampered", "EnvelopeVersionUnsupported", "EnvelopeSuiteUnsupported", "EnvelopeCommitmentMismatch",
+                    "EnvelopeNoDecryptableKey", "EnvelopeKeyNotAllowed", "EnvelopeHeaderInvalid", "EnvelopeTruncated", "EnvelopeFrameTampered").ErrorId);
+            }
+
+            // The specific checks each fire somewhere in the header, not just a generic failure.
+            Assert.Contains("EnvelopeHeaderTampered", seen);
+            Assert.Contains("EnvelopeCommitmentMismatch", seen);
+            Assert.Contains("EnvelopeVersionUnsupported", seen);
+            Assert.Contains("EnvelopeSuiteUnsupported", seen);
+        }
+
+        [Fact]
+        public void FlippingABitInEachFrameFailsAsFrameTampered()
+        {
+            KeyUri key = NewLocalKey();
+            byte[] message = Encrypt(RandomBytes(3 * 512 + 5), new EnvelopeEncryptOptions(key) { FrameLength = 512 });
+            int h = HeaderLength(message);
+            int regular = 4 + 12 + 512 + 16;
+            for (int frame = 0; frame < 3; frame++)
+            {
+                foreach (int within in new[] { 4, 4 + 12 + 100, regular - 1 })
+                {
+                    byte[] bad = (byte[])message.Clone();
+                    bad[h + frame * regular + within] ^= 0x80;
+                    DecryptFails(bad, null, "EnvelopeFrameTampered");
+                }
+            }
+
+            byte[] finalBad = (byte[])message.Clone();
+            finalBad[message.Length - 1] ^= 0x01;
+            DecryptFails(finalBad, null, "EnvelopeFrameTampered");
+        }
+
+        [Fact]
+        public void SwappedFramesAreRefused()
+        {
+            KeyUri key = NewLocalKey();
+            byte[] message = Encrypt(RandomBytes(3 * 256), new EnvelopeEncryptOptions(key) { FrameLength = 256 });
+            int h = HeaderLength(message);
+            int regular = 4 + 12 + 256 + 16;
+            byte[] bad = (byte[])message.Clone();
+            Array.Copy(message, h, bad, h + regular, regular);
+            Array.Copy(message, h + regular, bad, h, regular);
+            DecryptFails(bad, null, "EnvelopeFrameTampered");
+        }
+
+        [Fact]
+        public void FlippingTheSignatureFailsAsSignatureInvalid()
+        {
+            KeyUri key = NewLocalKey();
+            byte[] message = Encrypt(RandomBytes(100), new EnvelopeEncryptOptions(key) { Signed = true });
+            byte[] bad = (byte[])message.Clone();
+            bad[message.Length - 5] ^= 0x01;
+            DecryptFails(bad, null, "EnvelopeSignatureInvalid");
+        }
+
+        [Fact]
+        public void WrongKeyWrongContextAndDisallowedKeyEachHaveTheirOwnId()
+        {
+            KeyUri key = NewLocalKey();
+            byte[] message = Encrypt(RandomBytes(100), new EnvelopeEncryptOptions(key) { Context = Context("app", "x") });
+
+            DecryptFails(message, new EnvelopeDecryptOptions { AllowedKeys = { NewLocalKey() } }, "EnvelopeKeyNotAllowed");
+            DecryptFails(message, new EnvelopeDecryptOptions { ExpectedContext = Context("app", "y") }, "EnvelopeContextMismatch");
+            DecryptFails(message, new EnvelopeDecryptOptions { ExpectedContext = Context("other", "x") }, "EnvelopeContextMismatch");
+
+            // Same name, different key material: the raw AES unwrap fails.
+            string path = Path.Combine(EnsureHome(), "keys", key.KeyId + ".aes256");
+            File.Delete(path);
+            OwnerOnly.WriteAllBytes(path, RandomBytes(32));
+            DecryptFails(message, null, "EnvelopeNoDecryptableKey");
+        }
+
+        [Fact]
+        public void UnsupportedVersionAndSuiteAreRefusedClearly()
+        {
+            KeyUri key = NewLocalKey();
+            byte[] message = Encrypt(RandomBytes(10), new EnvelopeEncryptOptions(key));
+            byte[] v1 = (byte[])message.Clone();
+            v1[0] = 1;
+            Assert.Contains("version 1", DecryptFails(v1, null, "EnvelopeVersionUnsupported").Message);
+            byte[] suite = (byte[])message.Clone();
+            suite[1] = 0x01;
+            suite[2] = 0x78;
+            Assert.Contains("0x0178", DecryptFails(suite, null, "EnvelopeSuiteUnsupported").Message);
+        }
+
+        [Fact]
+        public void ReservedContextKeysAreRefusedOnEncrypt()
+        {
+            var ex = Assert.Throws<SshKmsException>(() => Encrypt(new byte[1], new EnvelopeEncryptOptions(NewLocalKey()) { Context = Context("aws-crypto-x", "1") }));
+            Assert.Equal("EnvelopeContextInvalid", ex.ErrorId);
+        }
+
+        [Fact]
+        public void Base64InputIsDetected()
+        {
+            KeyUri key = NewLocalKey();
+            byte[] message = Encrypt(new byte[] { 42 }, new EnvelopeEncryptOptions(key));
+            string b64 = Convert.ToBase64String(message);
+            Assert.StartsWith("A", b64);
+            var stream = EnvelopeCipher.DetectBase64(new MemoryStream(System.Text.Encoding.ASCII.GetBytes(b64 + "\n")));
+            var output = new MemoryStream();
+            EnvelopeCipher.DecryptAsync(stream, output, new EnvelopeDecryptOptions()).GetAwaiter().GetResult();
+            Assert.Equal(new byte[] { 42 }, output.ToArray());
+        }
+
+        [Fact]
+        public void FailedDecryptToFileLeavesNoFile()
+        {
+            KeyUri key = NewLocalKey();
+            byte[] message = Encrypt(RandomBytes(9000), new EnvelopeEncryptOptions(key) { Signed = true });
+            message[message.Length - 3] ^= 1;
+            using var dir = new Infrastructure.TempDir();
+            string target = dir.File("plain.bin");
+            var ex = Assert.Throws<SshKmsException>(() =>
+                EnvelopeCipher.DecryptToFileAsync(new MemoryStream(message), target, new EnvelopeDecryptOptions(), overwrite: false).GetAwaiter().GetResult());
+            Assert.Equal("EnvelopeSignatureInvalid", ex.ErrorId);
+            Assert.Empty(Directory.GetFiles(dir.Path));
+        }
+    }
+
+    [CollectionDefinition("envelope")]
+    public sealed class EnvelopeCollection
+    {
+    }
+}

@@ -1,0 +1,85 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Security.Cryptography;
+using System.Threading.Tasks;
+using SshKms.Core;
+using SshKms.Core.Envelope;
+using SshKms.Core.Keys;
+using SshKms.Tests.Infrastructure;
+using Xunit;
+
+namespace SshKms.Tests.Envelope
+{
+    /// <summary>Shared helpers: an isolated SSHKMS_HOME, unique local key names, and byte-level round trips.</summary>
+    internal static class EnvelopeTestKit
+    {
+        private static readonly Lazy<string> Home = new Lazy<string>(() =>
+        {
+            var dir = new TempDir("sshkms-envelope-home");
+            Environment.SetEnvironmentVariable("SSHKMS_HOME", dir.Path);
+            return dir.Path;
+        });
+
+        public static string EnsureHome()
+        {
+            Environment.SetEnvironmentVariable("SSHKMS_HOME", Home.Value);
+            return Home.Value;
+        }
+
+        public static KeyUri NewLocalKey() => KeyUri.Parse("local:env-" + Guid.NewGuid().ToString("N").Substring(0, 10));
+
+        public static byte[] RandomBytes(int n)
+        {
+            byte[] b = new byte[n];
+            RandomNumberGenerator.Fill(b);
+            return b;
+        }
+
+        public static byte[] Encrypt(byte[] plaintext, EnvelopeEncryptOptions options)
+        {
+            EnsureHome();
+            var output = new MemoryStream();
+            EnvelopeCipher.EncryptAsync(new MemoryStream(plaintext), output, options).GetAwaiter().GetResult();
+            return output.ToArray();
+        }
+
+        public static (byte[] Plaintext, EnvelopeMessageInfo Info) Decrypt(byte[] message, EnvelopeDecryptOptions? options = null)
+        {
+            EnsureHome();
+            var output = new MemoryStream();
+            EnvelopeMessageInfo info = EnvelopeCipher.DecryptAsync(new MemoryStream(message), output, options ?? new EnvelopeDecryptOptions()).GetAwaiter().GetResult();
+            return (output.ToArray(), info);
+        }
+
+        /// <summary>Decrypt must fail with this id and release no byte of plaintext.</summary>
+        public static SshKmsException DecryptFails(byte[] message, EnvelopeDecryptOptions? options, params string[] allowedIds)
+        {
+            EnsureHome();
+            var output = new MemoryStream();
+            var ex = Assert.Throws<SshKmsException>(() =>
+                EnvelopeCipher.DecryptAsync(new MemoryStream(message), output, options ?? new EnvelopeDecryptOptions()).GetAwaiter().GetResult());
+            Assert.Contains(ex.ErrorId, allowedIds);
+            return ex;
+        }
+
+        public static Dictionary<string, string> Context(params string[] pairs)
+        {
+            var d = new Dictionary<string, string>();
+            for (int i = 0; i < pairs.Length; i += 2)
+            {
+                d[pairs[i]] = pairs[i + 1];
+            }
+
+            return d;
+        }
+
+        /// <summary>Length of header + header tag, read back through the parser.</summary>
+        public static int HeaderLength(byte[] message)
+        {
+            var input = new EnvelopeInput(new MemoryStream(message));
+            (_, byte[] bytes) = EnvelopeHeader.ReadAsync(input, default).GetAwaiter().GetResult();
+            return bytes.Length + 16;
+        }
+    }
+}
