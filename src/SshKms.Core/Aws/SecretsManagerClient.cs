@@ -203,7 +203,7 @@ namespace SshKms.Core.Aws
                         case "Name": value.Name = reader.GetString() ?? string.Empty; break;
                         case "VersionId": value.VersionId = reader.GetString() ?? string.Empty; break;
                         case "SecretString" when reader.TokenType == JsonTokenType.String:
-                            value.SecretUtf8 = Unescape(ref reader);
+                            value.SecretUtf8 = CopyUtf8(ref reader);
                             break;
                         case "VersionStages" when reader.TokenType == JsonTokenType.StartArray:
                             while (reader.Read() && reader.TokenType == JsonTokenType.String)
@@ -227,7 +227,8 @@ namespace SshKms.Core.Aws
             return value;
         }
 
-        private static byte[] Unescape(ref Utf8JsonReader reader)
+        /// <summary>A JSON string token, unescaped into a fresh array (no intermediate string).</summary>
+        internal static byte[] CopyUtf8(ref Utf8JsonReader reader)
         {
             int max = reader.HasValueSequence ? (int)reader.ValueSequence.Length : reader.ValueSpan.Length;
             byte[] buffer = new byte[max];
