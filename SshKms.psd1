@@ -9,6 +9,8 @@
     PowerShellVersion    = '5.1'
     CompatiblePSEditions = @('Desktop', 'Core')
     CmdletsToExport      = @(
+        'New-SshKmsKeyPairSecret'
+        'Get-SshKmsKeyPair'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

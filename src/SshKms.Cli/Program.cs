@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using System.Threading.Tasks;
+using SshKms.Cli.Commands;
 using SshKms.Core;
 
 namespace SshKms.Cli
@@ -13,6 +14,7 @@ namespace SshKms.Cli
 
         /// <summary>Every command, one line per capability.</summary>
         public static IReadOnlyList<CliCommand> Commands { get; } = new List<CliCommand>()
+            .Concat(KeyPairCommands.All)
             .ToList();
 
         private static int Main(string[] args) => RunAsync(args, CliConsole.System()).GetAwaiter().GetResult();
