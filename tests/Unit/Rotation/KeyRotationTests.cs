@@ -1,0 +1,194 @@
+using System;
+using System.IO;
+using System.Collections.Generic;
+using System.Linq;
+using System.Text;
+using System.Text.Json.Nodes;
+using System.Threading;
+using System.Threading.Tasks;
+using SshKms.Core;
+using SshKms.Core.Aws;
+using SshKms.Core.OpenSsh;
+using SshKms.Core.Rotation;
+using SshKms.Tests.Infrastructure;
+using Xunit;
+
+namespace SshKms.Tests.Rotation
+{
+    /// <summary>The rotation against moto (Secrets Manager and SSM), nodes played by <see cref="FakeSsmNodeAgent"/>.</summary>
+    [Collection("aws")]
+    public sealed class KeyRotationTests : IDisposable
+    {
+        private const string AdminLine = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl admin@laptop";
+        private static readonly string[] Nodes = { "i-00000000000000001", "i-00000000000000002", "i-00000000000000003" };
+
+        private readonly MotoServer _moto;
+        private readonly TempDir _dir = new TempDir("sshkms-nodes");
+        private readonly FakeSsmNodeAgent _agent;
+        private readonly FakeFailOnceHandler _smFaults = new FakeFailOnceHandler();
+        private readonly SecretsManagerClient _sm;
+        private readonly SsmClient _ssm;
+        private readonly SsmNodeDistributor _distributor;
+
+        public KeyRotationTests(MotoServer moto)
+        {
+            _moto = moto;
+            _agent = new FakeSsmNodeAgent(_dir.Path);
+            _sm = new SecretsManagerClient(moto.Settings, _smFaults);
+            _ssm = new SsmClient(moto.Settings, _agent);
+            _distributor = new SsmNodeDistributor(_ssm, Nodes, null, "deploy") { PollInterval = TimeSpan.FromMilliseconds(10) };
+        }
+
+        public void Dispose()
+        {
+            _sm.Dispose();
+            _ssm.Dispose();
+            _dir.Dispose();
+        }
+
+        /// <summary>A secret with a user-added field, its first key installed on every node beside an unrelated admin key (mode 0640).</summary>
+        private async Task<(string Name, string FirstVersion)> SetUpAsync()
+        {
+            string name = "rot/" + Guid.NewGuid().ToString("N");
+            string version = Guid.NewGuid().ToString();
+            using SshPrivateKey key = SshPrivateKey.Generate(SshKeyAlgorithm.Ed25519);
+            string line = key.PublicKey.WithComment(KeyPairSecret.Tag(name, version)).ToString();
+            var json = new JsonObject { ["privateKey"] = key.ToOpenSshFormat(), ["publicKey"] = line, ["userName"] = "deploy", ["note"] = "keep me" };
+            await _sm.CreateSecretAsync(name, Encoding.UTF8.GetBytes(json.ToJsonString()), null, version, null, CancellationToken.None);
+            foreach (string node in Nodes)
+            {
+                Directory.CreateDirectory(Path.GetDirectoryName(_agent.AuthorizedKeys(node))!);
+                File.WriteAllText(_agent.AuthorizedKeys(node), AdminLine + "\n" + line + "\n");
+                File.SetUnixFileMode(_agent.AuthorizedKeys(node), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead);
+            }
+
+            return (name, version);
+        }
+
+        private async Task<SshPublicKey> StageKeyAsync(string name, string stage)
+        {
+            var (_, secret) = await KeyPairSecrets.ReadAsync(_sm, name, stage, CancellationToken.None);
+            using (secret)
+            {
+                return secret.ParsePublicKey();
+            }
+        }
+
+        /// <summary>The invariant: the AWSCURRENT key is on every node, in a file ssh-keygen reads cleanly.</summary>
+        private async Task AssertEveryNodeAcceptsCurrentAsync(string name)
+        {
+            SshPublicKey current = await StageKeyAsync(name, "AWSCURRENT");
+            foreach (string node in Nodes)
+            {
+                string[] keys = File.ReadAllLines(_agent.AuthorizedKeys(node));
+                Assert.Contains(keys, l => l.Length > 0 && SshPublicKey.Parse(l).Equals(current));
+                Assert.Equal(0, Tool.Run("ssh-keygen", new[] { "-l", "-f", _agent.AuthorizedKeys(node) }).ExitCode);
+            }
+        }
+
+        [Theory]
+        [InlineData("none")]
+        [InlineData("createSecret")]
+        [InlineData("setSecret-one-node")]
+        [InlineData("testSecret-one-node")]
+        [InlineData("finishSecret-stage")]
+        [InlineData("finishSecret-one-node")]
+        public async Task FaultAtAnyStepIsFinishedByRerunningWithTheSameToken(string fault)
+        {
+            var (name, firstVersion) = await SetUpAsync();
+            string token = Guid.NewGuid().ToString();
+            switch (fault)
+            {
+                case "createSecret": _smFaults.Arm("secretsmanager.PutSecretValue"); break;
+                case "setSecret-one-node": _agent.FailWhen = (n, m) => n == Nodes[1] && m == "add"; break;
+                case "testSecret-one-node": _agent.FailWhen = (n, m) => n == Nodes[1] && m == "check"; break;
+                case "finishSecret-stage": _smFaults.Arm("secretsmanager.UpdateSecretVersionStage"); break;
+                case "finishSecret-one-node": _agent.FailWhen = (n, m) => n == Nodes[1] && m == "keeponly"; break;
+            }
+
+            var steps = new System.Collections.Generic.List<RotationStepResult>();
+            var rotation = new KeyRotation(_sm, _distributor, name, token, report: r =>
+            {
+                steps.Add(r);
+            });
+            if (fault == "none")
+            {
+                await rotation.RunAsync(CancellationToken.None);
+            }
+            else
+            {
+                var ex = await Assert.ThrowsAsync<SshKmsException>(() => rotation.RunAsync(CancellationToken.None));
+                string expectedId = fault switch
+                {
+                    "createSecret" or "finishSecret-stage" => "AwsServiceError",
+                    "testSecret-one-node" => "RotationTestFailed",
+                    _ => "RotationNodesFailed",
+                };
+                Assert.Equal(expectedId, ex.ErrorId);
+                if (fault.EndsWith("one-node"))
+                {
+                    Assert.Contains(Nodes[1], ex.Message);
+                    Assert.DoesNotContain(Nodes[0], ex.Message);
+                }
+
+                await AssertEveryNodeAcceptsCurrentAsync(name);
+                if (fault == "testSecret-one-node")
+                {
+                    // A failed test takes the pending key back off every node.
+                    Assert.All(Nodes, n => Assert.DoesNotContain(KeyPairSecret.Tag(name, token), File.ReadAllText(_agent.AuthorizedKeys(n))));
+                }
+
+                _agent.FailWhen = (_, _) => false;
+                await new KeyRotation(_sm, _distributor, name, token).RunAsync(CancellationToken.None);
+            }
+
+            await AssertEveryNodeAcceptsCurrentAsync(name);
+            SshPublicKey current = await StageKeyAsync(name, "AWSCURRENT");
+            Assert.Equal(KeyPairSecret.Tag(name, token), current.Comment);
+            DescribeSecretResponse described = await _sm.DescribeSecretAsync(name, CancellationToken.None);
+            Assert.Equal(token, described.VersionWithStage("AWSCURRENT"));
+            Assert.Equal(firstVersion, described.VersionWithStage("AWSPREVIOUS"));
+            Assert.Null(described.VersionWithStage("AWSPENDING"));
+
+            foreach (string node in Nodes)
+            {
+                string[] lines = File.ReadAllLines(_agent.AuthorizedKeys(node));
+                Assert.Equal(new[] { AdminLine, current.ToString() }, lines);
+                Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead, File.GetUnixFileMode(_agent.AuthorizedKeys(node)));
+            }
+
+            using (SecretValue value = await _sm.GetSecretValueAsync(name, null, "AWSCURRENT", CancellationToken.None))
+            {
+                JsonNode json = JsonNode.Parse(value.SecretUtf8)!;
+                Assert.Equal("keep me", json["note"]!.GetValue<string>());
+                Assert.Equal("deploy", json["userName"]!.GetValue<string>());
+            }
+
+            // A third run with the same token changes nothing.
+            IReadOnlyList<RotationStepResult> again = await new KeyRotation(_sm, _distributor, name, token).RunAsync(CancellationToken.None);
+            Assert.True(again.Where(r => r.Step != RotationStep.FinishSecret).All(r => r.Skipped));
+            Assert.Equal(token, (await _sm.DescribeSecretAsync(name, CancellationToken.None)).VersionWithStage("AWSCURRENT"));
+            Assert.All(Nodes, n => Assert.Equal(new[] { AdminLine, current.ToString() }, File.ReadAllLines(_agent.AuthorizedKeys(n))));
+        }
+
+        [Fact]
+        public async Task UnreachableNodeIsReportedByNameAndRotationDoesNotFinish()
+        {
+            var (name, firstVersion) = await SetUpAsync();
+            _agent.FailWhen = (n, _) => n == Nodes[2];
+            string token = Guid.NewGuid().ToString();
+            var ex = await Assert.ThrowsAsync<SshKmsException>(() => new KeyRotation(_sm, _distributor, name, token).RunAsync(CancellationToken.None));
+            Assert.Equal("RotationNodesFailed", ex.ErrorId);
+            Assert.Contains(Nodes[2], ex.Message);
+            Assert.Equal(firstVersion, (await _sm.DescribeSecretAsync(name, CancellationToken.None)).VersionWithStage("AWSCURRENT"));
+            await AssertEveryNodeAcceptsCurrentAsync(name);
+        }
+
+        [Fact]
+        public void ShortTokenIsRefused()
+        {
+            var ex = Assert.Throws<SshKmsException>(() => new KeyRotation(_sm, _distributor, "x", "short"));
+            Assert.Equal("RotationTokenInvalid", ex.ErrorId);
+        }
+    }
+}
