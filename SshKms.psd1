@@ -11,6 +11,7 @@
     CmdletsToExport      = @(
         'New-SshKmsKeyPairSecret'
         'Get-SshKmsKeyPair'
+        'Invoke-SshKeyRotation'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

@@ -15,6 +15,7 @@ namespace SshKms.Cli
         /// <summary>Every command, one line per capability.</summary>
         public static IReadOnlyList<CliCommand> Commands { get; } = new List<CliCommand>()
             .Concat(KeyPairCommands.All)
+            .Concat(RotateCommands.All)
             .ToList();
 
         private static int Main(string[] args) => RunAsync(args, CliConsole.System()).GetAwaiter().GetResult();

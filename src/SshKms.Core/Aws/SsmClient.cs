@@ -21,7 +21,7 @@ namespace SshKms.Core.Aws
 
         /// <summary>Sends AWS-RunShellScript with the given lines to instances by id or by targets (tag:Key = Value).</summary>
         public async Task<SsmCommand> SendShellScriptAsync(IReadOnlyList<string>? instanceIds, IReadOnlyList<SsmTarget>? targets,
-            IReadOnlyList<string> commands, string comment, CancellationToken cancellationToken)
+            IReadOnlyList<string> commands, string comment, CancellationToken cancellationToken, int? maxConcurrency = null)
         {
             var request = new SendCommandRequest
             {
@@ -30,6 +30,7 @@ namespace SshKms.Core.Aws
                 Targets = targets == null || targets.Count == 0 ? null : new List<SsmTarget>(targets),
                 Comment = comment.Length > 100 ? comment.Substring(0, 100) : comment,
                 Parameters = new Dictionary<string, List<string>> { ["commands"] = new List<string>(commands) },
+                MaxConcurrency = maxConcurrency?.ToString(System.Globalization.CultureInfo.InvariantCulture),
             };
             SendCommandResponse response = await _client.CallAsync<SendCommandRequest, SendCommandResponse>("SendCommand", request, cancellationToken)
                 .ConfigureAwait(false);
@@ -103,6 +104,9 @@ namespace SshKms.Core.Aws
         public string? Comment { get; set; }
 
         public Dictionary<string, List<string>>? Parameters { get; set; }
+
+        /// <summary>How many instances run the command at once ("10"); SSM's default is 50.</summary>
+        public string? MaxConcurrency { get; set; }
     }
 
     internal sealed class SendCommandResponse

@@ -58,13 +58,16 @@ namespace SshKms.Core.Rotation
             _userName = userName;
         }
 
+        /// <summary>Instances updated at once (-ThrottleLimit / --parallel); null leaves SSM's default.</summary>
+        public int? MaxConcurrency { get; set; }
+
         public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(2);
 
         public TimeSpan Timeout { get; set; } = TimeSpan.FromMinutes(5);
 
         public async Task<IReadOnlyList<NodeOutcome>> RunAsync(string script, CancellationToken cancellationToken)
         {
-            SsmCommand command = await _ssm.SendShellScriptAsync(_instanceIds, _targets, new[] { script }, "sshkms authorized_keys update", cancellationToken)
+            SsmCommand command = await _ssm.SendShellScriptAsync(_instanceIds, _targets, new[] { script }, "sshkms authorized_keys update", cancellationToken, MaxConcurrency)
                 .ConfigureAwait(false);
             IEnumerable<string> reached = command.InstanceIds ?? new List<string>();
             List<string> nodes = _instanceIds.Union(reached).ToList();

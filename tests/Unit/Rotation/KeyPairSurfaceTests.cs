@@ -102,6 +102,7 @@ namespace SshKms.Tests.Rotation
         [Theory]
         [InlineData(typeof(NewSshKmsKeyPairSecretCommand), "New", "SshKmsKeyPairSecret", true)]
         [InlineData(typeof(GetSshKmsKeyPairCommand), "Get", "SshKmsKeyPair", false)]
+        [InlineData(typeof(InvokeSshKeyRotationCommand), "Invoke", "SshKeyRotation", true)]
         public void CmdletMetadataIsCompleteAndExported(Type type, string verb, string noun, bool shouldProcess)
         {
             CustomAttributeData cmdlet = type.GetCustomAttributesData().Single(a => a.AttributeType == typeof(CmdletAttribute));
