@@ -36,7 +36,7 @@ namespace SshKms.Tests.Rotation
 
         public int CommandsRun;
 
-        public string AuthorizedKeys(string instance) => Path.Combine(_root, instance, "authorized_keys");
+        public string AuthorizedKeys(string instance) => FakeNode.AuthorizedKeys(_root, instance);
 
         protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
         {
@@ -76,21 +76,70 @@ namespace SshKms.Tests.Rotation
         private (int, string, string) Execute(string instance, string script)
         {
             Interlocked.Increment(ref CommandsRun);
-            string mode = script.Split('\n')[0].Substring(AuthorizedKeysScript.ModeMarker.Length);
-            if (FailWhen(instance, mode))
+            return FakeNode.Run(_root, instance, script, FailWhen);
+        }
+    }
+
+    /// <summary>Test-only: one node is a folder; the script runs with /bin/sh against its authorized_keys.</summary>
+    internal static class FakeNode
+    {
+        public static string AuthorizedKeys(string root, string node) => Path.Combine(root, node, "authorized_keys");
+
+        public static string ModeOf(string script) => script.Split('\n')[0].Substring(AuthorizedKeysScript.ModeMarker.Length);
+
+        public static (int Code, string Out, string Err) Run(string root, string node, string script, Func<string, string, bool> failWhen)
+        {
+            if (failWhen(node, ModeOf(script)))
             {
                 return (1, string.Empty, "injected failure");
             }
 
-            Directory.CreateDirectory(Path.Combine(_root, instance));
+            Directory.CreateDirectory(Path.Combine(root, node));
             var psi = new ProcessStartInfo("/bin/sh", new[] { "-c", script }) { RedirectStandardOutput = true, RedirectStandardError = true };
-            psi.Environment["SSHKMS_AUTHORIZED_KEYS"] = AuthorizedKeys(instance);
+            psi.Environment["SSHKMS_AUTHORIZED_KEYS"] = AuthorizedKeys(root, node);
             using Process p = Process.Start(psi)!;
             string stdout = p.StandardOutput.ReadToEnd();
             string stderr = p.StandardError.ReadToEnd();
             p.WaitForExit();
             return (p.ExitCode, stdout, stderr);
         }
+    }
+
+    /// <summary>
+    /// Test-only distributor that edits node folders directly (no SSM in between) and checks an invariant after
+    /// every run of the script, so the fault matrix can assert "every node accepts AWSCURRENT" between steps.
+    /// </summary>
+    internal sealed class FakeFolderDistributor : INodeDistributor
+    {
+        private readonly string _root;
+        private readonly IReadOnlyList<string> _nodes;
+
+        public FakeFolderDistributor(string root, IReadOnlyList<string> nodes)
+        {
+            _root = root;
+            _nodes = nodes;
+        }
+
+        public Func<string, string, bool> FailWhen { get; set; } = (_, _) => false;
+
+        public Func<Task> AfterEachRun { get; set; } = () => Task.CompletedTask;
+
+        public int InvariantChecks;
+
+        public async Task<IReadOnlyList<NodeOutcome>> RunAsync(string script, CancellationToken cancellationToken)
+        {
+            var outcomes = await Task.WhenAll(_nodes.Select(n => Task.Run(() =>
+            {
+                var r = FakeNode.Run(_root, n, script, FailWhen);
+                return new NodeOutcome(n, r.Code == 0, r.Code == 0 ? r.Out : r.Err);
+            })));
+            await AfterEachRun();
+            Interlocked.Increment(ref InvariantChecks);
+            return outcomes;
+        }
+
+        public Task<IReadOnlyList<NodeOutcome>> TestAsync(KeyPairSecret pending, string pendingTag, string secretName, CancellationToken cancellationToken) =>
+            RunAsync(AuthorizedKeysScript.Build(AuthorizedKeysMode.Check, secretName, pendingTag, pending.PublicKey, null), cancellationToken);
     }
 
     /// <summary>Test-only: fails the first call of one Secrets Manager operation with a 500, then passes everything to moto.</summary>

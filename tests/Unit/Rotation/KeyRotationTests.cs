@@ -28,7 +28,9 @@ namespace SshKms.Tests.Rotation
         private readonly FakeFailOnceHandler _smFaults = new FakeFailOnceHandler();
         private readonly SecretsManagerClient _sm;
         private readonly SsmClient _ssm;
-        private readonly SsmNodeDistributor _distributor;
+        private readonly SsmNodeDistributor _ssmDistributor;
+        private readonly FakeFolderDistributor _folders;
+        private INodeDistributor _distributor;
 
         public KeyRotationTests(MotoServer moto)
         {
@@ -36,7 +38,9 @@ namespace SshKms.Tests.Rotation
             _agent = new FakeSsmNodeAgent(_dir.Path);
             _sm = new SecretsManagerClient(moto.Settings, _smFaults);
             _ssm = new SsmClient(moto.Settings, _agent);
-            _distributor = new SsmNodeDistributor(_ssm, Nodes, null, "deploy") { PollInterval = TimeSpan.FromMilliseconds(10) };
+            _ssmDistributor = new SsmNodeDistributor(_ssm, Nodes, null, "deploy") { PollInterval = TimeSpan.FromMilliseconds(10) };
+            _folders = new FakeFolderDistributor(_dir.Path, Nodes);
+            _distributor = _ssmDistributor;
         }
 
         public void Dispose()
@@ -87,23 +91,36 @@ namespace SshKms.Tests.Rotation
         }
 
         [Theory]
-        [InlineData("none")]
-        [InlineData("createSecret")]
-        [InlineData("setSecret-one-node")]
-        [InlineData("testSecret-one-node")]
-        [InlineData("finishSecret-stage")]
-        [InlineData("finishSecret-one-node")]
-        public async Task FaultAtAnyStepIsFinishedByRerunningWithTheSameToken(string fault)
+        [InlineData("ssm", "none")]
+        [InlineData("folders", "none")]
+        [InlineData("ssm", "createSecret")]
+        [InlineData("folders", "createSecret")]
+        [InlineData("ssm", "setSecret-one-node")]
+        [InlineData("folders", "setSecret-one-node")]
+        [InlineData("ssm", "testSecret-one-node")]
+        [InlineData("folders", "testSecret-one-node")]
+        [InlineData("ssm", "finishSecret-stage")]
+        [InlineData("folders", "finishSecret-stage")]
+        [InlineData("ssm", "finishSecret-one-node")]
+        [InlineData("folders", "finishSecret-one-node")]
+        public async Task FaultAtAnyStepIsFinishedByRerunningWithTheSameToken(string channel, string fault)
         {
             var (name, firstVersion) = await SetUpAsync();
+            if (channel == "folders")
+            {
+                // Between every two steps, every node must still accept whatever AWSCURRENT is at that moment.
+                _distributor = _folders;
+                _folders.AfterEachRun = () => AssertEveryNodeAcceptsCurrentAsync(name);
+            }
+
             string token = Guid.NewGuid().ToString();
             switch (fault)
             {
                 case "createSecret": _smFaults.Arm("secretsmanager.PutSecretValue"); break;
-                case "setSecret-one-node": _agent.FailWhen = (n, m) => n == Nodes[1] && m == "add"; break;
-                case "testSecret-one-node": _agent.FailWhen = (n, m) => n == Nodes[1] && m == "check"; break;
+                case "setSecret-one-node": FailWhen((n, m) => n == Nodes[1] && m == "add"); break;
+                case "testSecret-one-node": FailWhen((n, m) => n == Nodes[1] && m == "check"); break;
                 case "finishSecret-stage": _smFaults.Arm("secretsmanager.UpdateSecretVersionStage"); break;
-                case "finishSecret-one-node": _agent.FailWhen = (n, m) => n == Nodes[1] && m == "keeponly"; break;
+                case "finishSecret-one-node": FailWhen((n, m) => n == Nodes[1] && m == "keeponly"); break;
             }
 
             var steps = new System.Collections.Generic.List<RotationStepResult>();
@@ -138,7 +155,7 @@ namespace SshKms.Tests.Rotation
                     Assert.All(Nodes, n => Assert.DoesNotContain(KeyPairSecret.Tag(name, token), File.ReadAllText(_agent.AuthorizedKeys(n))));
                 }
 
-                _agent.FailWhen = (_, _) => false;
+                FailWhen((_, _) => false);
                 await new KeyRotation(_sm, _distributor, name, token).RunAsync(CancellationToken.None);
             }
 
@@ -169,6 +186,16 @@ namespace SshKms.Tests.Rotation
             Assert.True(again.Where(r => r.Step != RotationStep.FinishSecret).All(r => r.Skipped));
             Assert.Equal(token, (await _sm.DescribeSecretAsync(name, CancellationToken.None)).VersionWithStage("AWSCURRENT"));
             Assert.All(Nodes, n => Assert.Equal(new[] { AdminLine, current.ToString() }, File.ReadAllLines(_agent.AuthorizedKeys(n))));
+            if (channel == "folders")
+            {
+                Assert.True(_folders.InvariantChecks >= 3);
+            }
+        }
+
+        private void FailWhen(Func<string, string, bool> fail)
+        {
+            _agent.FailWhen = fail;
+            _folders.FailWhen = fail;
         }
 
         [Fact]
