@@ -58,24 +58,16 @@ namespace SshKms.PowerShell.Rotation
     }
 
     /// <summary>One version of a key-pair secret as Get-SshKmsKeyPair returns it.</summary>
-    public sealed class SshKmsKeyPair
+    public sealed class SshKmsKeyPair : KeyPairInfo
     {
-        public string SecretId { get; set; } = string.Empty;
-
-        public string VersionId { get; set; } = string.Empty;
-
-        public IReadOnlyList<string> VersionStages { get; set; } = new string[0];
-
-        public string PublicKey { get; set; } = string.Empty;
-
-        public string KeyType { get; set; } = string.Empty;
-
-        public string Fingerprint { get; set; } = string.Empty;
-
-        public string? UserName { get; set; }
+        public SshKmsKeyPair(KeyPairInfo info, object? privateKey)
+            : base(info)
+        {
+            PrivateKey = privateKey;
+        }
 
         /// <summary>A SecureString, a string with -AsPlainText, or null with -PublicOnly.</summary>
-        public object? PrivateKey { get; set; }
+        public object? PrivateKey { get; }
     }
 
     /// <summary>Reads a stage of a key-pair secret; the private key is fetched for this call only and never cached.</summary>
@@ -116,17 +108,7 @@ namespace SshKms.PowerShell.Rotation
             var (info, secret) = await KeyPairSecrets.ReadAsync(sm, SecretId, Stage, cancellationToken).ConfigureAwait(false);
             using (secret)
             {
-                return new SshKmsKeyPair
-                {
-                    SecretId = info.SecretId,
-                    VersionId = info.VersionId,
-                    VersionStages = info.VersionStages,
-                    PublicKey = info.PublicKey,
-                    KeyType = info.KeyType,
-                    Fingerprint = info.Fingerprint,
-                    UserName = info.UserName,
-                    PrivateKey = publicOnly ? null : asPlainText ? (object)PlainText(secret) : ToSecureString(secret),
-                };
+                return new SshKmsKeyPair(info, publicOnly ? null : asPlainText ? (object)PlainText(secret) : ToSecureString(secret));
             }
         }
 
