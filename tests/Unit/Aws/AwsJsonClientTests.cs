@@ -164,6 +164,13 @@ namespace SshKms.Tests.Aws
         }
 
         [Fact]
+        public void UnknownProfileIsAwsProfileNotFound()
+        {
+            var ex = Assert.Throws<SshKmsException>(() => new SecretsManagerClient(new AwsSettings { Region = "us-east-1", ProfileName = "no-such-profile-" + Guid.NewGuid().ToString("N") }));
+            Assert.Equal("AwsProfileNotFound", ex.ErrorId);
+        }
+
+        [Fact]
         public void EndpointFollowsSettingsThenServiceVariableThenRegion()
         {
             Assert.Equal("https://ssm.eu-west-1.amazonaws.com/", AwsJsonClient.ResolveEndpoint(new AwsSettings(), AwsJsonService.Ssm, "eu-west-1").ToString());

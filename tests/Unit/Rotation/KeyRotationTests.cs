@@ -64,6 +64,7 @@ namespace SshKms.Tests.Rotation
                 Directory.CreateDirectory(Path.GetDirectoryName(_agent.AuthorizedKeys(node))!);
                 File.WriteAllText(_agent.AuthorizedKeys(node), AdminLine + "\n" + line + "\n");
                 File.SetUnixFileMode(_agent.AuthorizedKeys(node), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead);
+                Assert.Equal(0, Tool.Run("chown", new[] { "nobody", _agent.AuthorizedKeys(node) }).ExitCode);
             }
 
             return (name, version);
@@ -172,6 +173,7 @@ namespace SshKms.Tests.Rotation
                 string[] lines = File.ReadAllLines(_agent.AuthorizedKeys(node));
                 Assert.Equal(new[] { AdminLine, current.ToString() }, lines);
                 Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead, File.GetUnixFileMode(_agent.AuthorizedKeys(node)));
+                Assert.Equal("nobody", Tool.Run("stat", new[] { "-c", "%U", _agent.AuthorizedKeys(node) }).Output.Trim());
             }
 
             using (SecretValue value = await _sm.GetSecretValueAsync(name, null, "AWSCURRENT", CancellationToken.None))
@@ -209,6 +211,42 @@ namespace SshKms.Tests.Rotation
             Assert.Contains(Nodes[2], ex.Message);
             Assert.Equal(firstVersion, (await _sm.DescribeSecretAsync(name, CancellationToken.None)).VersionWithStage("AWSCURRENT"));
             await AssertEveryNodeAcceptsCurrentAsync(name);
+        }
+
+        [Fact]
+        public async Task RotationByTagReachesEveryTaggedInstance()
+        {
+            string tagValue = Guid.NewGuid().ToString("N");
+            string[] instances = await RunTaggedInstancesAsync(2, "RotateSSHKeys", tagValue);
+            using var sm = new SecretsManagerClient(_moto.Settings);
+            KeyPairInfo first = await KeyPairSecrets.CreateAsync(sm, "tag/" + tagValue, SshKeyAlgorithm.Ed25519, null, null, CancellationToken.None);
+            var byTag = new SsmNodeDistributor(_ssm, null, "RotateSSHKeys=" + tagValue, null) { PollInterval = TimeSpan.FromMilliseconds(10) };
+            string token = Guid.NewGuid().ToString();
+            IReadOnlyList<RotationStepResult> results = await new KeyRotation(sm, byTag, first.SecretId, token).RunAsync(CancellationToken.None);
+            Assert.Equal(instances.OrderBy(i => i), results.Where(r => r.Step == RotationStep.SetSecret).Select(r => r.Node).OrderBy(i => i));
+            SshPublicKey current = await StageKeyAsync(first.SecretId, "AWSCURRENT");
+            Assert.Equal(KeyPairSecret.Tag(first.SecretId, token), current.Comment);
+            Assert.All(instances, i => Assert.Equal(new[] { current.ToString() }, File.ReadAllLines(_agent.AuthorizedKeys(i))));
+        }
+
+        /// <summary>EC2 RunInstances on moto through the query protocol (AWSSDK.EC2 is not in the registry; moto does not check signatures).</summary>
+        private async Task<string[]> RunTaggedInstancesAsync(int count, string key, string value)
+        {
+            using var http = new System.Net.Http.HttpClient();
+            var request = new System.Net.Http.HttpRequestMessage(System.Net.Http.HttpMethod.Post, _moto.Endpoint + "/")
+            {
+                Content = new System.Net.Http.FormUrlEncodedContent(new Dictionary<string, string>
+                {
+                    ["Action"] = "RunInstances", ["Version"] = "2016-11-15", ["ImageId"] = "ami-12c6146b",
+                    ["MinCount"] = count.ToString(), ["MaxCount"] = count.ToString(),
+                    ["TagSpecification.1.ResourceType"] = "instance", ["TagSpecification.1.Tag.1.Key"] = key, ["TagSpecification.1.Tag.1.Value"] = value,
+                }),
+            };
+            request.Headers.TryAddWithoutValidation("Authorization", "AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/ec2/aws4_request, SignedHeaders=host, Signature=00");
+            string xml = await (await http.SendAsync(request)).Content.ReadAsStringAsync();
+            string[] ids = System.Text.RegularExpressions.Regex.Matches(xml, "<instanceId>(i-[0-9a-f]+)</instanceId>").Select(m => m.Groups[1].Value).Distinct().ToArray();
+            Assert.Equal(count, ids.Length);
+            return ids;
         }
 
         [Fact]
