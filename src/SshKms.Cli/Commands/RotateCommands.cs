@@ -33,6 +33,11 @@ namespace SshKms.Cli.Commands
                 throw new SshKmsException("CliUsage", SshKmsErrorCategory.InvalidArgument, "Give exactly one of --node, --ssm-tag or --instance-id. Usage: " + inv.Command.Usage);
             }
 
+            if (targets.SshNodes.Count == 0 && (inv.Has("accept-new-host-key") || inv.Has("ssh-option")))
+            {
+                throw new SshKmsException("CliUsage", SshKmsErrorCategory.InvalidArgument, "--accept-new-host-key and --ssh-option apply to --node only.");
+            }
+
             string token = inv.Get("token") ?? Guid.NewGuid().ToString();
             inv.Err.WriteLine($"sshkms: rotating {secretId} with token {token} (rerun with --token {token} to resume)");
             bool failed = false;
