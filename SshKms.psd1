@@ -17,6 +17,9 @@
         'Copy-SshKmsItem'
         'Protect-SshKmsData'
         'Unprotect-SshKmsData'
+        'New-SshKmsKeyPairSecret'
+        'Get-SshKmsKeyPair'
+        'Invoke-SshKeyRotation'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

@@ -17,6 +17,8 @@ namespace SshKms.Cli
             .Concat(CaCommands.All).Concat(CertCommands.All)
             .Concat(SshKms.Cli.Commands.SessionCommands.All)
             .Concat(EnvelopeCommands.All)
+            .Concat(KeyPairCommands.All)
+            .Concat(RotateCommands.All)
             .ToList();
 
         private static int Main(string[] args) => RunAsync(args, CliConsole.System()).GetAwaiter().GetResult();

@@ -1,0 +1,122 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using SshKms.Core.Aws;
+
+namespace SshKms.Core.Rotation
+{
+    /// <summary>The outcome of one step on one node.</summary>
+    public sealed class NodeOutcome
+    {
+        public NodeOutcome(string node, bool succeeded, string detail)
+        {
+            Node = node;
+            Succeeded = succeeded;
+            Detail = detail;
+        }
+
+        public string Node { get; }
+
+        public bool Succeeded { get; }
+
+        public string Detail { get; }
+    }
+
+    /// <summary>
+    /// A channel that runs the authorized_keys script on every target node (SSM Run Command, SSH).
+    /// Implementations report every node by name, reached or not, and never throw for one node's failure.
+    /// </summary>
+    public interface INodeDistributor
+    {
+        /// <summary>Runs <paramref name="script"/> (from <see cref="AuthorizedKeysScript"/>) on every node.</summary>
+        Task<IReadOnlyList<NodeOutcome>> RunAsync(string script, CancellationToken cancellationToken);
+
+        /// <summary>
+        /// testSecret: proves every node accepts the pending key. Over SSH this is a login with that key (host key
+        /// verified, exit status checked); over SSM, which cannot log in, it checks the tagged line is installed.
+        /// </summary>
+        Task<IReadOnlyList<NodeOutcome>> TestAsync(KeyPairSecret pending, string pendingTag, string secretName, CancellationToken cancellationToken);
+    }
+
+    /// <summary>Distribution by SSM Run Command (AWS-RunShellScript) to instances by id or by tag.</summary>
+    public sealed class SsmNodeDistributor : INodeDistributor
+    {
+        public const string DefaultTag = "RotateSSHKeys=True";
+
+        private readonly SsmClient _ssm;
+        private readonly IReadOnlyList<string> _instanceIds;
+        private readonly IReadOnlyList<SsmTarget> _targets;
+        private readonly string? _userName;
+
+        public SsmNodeDistributor(SsmClient ssm, IReadOnlyList<string>? instanceIds, string? targetTag, string? userName)
+        {
+            _ssm = ssm;
+            _instanceIds = instanceIds ?? new string[0];
+            _targets = _instanceIds.Count > 0 ? new SsmTarget[0] : new[] { SsmTarget.FromTag(targetTag ?? DefaultTag) };
+            _userName = userName;
+        }
+
+        /// <summary>Instances updated at once (-ThrottleLimit / --parallel); null leaves SSM's default.</summary>
+        public int? MaxConcurrency { get; set; }
+
+        public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(2);
+
+        public TimeSpan Timeout { get; set; } = TimeSpan.FromMinutes(5);
+
+        public async Task<IReadOnlyList<NodeOutcome>> RunAsync(string script, CancellationToken cancellationToken)
+        {
+            SsmCommand command = await _ssm.SendShellScriptAsync(_instanceIds, _targets, new[] { script }, "sshkms authorized_keys update", cancellationToken, MaxConcurrency)
+                .ConfigureAwait(false);
+            IEnumerable<string> reached = command.InstanceIds ?? new List<string>();
+            List<string> nodes = _instanceIds.Union(reached).ToList();
+            if (nodes.Count == 0)
+            {
+                throw new SshKmsException("RotationNoNodes", SshKmsErrorCategory.ObjectNotFound,
+                    $"No instances matched {(_targets.Count > 0 ? _targets[0].Key + "=" + string.Join(",", _targets[0].Values ?? new List<string>()) : "the given ids")}.");
+            }
+
+            NodeOutcome[] outcomes = await Task.WhenAll(nodes.Select(n => WaitAsync(command.CommandId!, n, cancellationToken))).ConfigureAwait(false);
+            return outcomes;
+        }
+
+        public Task<IReadOnlyList<NodeOutcome>> TestAsync(KeyPairSecret pending, string pendingTag, string secretName, CancellationToken cancellationToken) =>
+            RunAsync(AuthorizedKeysScript.Build(AuthorizedKeysMode.Check, secretName, pendingTag, pending.PublicKey, _userName), cancellationToken);
+
+        internal string? UserName => _userName;
+
+        private async Task<NodeOutcome> WaitAsync(string commandId, string instanceId, CancellationToken cancellationToken)
+        {
+            DateTime deadline = DateTime.UtcNow + Timeout;
+            while (true)
+            {
+                SsmCommandInvocation invocation;
+                try
+                {
+                    invocation = await _ssm.GetCommandInvocationAsync(commandId, instanceId, cancellationToken).ConfigureAwait(false);
+                }
+                catch (SshKmsException ex) when (ex.ErrorId == "AwsResourceNotFound" || ex.ErrorId == "AwsInvalidRequest")
+                {
+                    // The command never reached this instance (not managed, stopped, wrong id).
+                    return new NodeOutcome(instanceId, false, "not reached: " + ex.Message);
+                }
+
+                if (invocation.IsFinished)
+                {
+                    bool ok = invocation.Status == "Success" && invocation.ResponseCode == 0;
+                    string detail = ok ? (invocation.StandardOutputContent ?? string.Empty).Trim()
+                        : $"{invocation.Status} (exit {invocation.ResponseCode}): {(invocation.StandardErrorContent ?? string.Empty).Trim()}";
+                    return new NodeOutcome(instanceId, ok, detail);
+                }
+
+                if (DateTime.UtcNow >= deadline)
+                {
+                    return new NodeOutcome(instanceId, false, $"timed out after {Timeout.TotalSeconds:0} s in status {invocation.Status}");
+                }
+
+                await Task.Delay(PollInterval, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+}

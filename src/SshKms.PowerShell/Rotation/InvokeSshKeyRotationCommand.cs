@@ -1,0 +1,85 @@
+using System;
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Management.Automation;
+using System.Threading;
+using System.Threading.Tasks;
+using SshKms.Core;
+using SshKms.Core.Rotation;
+
+namespace SshKms.PowerShell.Rotation
+{
+    /// <summary>Rotates a key-pair secret with the four-step protocol and distributes the public key to the nodes.</summary>
+    [Cmdlet(VerbsLifecycle.Invoke, "SshKeyRotation", SupportsShouldProcess = true, DefaultParameterSetName = "Tag")]
+    [OutputType(typeof(RotationStepResult))]
+    public sealed class InvokeSshKeyRotationCommand : SshKmsAwsCmdlet
+    {
+        [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+        [Alias("Name")]
+        public string SecretId { get; set; } = string.Empty;
+
+        /// <summary>[user@]host[:port] nodes reached over SSH.</summary>
+        [Parameter(Mandatory = true, ParameterSetName = "Ssh")]
+        public string[] Node { get; set; } = new string[0];
+
+        [Parameter(ParameterSetName = "Tag")]
+        public string TargetTag { get; set; } = SsmNodeDistributor.DefaultTag;
+
+        [Parameter(Mandatory = true, ParameterSetName = "Instance", ValueFromPipelineByPropertyName = true)]
+        public string[] InstanceId { get; set; } = new string[0];
+
+        [Parameter(ValueFromPipelineByPropertyName = true)]
+        [Alias("User")]
+        public string? UserName { get; set; }
+
+        [Parameter]
+        [ValidateRange(1, 1000)]
+        public int ThrottleLimit { get; set; } = 10;
+
+        /// <summary>The new version's id; pass the one of an interrupted run to finish it.</summary>
+        [Parameter]
+        public string ClientRequestToken { get; set; } = Guid.NewGuid().ToString();
+
+        protected override void ProcessRecord()
+        {
+            if (!ShouldProcess(SecretId, $"Rotate the SSH key pair (token {ClientRequestToken}) and update authorized_keys on the nodes"))
+            {
+                return;
+            }
+
+            var results = new BlockingCollection<RotationStepResult>();
+            Task<IReadOnlyList<RotationStepResult>> work = Task.Run(() => RotateAsync(results.Add, Stopping));
+            work.ContinueWith(_ => results.CompleteAdding(), TaskScheduler.Default);
+
+            // Progress and output are written here, on the pipeline thread, as the steps report.
+            var progress = new ProgressRecord(1, "Rotating " + SecretId, "starting");
+            foreach (RotationStepResult result in results.GetConsumingEnumerable())
+            {
+                progress.StatusDescription = $"{result.Step} {result.Node}".Trim();
+                progress.PercentComplete = (int)result.Step * 25;
+                WriteProgress(progress);
+                WriteObject(result);
+            }
+
+            progress.RecordType = ProgressRecordType.Completed;
+            WriteProgress(progress);
+            try
+            {
+                work.GetAwaiter().GetResult();
+            }
+            catch (SshKmsException ex)
+            {
+                WriteSshKmsError(ex, SecretId);
+            }
+        }
+
+        internal Task<IReadOnlyList<RotationStepResult>> RotateAsync(Action<RotationStepResult>? report, CancellationToken cancellationToken) =>
+            RotationTargets.RotateAsync(Aws, SecretId, new RotationTargets
+            {
+                SshNodes = Node,
+                InstanceIds = InstanceId,
+                SsmTag = InstanceId.Length == 0 && Node.Length == 0 ? TargetTag : null,
+                Parallel = ThrottleLimit,
+            }, UserName, ClientRequestToken, report, cancellationToken);
+    }
+}

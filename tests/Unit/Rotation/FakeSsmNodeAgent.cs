@@ -1,0 +1,177 @@
+using System;
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.IO;
+using System.Linq;
+using System.Net.Http;
+using System.Text;
+using System.Text.Json.Nodes;
+using System.Threading;
+using System.Threading.Tasks;
+using SshKms.Core.Rotation;
+
+namespace SshKms.Tests.Rotation
+{
+    /// <summary>
+    /// Test-only stand-in for the SSM agents moto does not run. It sits between our SsmClient and the real
+    /// moto_server: after moto records a SendCommand, it executes the recorded AWS-RunShellScript text with
+    /// /bin/sh for each instance against that instance's folder (SSHKMS_AUTHORIZED_KEYS=&lt;root&gt;/&lt;id&gt;/authorized_keys),
+    /// and GetCommandInvocation answers carry the real exit status and output instead of moto's fixed Success.
+    /// <see cref="FailWhen"/> makes a node fail (exit 1, file untouched) for a given script mode.
+    /// </summary>
+    internal sealed class FakeSsmNodeAgent : DelegatingHandler
+    {
+        private readonly string _root;
+        private readonly ConcurrentDictionary<string, (int Code, string Out, string Err)> _results = new ConcurrentDictionary<string, (int, string, string)>();
+
+        public FakeSsmNodeAgent(string root)
+            : base(new HttpClientHandler())
+        {
+            _root = root;
+        }
+
+        /// <summary>(instance, mode) -> whether this node fails this run.</summary>
+        public Func<string, string, bool> FailWhen { get; set; } = (_, _) => false;
+
+        public int CommandsRun;
+
+        public string AuthorizedKeys(string instance) => FakeNode.AuthorizedKeys(_root, instance);
+
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            string target = request.Headers.TryGetValues("X-Amz-Target", out var t) ? t.First() : string.Empty;
+            HttpResponseMessage response = await base.SendAsync(request, cancellationToken);
+            if (!response.IsSuccessStatusCode)
+            {
+                return response;
+            }
+
+            JsonNode body = JsonNode.Parse(await response.Content.ReadAsStringAsync(cancellationToken))!;
+            if (target == "AmazonSSM.SendCommand")
+            {
+                JsonNode command = body["Command"]!;
+                string script = string.Join("\n", command["Parameters"]!["commands"]!.AsArray().Select(c => c!.GetValue<string>()));
+                foreach (string instance in command["InstanceIds"]!.AsArray().Select(i => i!.GetValue<string>()))
+                {
+                    _results[command["CommandId"]!.GetValue<string>() + "/" + instance] = Execute(instance, script);
+                }
+            }
+            else if (target == "AmazonSSM.GetCommandInvocation")
+            {
+                if (_results.TryGetValue(body["CommandId"]!.GetValue<string>() + "/" + body["InstanceId"]!.GetValue<string>(), out var r))
+                {
+                    body["Status"] = r.Code == 0 ? "Success" : "Failed";
+                    body["ResponseCode"] = r.Code;
+                    body["StandardOutputContent"] = r.Out;
+                    body["StandardErrorContent"] = r.Err;
+                }
+
+                return new HttpResponseMessage(response.StatusCode) { Content = new StringContent(body.ToJsonString(), Encoding.UTF8, "application/x-amz-json-1.1") };
+            }
+
+            return new HttpResponseMessage(response.StatusCode) { Content = new StringContent(body.ToJsonString(), Encoding.UTF8, "application/x-amz-json-1.1") };
+        }
+
+        private (int, string, string) Execute(string instance, string script)
+        {
+            Interlocked.Increment(ref CommandsRun);
+            return FakeNode.Run(_root, instance, script, FailWhen);
+        }
+    }
+
+    /// <summary>Test-only: one node is a folder; the script runs with /bin/sh against its authorized_keys.</summary>
+    internal static class FakeNode
+    {
+        public static string AuthorizedKeys(string root, string node) => Path.Combine(root, node, "authorized_keys");
+
+        public static string ModeOf(string script) => script.Split('\n')[0].Substring(AuthorizedKeysScript.ModeMarker.Length);
+
+        public static (int Code, string Out, string Err) Run(string root, string node, string script, Func<string, string, bool> failWhen)
+        {
+            if (failWhen(node, ModeOf(script)))
+            {
+                return (1, string.Empty, "injected failure");
+            }
+
+            Directory.CreateDirectory(Path.Combine(root, node));
+            var psi = new ProcessStartInfo("/bin/sh", new[] { "-c", script }) { RedirectStandardOutput = true, RedirectStandardError = true };
+            psi.Environment["SSHKMS_AUTHORIZED_KEYS"] = AuthorizedKeys(root, node);
+            using Process p = Process.Start(psi)!;
+            string stdout = p.StandardOutput.ReadToEnd();
+            string stderr = p.StandardError.ReadToEnd();
+            p.WaitForExit();
+            return (p.ExitCode, stdout, stderr);
+        }
+    }
+
+    /// <summary>
+    /// Test-only distributor that edits node folders directly (no SSM in between) and checks an invariant after
+    /// every run of the script, so the fault matrix can assert "every node accepts AWSCURRENT" between steps.
+    /// </summary>
+    internal sealed class FakeFolderDistributor : INodeDistributor
+    {
+        private readonly string _root;
+        private readonly IReadOnlyList<string> _nodes;
+
+        public FakeFolderDistributor(string root, IReadOnlyList<string> nodes)
+        {
+            _root = root;
+            _nodes = nodes;
+        }
+
+        public Func<string, string, bool> FailWhen { get; set; } = (_, _) => false;
+
+        public Func<Task> AfterEachRun { get; set; } = () => Task.CompletedTask;
+
+        public int InvariantChecks;
+
+        public async Task<IReadOnlyList<NodeOutcome>> RunAsync(string script, CancellationToken cancellationToken)
+        {
+            var outcomes = await Task.WhenAll(_nodes.Select(n => Task.Run(() =>
+            {
+                var r = FakeNode.Run(_root, n, script, FailWhen);
+                return new NodeOutcome(n, r.Code == 0, r.Code == 0 ? r.Out : r.Err);
+            })));
+            await AfterEachRun();
+            Interlocked.Increment(ref InvariantChecks);
+            return outcomes;
+        }
+
+        public Task<IReadOnlyList<NodeOutcome>> TestAsync(KeyPairSecret pending, string pendingTag, string secretName, CancellationToken cancellationToken) =>
+            RunAsync(AuthorizedKeysScript.Build(AuthorizedKeysMode.Check, secretName, pendingTag, pending.PublicKey, null), cancellationToken);
+    }
+
+    /// <summary>Test-only: fails the first call of one Secrets Manager operation with a 500, then passes everything to moto.</summary>
+    internal sealed class FakeFailOnceHandler : DelegatingHandler
+    {
+        private int _armed;
+
+        public FakeFailOnceHandler()
+            : base(new HttpClientHandler())
+        {
+        }
+
+        public string? FailTarget { get; set; }
+
+        public void Arm(string target)
+        {
+            FailTarget = target;
+            _armed = 1;
+        }
+
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            string target = request.Headers.TryGetValues("X-Amz-Target", out var t) ? t.First() : string.Empty;
+            if (target == FailTarget && Interlocked.Exchange(ref _armed, 0) == 1)
+            {
+                return Task.FromResult(new HttpResponseMessage(System.Net.HttpStatusCode.InternalServerError)
+                {
+                    Content = new StringContent("{\"__type\":\"InternalServiceError\",\"message\":\"injected\"}"),
+                });
+            }
+
+            return base.SendAsync(request, cancellationToken);
+        }
+    }
+}

@@ -1,0 +1,259 @@
+using System;
+using System.IO;
+using System.Collections.Generic;
+using System.Linq;
+using System.Text;
+using System.Text.Json.Nodes;
+using System.Threading;
+using System.Threading.Tasks;
+using SshKms.Core;
+using SshKms.Core.Aws;
+using SshKms.Core.OpenSsh;
+using SshKms.Core.Rotation;
+using SshKms.Tests.Infrastructure;
+using Xunit;
+
+namespace SshKms.Tests.Rotation
+{
+    /// <summary>The rotation against moto (Secrets Manager and SSM), nodes played by <see cref="FakeSsmNodeAgent"/>.</summary>
+    [Collection("aws")]
+    public sealed class KeyRotationTests : IDisposable
+    {
+        private const string AdminLine = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl admin@laptop";
+        private static readonly string[] Nodes = { "i-00000000000000001", "i-00000000000000002", "i-00000000000000003" };
+
+        private readonly MotoServer _moto;
+        private readonly TempDir _dir = new TempDir("sshkms-nodes");
+        private readonly FakeSsmNodeAgent _agent;
+        private readonly FakeFailOnceHandler _smFaults = new FakeFailOnceHandler();
+        private readonly SecretsManagerClient _sm;
+        private readonly SsmClient _ssm;
+        private readonly SsmNodeDistributor _ssmDistributor;
+        private readonly FakeFolderDistributor _folders;
+        private INodeDistributor _distributor;
+
+        public KeyRotationTests(MotoServer moto)
+        {
+            _moto = moto;
+            _agent = new FakeSsmNodeAgent(_dir.Path);
+            _sm = new SecretsManagerClient(moto.Settings, _smFaults);
+            _ssm = new SsmClient(moto.Settings, _agent);
+            _ssmDistributor = new SsmNodeDistributor(_ssm, Nodes, null, "deploy") { PollInterval = TimeSpan.FromMilliseconds(10) };
+            _folders = new FakeFolderDistributor(_dir.Path, Nodes);
+            _distributor = _ssmDistributor;
+        }
+
+        public void Dispose()
+        {
+            _sm.Dispose();
+            _ssm.Dispose();
+            _dir.Dispose();
+        }
+
+        /// <summary>A secret with a user-added field, its first key installed on every node beside an unrelated admin key (mode 0640).</summary>
+        private async Task<(string Name, string FirstVersion)> SetUpAsync()
+        {
+            string name = "rot/" + Guid.NewGuid().ToString("N");
+            string version = Guid.NewGuid().ToString();
+            using SshPrivateKey key = SshPrivateKey.Generate(SshKeyAlgorithm.Ed25519);
+            string line = key.PublicKey.WithComment(KeyPairSecret.Tag(name, version)).ToString();
+            var json = new JsonObject { ["privateKey"] = key.ToOpenSshFormat(), ["publicKey"] = line, ["userName"] = "deploy", ["note"] = "keep me" };
+            await _sm.CreateSecretAsync(name, Encoding.UTF8.GetBytes(json.ToJsonString()), null, version, null, CancellationToken.None);
+            foreach (string node in Nodes)
+            {
+                Directory.CreateDirectory(Path.GetDirectoryName(_agent.AuthorizedKeys(node))!);
+                File.WriteAllText(_agent.AuthorizedKeys(node), AdminLine + "\n" + line + "\n");
+                File.SetUnixFileMode(_agent.AuthorizedKeys(node), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead);
+                Assert.Equal(0, Tool.Run("chown", new[] { "nobody", _agent.AuthorizedKeys(node) }).ExitCode);
+            }
+
+            return (name, version);
+        }
+
+        private async Task<SshPublicKey> StageKeyAsync(string name, string stage)
+        {
+            var (_, secret) = await KeyPairSecrets.ReadAsync(_sm, name, stage, CancellationToken.None);
+            using (secret)
+            {
+                return secret.ParsePublicKey();
+            }
+        }
+
+        /// <summary>The invariant: the AWSCURRENT key is on every node, in a file ssh-keygen reads cleanly.</summary>
+        private async Task AssertEveryNodeAcceptsCurrentAsync(string name)
+        {
+            SshPublicKey current = await StageKeyAsync(name, "AWSCURRENT");
+            foreach (string node in Nodes)
+            {
+                string[] keys = File.ReadAllLines(_agent.AuthorizedKeys(node));
+                Assert.Contains(keys, l => l.Length > 0 && SshPublicKey.Parse(l).Equals(current));
+                Assert.Equal(0, Tool.Run("ssh-keygen", new[] { "-l", "-f", _agent.AuthorizedKeys(node) }).ExitCode);
+            }
+        }
+
+        [Theory]
+        [InlineData("ssm", "none")]
+        [InlineData("folders", "none")]
+        [InlineData("ssm", "createSecret")]
+        [InlineData("folders", "createSecret")]
+        [InlineData("ssm", "setSecret-one-node")]
+        [InlineData("folders", "setSecret-one-node")]
+        [InlineData("ssm", "testSecret-one-node")]
+        [InlineData("folders", "testSecret-one-node")]
+        [InlineData("ssm", "finishSecret-stage")]
+        [InlineData("folders", "finishSecret-stage")]
+        [InlineData("ssm", "finishSecret-one-node")]
+        [InlineData("folders", "finishSecret-one-node")]
+        public async Task FaultAtAnyStepIsFinishedByRerunningWithTheSameToken(string channel, string fault)
+        {
+            var (name, firstVersion) = await SetUpAsync();
+            if (channel == "folders")
+            {
+                // Between every two steps, every node must still accept whatever AWSCURRENT is at that moment.
+                _distributor = _folders;
+                _folders.AfterEachRun = () => AssertEveryNodeAcceptsCurrentAsync(name);
+            }
+
+            string token = Guid.NewGuid().ToString();
+            switch (fault)
+            {
+                case "createSecret": _smFaults.Arm("secretsmanager.PutSecretValue"); break;
+                case "setSecret-one-node": FailWhen((n, m) => n == Nodes[1] && m == "add"); break;
+                case "testSecret-one-node": FailWhen((n, m) => n == Nodes[1] && m == "check"); break;
+                case "finishSecret-stage": _smFaults.Arm("secretsmanager.UpdateSecretVersionStage"); break;
+                case "finishSecret-one-node": FailWhen((n, m) => n == Nodes[1] && m == "keeponly"); break;
+            }
+
+            var steps = new System.Collections.Generic.List<RotationStepResult>();
+            var rotation = new KeyRotation(_sm, _distributor, name, token, report: r =>
+            {
+                steps.Add(r);
+            });
+            if (fault == "none")
+            {
+                await rotation.RunAsync(CancellationToken.None);
+            }
+            else
+            {
+                var ex = await Assert.ThrowsAsync<SshKmsException>(() => rotation.RunAsync(CancellationToken.None));
+                string expectedId = fault switch
+                {
+                    "createSecret" or "finishSecret-stage" => "AwsServiceError",
+                    "testSecret-one-node" => "RotationTestFailed",
+                    _ => "RotationNodesFailed",
+                };
+                Assert.Equal(expectedId, ex.ErrorId);
+                if (fault.EndsWith("one-node"))
+                {
+                    Assert.Contains(Nodes[1], ex.Message);
+                    Assert.DoesNotContain(Nodes[0], ex.Message);
+                }
+
+                await AssertEveryNodeAcceptsCurrentAsync(name);
+                if (fault == "testSecret-one-node")
+                {
+                    // A failed test takes the pending key back off every node.
+                    Assert.All(Nodes, n => Assert.DoesNotContain(KeyPairSecret.Tag(name, token), File.ReadAllText(_agent.AuthorizedKeys(n))));
+                }
+
+                FailWhen((_, _) => false);
+                await new KeyRotation(_sm, _distributor, name, token).RunAsync(CancellationToken.None);
+            }
+
+            await AssertEveryNodeAcceptsCurrentAsync(name);
+            SshPublicKey current = await StageKeyAsync(name, "AWSCURRENT");
+            Assert.Equal(KeyPairSecret.Tag(name, token), current.Comment);
+            DescribeSecretResponse described = await _sm.DescribeSecretAsync(name, CancellationToken.None);
+            Assert.Equal(token, described.VersionWithStage("AWSCURRENT"));
+            Assert.Equal(firstVersion, described.VersionWithStage("AWSPREVIOUS"));
+            Assert.Null(described.VersionWithStage("AWSPENDING"));
+
+            foreach (string node in Nodes)
+            {
+                string[] lines = File.ReadAllLines(_agent.AuthorizedKeys(node));
+                Assert.Equal(new[] { AdminLine, current.ToString() }, lines);
+                Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead, File.GetUnixFileMode(_agent.AuthorizedKeys(node)));
+                Assert.Equal("nobody", Tool.Run("stat", new[] { "-c", "%U", _agent.AuthorizedKeys(node) }).Output.Trim());
+            }
+
+            using (SecretValue value = await _sm.GetSecretValueAsync(name, null, "AWSCURRENT", CancellationToken.None))
+            {
+                JsonNode json = JsonNode.Parse(value.SecretUtf8)!;
+                Assert.Equal("keep me", json["note"]!.GetValue<string>());
+                Assert.Equal("deploy", json["userName"]!.GetValue<string>());
+            }
+
+            // A third run with the same token changes nothing.
+            IReadOnlyList<RotationStepResult> again = await new KeyRotation(_sm, _distributor, name, token).RunAsync(CancellationToken.None);
+            Assert.True(again.Where(r => r.Step != RotationStep.FinishSecret).All(r => r.Skipped));
+            Assert.Equal(token, (await _sm.DescribeSecretAsync(name, CancellationToken.None)).VersionWithStage("AWSCURRENT"));
+            Assert.All(Nodes, n => Assert.Equal(new[] { AdminLine, current.ToString() }, File.ReadAllLines(_agent.AuthorizedKeys(n))));
+            if (channel == "folders")
+            {
+                Assert.True(_folders.InvariantChecks >= 3);
+            }
+        }
+
+        private void FailWhen(Func<string, string, bool> fail)
+        {
+            _agent.FailWhen = fail;
+            _folders.FailWhen = fail;
+        }
+
+        [Fact]
+        public async Task UnreachableNodeIsReportedByNameAndRotationDoesNotFinish()
+        {
+            var (name, firstVersion) = await SetUpAsync();
+            _agent.FailWhen = (n, _) => n == Nodes[2];
+            string token = Guid.NewGuid().ToString();
+            var ex = await Assert.ThrowsAsync<SshKmsException>(() => new KeyRotation(_sm, _distributor, name, token).RunAsync(CancellationToken.None));
+            Assert.Equal("RotationNodesFailed", ex.ErrorId);
+            Assert.Contains(Nodes[2], ex.Message);
+            Assert.Equal(firstVersion, (await _sm.DescribeSecretAsync(name, CancellationToken.None)).VersionWithStage("AWSCURRENT"));
+            await AssertEveryNodeAcceptsCurrentAsync(name);
+        }
+
+        [Fact]
+        public async Task RotationByTagReachesEveryTaggedInstance()
+        {
+            string tagValue = Guid.NewGuid().ToString("N");
+            string[] instances = await RunTaggedInstancesAsync(2, "RotateSSHKeys", tagValue);
+            using var sm = new SecretsManagerClient(_moto.Settings);
+            KeyPairInfo first = await KeyPairSecrets.CreateAsync(sm, "tag/" + tagValue, SshKeyAlgorithm.Ed25519, null, null, CancellationToken.None);
+            var byTag = new SsmNodeDistributor(_ssm, null, "RotateSSHKeys=" + tagValue, null) { PollInterval = TimeSpan.FromMilliseconds(10) };
+            string token = Guid.NewGuid().ToString();
+            IReadOnlyList<RotationStepResult> results = await new KeyRotation(sm, byTag, first.SecretId, token).RunAsync(CancellationToken.None);
+            Assert.Equal(instances.OrderBy(i => i), results.Where(r => r.Step == RotationStep.SetSecret).Select(r => r.Node).OrderBy(i => i));
+            SshPublicKey current = await StageKeyAsync(first.SecretId, "AWSCURRENT");
+            Assert.Equal(KeyPairSecret.Tag(first.SecretId, token), current.Comment);
+            Assert.All(instances, i => Assert.Equal(new[] { current.ToString() }, File.ReadAllLines(_agent.AuthorizedKeys(i))));
+        }
+
+        /// <summary>EC2 RunInstances on moto through the query protocol (AWSSDK.EC2 is not in the registry; moto does not check signatures).</summary>
+        private async Task<string[]> RunTaggedInstancesAsync(int count, string key, string value)
+        {
+            using var http = new System.Net.Http.HttpClient();
+            var request = new System.Net.Http.HttpRequestMessage(System.Net.Http.HttpMethod.Post, _moto.Endpoint + "/")
+            {
+                Content = new System.Net.Http.FormUrlEncodedContent(new Dictionary<string, string>
+                {
+                    ["Action"] = "RunInstances", ["Version"] = "2016-11-15", ["ImageId"] = "ami-12c6146b",
+                    ["MinCount"] = count.ToString(), ["MaxCount"] = count.ToString(),
+                    ["TagSpecification.1.ResourceType"] = "instance", ["TagSpecification.1.Tag.1.Key"] = key, ["TagSpecification.1.Tag.1.Value"] = value,
+                }),
+            };
+            request.Headers.TryAddWithoutValidation("Authorization", "AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/ec2/aws4_request, SignedHeaders=host, Signature=00");
+            string xml = await (await http.SendAsync(request)).Content.ReadAsStringAsync();
+            string[] ids = System.Text.RegularExpressions.Regex.Matches(xml, "<instanceId>(i-[0-9a-f]+)</instanceId>").Select(m => m.Groups[1].Value).Distinct().ToArray();
+            Assert.Equal(count, ids.Length);
+            return ids;
+        }
+
+        [Fact]
+        public void ShortTokenIsRefused()
+        {
+            var ex = Assert.Throws<SshKmsException>(() => new KeyRotation(_sm, _distributor, "x", "short"));
+            Assert.Equal("RotationTokenInvalid", ex.ErrorId);
+        }
+    }
+}

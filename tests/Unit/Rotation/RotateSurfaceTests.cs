@@ -1,0 +1,96 @@
+using System;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using SshKms.Core;
+using SshKms.Core.Aws;
+using SshKms.Core.OpenSsh;
+using SshKms.Core.Rotation;
+using SshKms.PowerShell.Rotation;
+using SshKms.Tests.Infrastructure;
+using Xunit;
+
+namespace SshKms.Tests.Rotation
+{
+    /// <summary>
+    /// The cmdlet and CLI wiring against moto. Moto's SSM reports Success without running anything, so these
+    /// prove the stages and the per-node output; KeyRotationTests prove what happens on the nodes.
+    /// </summary>
+    [Collection("aws")]
+    public sealed class RotateSurfaceTests
+    {
+        private readonly MotoServer _moto;
+
+        public RotateSurfaceTests(MotoServer moto)
+        {
+            _moto = moto;
+        }
+
+        private async Task<KeyPairInfo> NewSecretAsync()
+        {
+            using var sm = new SecretsManagerClient(_moto.Settings);
+            return await KeyPairSecrets.CreateAsync(sm, "rs/" + Guid.NewGuid().ToString("N"), SshKeyAlgorithm.EcdsaP256, "deploy", null, CancellationToken.None);
+        }
+
+        [Fact]
+        public async Task CliRotateByInstanceIdMovesTheStagesAndPrintsEveryNode()
+        {
+            KeyPairInfo first = await NewSecretAsync();
+            string token = Guid.NewGuid().ToString();
+            var r = await KeyPairSurfaceTests.Cli("rotate", "--secret-id", first.SecretId, "--instance-id", "i-0aaaaaaaaaaaaaaa1", "--instance-id", "i-0aaaaaaaaaaaaaaa2",
+                "--token", token, "--parallel", "5", "--endpoint-url", _moto.Endpoint, "--region", "us-east-1");
+            Assert.True(r.Code == 0, r.Err);
+            Assert.Contains("token " + token, r.Err);
+            string[] lines = r.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            foreach (string step in new[] { "SetSecret", "TestSecret", "FinishSecret" })
+            {
+                Assert.Contains(lines, l => l.StartsWith(step + "\ti-0aaaaaaaaaaaaaaa1\tok"));
+                Assert.Contains(lines, l => l.StartsWith(step + "\ti-0aaaaaaaaaaaaaaa2\tok"));
+            }
+
+            var pub = await KeyPairSurfaceTests.Cli("keypair", "get", "--secret-id", first.SecretId, "--stage", "AWSPREVIOUS", "--public", "--endpoint-url", _moto.Endpoint, "--region", "us-east-1");
+            Assert.Equal(first.PublicKey, pub.Out.Trim());
+            var current = await KeyPairSurfaceTests.Cli("keypair", "get", "--secret-id", first.SecretId, "--public", "--endpoint-url", _moto.Endpoint, "--region", "us-east-1");
+            SshPublicKey rotated = SshPublicKey.Parse(current.Out.Trim());
+            Assert.Equal(KeyPairSecret.Tag(first.SecretId, token), rotated.Comment);
+            Assert.Equal("ecdsa-sha2-nistp256", rotated.KeyType);
+        }
+
+        [Fact]
+        public async Task CliRotateRefusesAmbiguousTargetsAndSshUntilWired()
+        {
+            var both = await KeyPairSurfaceTests.Cli("rotate", "--secret-id", "x", "--ssm-tag", "A=B", "--instance-id", "i-1", "--endpoint-url", _moto.Endpoint, "--region", "us-east-1");
+            Assert.Equal(2, both.Code);
+            Assert.Contains("[CliUsage]", both.Err);
+            var sshOptionWithoutNode = await KeyPairSurfaceTests.Cli("rotate", "--secret-id", "x", "--instance-id", "i-1", "--ssh-option", "Port=22", "--endpoint-url", _moto.Endpoint, "--region", "us-east-1");
+            Assert.Equal(2, sshOptionWithoutNode.Code);
+            var ssh = await KeyPairSurfaceTests.Cli("rotate", "--secret-id", "x", "--node", "root@127.0.0.1", "--endpoint-url", _moto.Endpoint, "--region", "us-east-1");
+            Assert.Equal(1, ssh.Code);
+            Assert.Contains("[RotationSshChannelUnavailable]", ssh.Err);
+        }
+
+        [Fact]
+        public async Task CmdletRotatesAndReportsEachStepAndNode()
+        {
+            KeyPairInfo first = await NewSecretAsync();
+            var cmd = new InvokeSshKeyRotationCommand { SecretId = first.SecretId, InstanceId = new[] { "i-0bbbbbbbbbbbbbbb1" }, Region = "us-east-1", EndpointUrl = _moto.Endpoint };
+            var reported = new System.Collections.Concurrent.ConcurrentQueue<RotationStepResult>();
+            var results = await cmd.RotateAsync(reported.Enqueue, CancellationToken.None);
+            Assert.Equal(results.Count, reported.Count);
+            Assert.Equal(new[] { RotationStep.CreateSecret, RotationStep.SetSecret, RotationStep.TestSecret, RotationStep.FinishSecret },
+                results.Select(x => x.Step).Distinct());
+            Assert.All(results.Where(x => x.Node != null), x => Assert.Equal("i-0bbbbbbbbbbbbbbb1", x.Node));
+            using var sm = new SecretsManagerClient(_moto.Settings);
+            Assert.Equal(first.VersionId, (await sm.DescribeSecretAsync(first.SecretId, CancellationToken.None)).VersionWithStage("AWSPREVIOUS"));
+        }
+
+        [Fact]
+        public async Task NoInstanceMatchingTheTagIsRotationNoNodes()
+        {
+            KeyPairInfo first = await NewSecretAsync();
+            var ex = await Assert.ThrowsAsync<SshKmsException>(() => RotationTargets.RotateAsync(_moto.Settings, first.SecretId,
+                new RotationTargets { SsmTag = "RotateSSHKeys=" + Guid.NewGuid().ToString("N") }, null, Guid.NewGuid().ToString(), null, CancellationToken.None));
+            Assert.Equal("RotationNoNodes", ex.ErrorId);
+        }
+    }
+}
