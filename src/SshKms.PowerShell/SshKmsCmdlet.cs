@@ -15,7 +15,7 @@ namespace SshKms.PowerShell
     {
         private readonly CancellationTokenSource _stopping = new CancellationTokenSource();
 
-        protected CancellationToken Stopping => _stopping.Token;
+        protected CancellationToken StopToken => _stopping.Token;
 
         protected override void StopProcessing() => _stopping.Cancel();
 

@@ -27,7 +27,7 @@ namespace SshKms.Cli
 
         private static async Task<int> PublicKeyAsync(CliInvocation inv)
         {
-            CertificateAuthority ca = await CertCommands.OpenAuthority(KeyUri.ParseOrDefaultCa(inv.Get("ca")), inv.Aws, default).ConfigureAwait(false);
+            CertificateAuthority ca = await CertificateAuthority.OpenAsync(KeyUri.ParseOrDefaultCa(inv.Get("ca")), inv.Aws, default).ConfigureAwait(false);
             inv.Out.WriteLine(inv.Has("host") ? CaKeyInfo.KnownHostsLine(ca.Key) : ca.Key.PublicKey.ToString());
             return 0;
         }

@@ -21,9 +21,6 @@ namespace SshKms.Cli
             "[--key-id TEMPLATE] [--serial N] [--option force-command=CMD | --option source-address=CIDRS | --option verify-required]... " +
             "[--extension NAME]... [--no-extensions] [--any-principal] [--backdate 5m] [--json]";
 
-        /// <summary>How commands open the CA. A seam for tests (they substitute in-memory keys); everything else uses the default.</summary>
-        internal static Func<KeyUri, AwsSettings, CancellationToken, Task<CertificateAuthority>> OpenAuthority { get; set; } = CertificateAuthority.OpenAsync;
-
         public static IEnumerable<CliCommand> All => new[]
         {
             new CliCommand("cert new", NewUsage,
@@ -66,12 +63,12 @@ namespace SshKms.Cli
                 else
                 {
                     // Like `step ssh certificate`: a fresh key pair, the private half only in the file the user named.
-                    generated = SshPrivateKey.Generate(SshKeyAlgorithm.Ed25519, Path.GetFileName(outPath));
+                    generated = SshPrivateKey.Generate(SshKeyAlgorithm.Ed25519, Path.GetFileName(outPath) ?? string.Empty);
                     request = new CertificateRequest(generated.PublicKey);
                 }
 
                 Shape(request, inv);
-                CertificateAuthority ca = await OpenAuthority(KeyUri.ParseOrDefaultCa(inv.Get("ca")), inv.Aws, default).ConfigureAwait(false);
+                CertificateAuthority ca = await CertificateAuthority.OpenAsync(KeyUri.ParseOrDefaultCa(inv.Get("ca")), inv.Aws, default).ConfigureAwait(false);
                 SshCertificate cert = await ca.IssueAsync(request, default).ConfigureAwait(false);
 
                 string? certPath;

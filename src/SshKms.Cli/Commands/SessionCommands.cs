@@ -22,15 +22,11 @@ namespace SshKms.Cli.Commands
 
         private const string ScpUsage = "sshkms scp --ca URI [--user U] [--port P] [--validity 5m] [--accept-new-host-key] [--ssh-option KEY=VALUE]... [--ssh-config FILE] SRC... DEST";
 
-        /// <summary>
-        /// Opens the CA and returns its Issue. A seam: tests swap in an in-memory minter until CertificateAuthority
-        /// (branch authority) is merged; production never sets it.
-        /// </summary>
-        internal static Func<KeyUri, AwsSettings, CancellationToken, Task<CertificateMinter>> MinterFactory { get; set; } = async (ca, aws, ct) =>
+        private static async Task<CertificateMinter> OpenMinterAsync(CliInvocation inv, CancellationToken ct)
         {
-            CertificateAuthority authority = await CertificateAuthority.OpenAsync(ca, aws, ct).ConfigureAwait(false);
+            CertificateAuthority authority = await CertificateAuthority.OpenAsync(KeyUri.ParseOrDefaultCa(inv.Get("ca")), inv.Aws, ct).ConfigureAwait(false);
             return authority.IssueAsync;
-        };
+        }
 
         public static IEnumerable<CliCommand> All => new[]
         {
@@ -67,7 +63,7 @@ namespace SshKms.Cli.Commands
 
             using (var cancel = new CancellationSource())
             {
-                CertificateMinter minter = await MinterFactory(KeyUri.ParseOrDefaultCa(inv.Get("ca")), inv.Aws, cancel.Token).ConfigureAwait(false);
+                CertificateMinter minter = await OpenMinterAsync(inv, cancel.Token).ConfigureAwait(false);
                 IReadOnlyList<SshSessionResult> results = await SshSession.WithCertificates(minter, options).RunAsync(inv.Positionals, r =>
                 {
                     lock (gate)
@@ -94,7 +90,7 @@ namespace SshKms.Cli.Commands
             options.OnErrorLine = (_, line) => inv.Err.WriteLine(line);
             using (var cancel = new CancellationSource())
             {
-                CertificateMinter minter = await MinterFactory(KeyUri.ParseOrDefaultCa(inv.Get("ca")), inv.Aws, cancel.Token).ConfigureAwait(false);
+                CertificateMinter minter = await OpenMinterAsync(inv, cancel.Token).ConfigureAwait(false);
                 List<string> sources = inv.Positionals.Take(inv.Positionals.Count - 1).ToList();
                 SshSessionResult r = await SshSession.WithCertificates(minter, options).CopyAsync(sources, inv.Positionals.Last(), cancel.Token).ConfigureAwait(false);
                 if (r.ErrorId != null)
@@ -112,7 +108,7 @@ namespace SshKms.Cli.Commands
             {
                 UserName = inv.Get("user"),
                 Port = inv.GetInt("port"),
-                Validity = ParseDuration(inv.Get("validity") ?? "5m"),
+                Validity = ValidityParser.Parse(inv.Get("validity") ?? "5m"),
                 AcceptNewHostKey = inv.Has("accept-new-host-key"),
                 ConfigFile = inv.Get("ssh-config"),
             };
@@ -136,25 +132,6 @@ namespace SshKms.Cli.Commands
             }
 
             return algorithm;
-        }
-
-        /// <summary>"90s", "5m", "1h", "1d"; a bare number is minutes.</summary>
-        internal static TimeSpan ParseDuration(string text)
-        {
-            string t = text.Trim().ToLowerInvariant();
-            bool hasUnit = t.Length > 0 && char.IsLetter(t[t.Length - 1]);
-            char unit = hasUnit ? t[t.Length - 1] : 'm';
-            string number = hasUnit ? t.Substring(0, t.Length - 1) : t;
-            if (!double.TryParse(number, NumberStyles.Float, CultureInfo.InvariantCulture, out double value) || value <= 0 || double.IsInfinity(value)
-                || "smhd".IndexOf(unit) < 0)
-            {
-                throw new SshKmsException("CliOptionInvalid", SshKmsErrorCategory.InvalidArgument, $"'{text}' is not a duration; use e.g. 90s, 5m, 1h.");
-            }
-
-            double seconds = value * (unit == 's' ? 1 : unit == 'm' ? 60 : unit == 'h' ? 3600 : 86400);
-            return seconds > TimeSpan.FromDays(3650).TotalSeconds
-                ? throw new SshKmsException("CliOptionInvalid", SshKmsErrorCategory.InvalidArgument, $"'{text}' is too long a duration.")
-                : TimeSpan.FromSeconds(seconds);
         }
 
         private static string ToJson(SshSessionResult r) => JsonSerializer.Serialize(new

@@ -58,12 +58,12 @@ namespace SshKms.Core.Aws
         public AwsJsonClient(AwsSettings settings, AwsJsonService service, HttpMessageHandler? transport = null)
         {
             _service = service;
-            string region = ResolveRegion(settings);
-            Endpoint = ResolveEndpoint(settings, service, region);
+            ResolvedAwsSettings resolved = AwsClientFactory.ResolveCredentialsAndRegion(settings);
+            Endpoint = ResolveEndpoint(settings, service, resolved.Region);
             var parameters = new AWSSigV4Parameters
             {
-                Credentials = ResolveCredentials(settings),
-                Region = RegionEndpoint.GetBySystemName(region),
+                Credentials = resolved.Credentials,
+                Region = RegionEndpoint.GetBySystemName(resolved.Region),
                 Service = service.SigningName,
                 SignPayload = true,
             };
@@ -114,8 +114,8 @@ namespace SshKms.Core.Aws
                 catch (AmazonClientException ex)
                 {
                     // The signer resolves credentials lazily: a missing chain surfaces here.
-                    throw new SshKmsException("AwsCredentialsNotFound", SshKmsErrorCategory.AuthenticationError,
-                        $"No AWS credentials were found for {_service.SigningName}: {ex.Message}");
+                    throw new SshKmsException("AwsCredentialsMissing", SshKmsErrorCategory.AuthenticationError,
+                        $"No usable AWS credentials for {_service.SigningName}: {ex.Message}");
                 }
 
                 using (response)
@@ -177,33 +177,6 @@ namespace SshKms.Core.Aws
             new SshKmsException("AwsEndpointUnreachable", SshKmsErrorCategory.ConnectionError,
                 $"Could not reach {_service.SigningName} at {Endpoint}: {ex.Message}");
 
-        internal static string ResolveRegion(AwsSettings settings)
-        {
-            string? region = settings.Region
-                ?? Environment.GetEnvironmentVariable("AWS_REGION")
-                ?? Environment.GetEnvironmentVariable("AWS_DEFAULT_REGION");
-            if (string.IsNullOrEmpty(region) && TryGetProfile(settings.ProfileName, out CredentialProfile? profile) && profile!.Region != null)
-            {
-                region = profile.Region.SystemName;
-            }
-
-            if (string.IsNullOrEmpty(region))
-            {
-                try
-                {
-                    region = FallbackRegionFactory.GetRegionEndpoint()?.SystemName;
-                }
-                catch (AmazonClientException)
-                {
-                }
-            }
-
-            return !string.IsNullOrEmpty(region)
-                ? region!
-                : throw new SshKmsException("AwsRegionMissing", SshKmsErrorCategory.InvalidArgument,
-                    "No AWS region is set. Pass -Region / --region, or set AWS_REGION or a region in the profile.");
-        }
-
         internal static Uri ResolveEndpoint(AwsSettings settings, AwsJsonService service, string region)
         {
             string? url = settings.EndpointUrl
@@ -221,34 +194,6 @@ namespace SshKms.Core.Aws
             }
 
             return uri;
-        }
-
-        private static AWSCredentials ResolveCredentials(AwsSettings settings)
-        {
-            if (!string.IsNullOrEmpty(settings.ProfileName))
-            {
-                return new CredentialProfileStoreChain().TryGetAWSCredentials(settings.ProfileName, out AWSCredentials credentials)
-                    ? credentials
-                    : throw new SshKmsException("AwsProfileNotFound", SshKmsErrorCategory.ObjectNotFound,
-                        $"The AWS profile '{settings.ProfileName}' was not found in the shared config or credentials files.");
-            }
-
-            try
-            {
-                return Amazon.Runtime.Credentials.DefaultAWSCredentialsIdentityResolver.GetCredentials(null);
-            }
-            catch (AmazonClientException ex)
-            {
-                throw new SshKmsException("AwsCredentialsNotFound", SshKmsErrorCategory.AuthenticationError,
-                    $"No AWS credentials were found by the SDK's credential chain: {ex.Message}");
-            }
-        }
-
-        private static bool TryGetProfile(string? name, out CredentialProfile? profile)
-        {
-            profile = null;
-            string? effective = name ?? Environment.GetEnvironmentVariable("AWS_PROFILE");
-            return !string.IsNullOrEmpty(effective) && new CredentialProfileStoreChain().TryGetProfile(effective, out profile);
         }
 
         public void Dispose() => _http.Dispose();

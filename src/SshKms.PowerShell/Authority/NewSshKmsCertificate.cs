@@ -116,7 +116,7 @@ namespace SshKms.PowerShell.Authority
             // A FileInfo piped in may bind to -PublicKey (object, by value) rather than -PublicKeyPath: treat it as the path.
             keyPath ??= (Unwrap(PublicKey) as FileInfo)?.FullName;
             SshPublicKey key = keyPath != null ? ReadKeyFile(keyPath) : ToPublicKey(PublicKey);
-            SshCertificate cert = ca.IssueAsync(BuildRequest(key), Stopping).GetAwaiter().GetResult();
+            SshCertificate cert = ca.IssueAsync(BuildRequest(key), StopToken).GetAwaiter().GetResult();
             string? destination = outFile ?? (keyPath != null ? CertificatePaths.CertificatePathFor(keyPath) : null);
             if (destination != null && shouldWrite(destination))
             {

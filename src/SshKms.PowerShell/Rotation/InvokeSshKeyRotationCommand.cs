@@ -48,7 +48,7 @@ namespace SshKms.PowerShell.Rotation
             }
 
             var results = new BlockingCollection<RotationStepResult>();
-            Task<IReadOnlyList<RotationStepResult>> work = Task.Run(() => RotateAsync(results.Add, Stopping));
+            Task<IReadOnlyList<RotationStepResult>> work = Task.Run(() => RotateAsync(results.Add, StopToken));
             work.ContinueWith(_ => results.CompleteAdding(), TaskScheduler.Default);
 
             // Progress and output are written here, on the pipeline thread, as the steps report.

@@ -14,7 +14,7 @@ namespace SshKms.PowerShell.Sessions
     /// Runs a command (or an interactive shell) on hosts with a key generated in memory and a short-lived
     /// certificate, served to the system ssh by an in-process agent. Nothing is written to disk.
     /// </summary>
-    [Cmdlet(VerbsLifecycle.Invoke, "SshKmsSession")]
+    [Cmdlet(VerbsLifecycle.Invoke, "SshKmsSession", SupportsShouldProcess = true)]
     [OutputType(typeof(SshSessionResult))]
     public sealed class InvokeSshKmsSessionCommand : SshKmsSessionCmdlet
     {
@@ -36,7 +36,17 @@ namespace SshKms.PowerShell.Sessions
         [ValidateRange(1, 1024)]
         public int ThrottleLimit { get; set; } = 16;
 
-        protected override void ProcessRecord() => _hosts.AddRange(HostName);
+        protected override void ProcessRecord()
+        {
+            string action = Command == null ? "Open an interactive SSH session" : $"Run '{Command}' over SSH";
+            foreach (string host in HostName)
+            {
+                if (ShouldProcess(host, action))
+                {
+                    _hosts.Add(host);
+                }
+            }
+        }
 
         protected override void EndProcessing()
         {
@@ -59,7 +69,7 @@ namespace SshKms.PowerShell.Sessions
             // Workers report into the collection; only this (the pipeline) thread writes to PowerShell.
             using (var finished = new BlockingCollection<SshSessionResult>())
             {
-                Task<IReadOnlyList<SshSessionResult>> run = Task.Run(() => InvokeAsync(_hosts, minter, finished.Add, Stopping));
+                Task<IReadOnlyList<SshSessionResult>> run = Task.Run(() => InvokeAsync(_hosts, minter, finished.Add, StopToken));
                 run.ContinueWith(_ => finished.CompleteAdding(), TaskScheduler.Default);
                 var progress = new ProgressRecord(1, "Invoke-SshKmsSession", $"0 of {_hosts.Count} hosts done");
                 int done = 0;

@@ -177,31 +177,34 @@ namespace SshKms.Tests.Aws
 
         public AwsProfileTests(MotoServer moto) => _moto = moto;
 
+        /// <summary>
+        /// In a fresh process: the SDK snapshots AWS_* variables the first time it reads them, so a profile file
+        /// set up mid-run would not be seen in this one.
+        /// </summary>
         [Fact]
-        public async System.Threading.Tasks.Task ProfileName_TakesCredentialsAndRegionFromTheSharedFiles()
+        public void ProfileName_TakesCredentialsAndRegionFromTheSharedFiles()
         {
             using var dir = new TempDir();
             System.IO.File.WriteAllText(dir.File("credentials"), "[sshkms-test]\naws_access_key_id = AKIAPROFILE\naws_secret_access_key = profilesecret\n");
             System.IO.File.WriteAllText(dir.File("config"), "[profile sshkms-test]\nregion = eu-west-3\n");
-            string? savedCredentials = System.Environment.GetEnvironmentVariable("AWS_SHARED_CREDENTIALS_FILE");
-            string? savedConfig = System.Environment.GetEnvironmentVariable("AWS_CONFIG_FILE");
-            try
+            var env = new System.Collections.Generic.Dictionary<string, string?>
             {
-                System.Environment.SetEnvironmentVariable("AWS_SHARED_CREDENTIALS_FILE", dir.File("credentials"));
-                System.Environment.SetEnvironmentVariable("AWS_CONFIG_FILE", dir.File("config"));
-                var settings = new SshKms.Core.Aws.AwsSettings { ProfileName = "sshkms-test", EndpointUrl = _moto.Endpoint };
-                var resolved = SshKms.Core.Aws.AwsClientFactory.ResolveCredentialsAndRegion(settings);
-                Assert.Equal("eu-west-3", resolved.Region);
-                Assert.Equal("AKIAPROFILE", resolved.Credentials.GetCredentials().AccessKey);
-                using var kms = SshKms.Core.Aws.AwsClientFactory.CreateKms(settings);
-                var created = await kms.CreateKeyAsync(new Amazon.KeyManagementService.Model.CreateKeyRequest { KeySpec = "ECC_NIST_P256", KeyUsage = "SIGN_VERIFY" });
-                Assert.StartsWith("arn:aws:kms:eu-west-3:", created.KeyMetadata.Arn);
-            }
-            finally
-            {
-                System.Environment.SetEnvironmentVariable("AWS_SHARED_CREDENTIALS_FILE", savedCredentials);
-                System.Environment.SetEnvironmentVariable("AWS_CONFIG_FILE", savedConfig);
-            }
+                ["AWS_SHARED_CREDENTIALS_FILE"] = dir.File("credentials"),
+                ["AWS_CONFIG_FILE"] = dir.File("config"),
+                ["AWS_ACCESS_KEY_ID"] = null,
+                ["AWS_SECRET_ACCESS_KEY"] = null,
+                ["AWS_REGION"] = null,
+                ["AWS_DEFAULT_REGION"] = null,
+            };
+            string alias = "alias/profile-" + System.Guid.NewGuid().ToString("N").Substring(0, 8);
+            var r = Tool.Sshkms(new[] { "ca", "create", "--ca", "awskms:" + alias, "--profile", "sshkms-test", "--endpoint-url", _moto.Endpoint }, env);
+            Assert.True(r.ExitCode == 0, r.Error);
+            Assert.Contains("(arn:aws:kms:eu-west-3:", r.Error);
+            Assert.StartsWith("ecdsa-sha2-nistp256 ", r.Output);
+
+            var missing = Tool.Sshkms(new[] { "ca", "public-key", "--ca", "awskms:" + alias, "--profile", "no-such-profile", "--endpoint-url", _moto.Endpoint }, env);
+            Assert.Equal(1, missing.ExitCode);
+            Assert.Contains("[AwsProfileNotFound]", missing.Error);
         }
     }
 }

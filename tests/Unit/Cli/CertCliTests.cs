@@ -13,15 +13,12 @@ using Xunit;
 namespace SshKms.Tests.Cli
 {
     /// <summary>
-    /// `sshkms ca|cert` in-process through Program.RunAsync. The CA is opened through CertCommands.OpenAuthority,
-    /// pointed here at in-memory keys until the local provider lands (see InMemorySigningKey).
+    /// `sshkms ca|cert` in-process through Program.RunAsync, with the real local key provider (keys under TestHome).
     /// </summary>
     public class CertCliTests
     {
-        static CertCliTests()
-        {
-            CertCommands.OpenAuthority = (uri, aws, ct) => Task.FromResult(TestCa.Create(uri.KeyId));
-        }
+        private static readonly string Ca = TestHome.NewLocalKey("cli-ca");
+        private static readonly string LoginCa = TestHome.NewLocalKey("cli-login-ca");
 
         private sealed record Run(int Code, string Out, string Err);
 
@@ -40,7 +37,7 @@ namespace SshKms.Tests.Cli
             using var dir = new TempDir();
             string pub = dir.File("id_ecdsa.pub");
             File.WriteAllText(pub, SshPrivateKey.Generate(SshKeyAlgorithm.EcdsaP256, "me").PublicKey + "\n");
-            var r = await Sshkms(null, "cert", "new", "--ca", "local:cli-ca", "--public-key", pub, "--principal", "alice", "--principal", "bob",
+            var r = await Sshkms(null, "cert", "new", "--ca", Ca, "--public-key", pub, "--principal", "alice", "--principal", "bob",
                 "--validity", "2h", "--serial", "12345", "--option", "force-command=uptime", "--option", "verify-required", "--extension", "permit-pty");
             Assert.True(r.Code == 0, r.Err);
             string certPath = dir.File("id_ecdsa-cert.pub");
@@ -48,7 +45,7 @@ namespace SshKms.Tests.Cli
             Assert.Contains("Serial: 12345", listing);
             Assert.Contains("force-command uptime", listing);
             Assert.Contains("verify-required", listing);
-            Assert.Contains(TestCa.Key("cli-ca").PublicKey.Fingerprint, listing);
+            Assert.Contains(SshPublicKey.Parse(TestHome.CaPublicKeyLine(Ca)).Fingerprint, listing);
 
             var show = await Sshkms(null, "cert", "show", certPath);
             Assert.Equal(0, show.Code);
@@ -62,7 +59,7 @@ namespace SshKms.Tests.Cli
             using var dir = new TempDir();
             string pub = dir.File("k.pub");
             File.WriteAllText(pub, SshPrivateKey.Generate(SshKeyAlgorithm.Ed25519).PublicKey + "\n");
-            var r = await Sshkms(null, "cert", "new", "--public-key", pub, "--ca", "local:cli-ca", "--principal", "p", "--json");
+            var r = await Sshkms(null, "cert", "new", "--public-key", pub, "--ca", Ca, "--principal", "p", "--json");
             Assert.True(r.Code == 0, r.Err);
             using var doc = JsonDocument.Parse(r.Out);
             var names = doc.RootElement.EnumerateObject().Select(p => p.Name).ToList();
@@ -81,7 +78,7 @@ namespace SshKms.Tests.Cli
         public async Task StdinInStdoutOut()
         {
             string key = SshPrivateKey.Generate(SshKeyAlgorithm.Ed25519).PublicKey.ToString();
-            var r = await Sshkms(key, "cert", "new", "--ca", "local:cli-ca", "--public-key", "-", "--type", "host", "--validity", "30d");
+            var r = await Sshkms(key, "cert", "new", "--ca", Ca, "--public-key", "-", "--type", "host", "--validity", "30d");
             Assert.True(r.Code == 0, r.Err);
             SshCertificate cert = SshCertificate.Parse(r.Out);
             Assert.Equal(SshCertificateType.Host, cert.Type);
@@ -94,12 +91,12 @@ namespace SshKms.Tests.Cli
         {
             using var dir = new TempDir();
             string key = dir.File("session");
-            var r = await Sshkms(null, "cert", "new", "--ca", "local:cli-login-ca", "--out", key, "--principal", SshdServer.CurrentUser);
+            var r = await Sshkms(null, "cert", "new", "--ca", LoginCa, "--out", key, "--principal", SshdServer.CurrentUser);
             Assert.True(r.Code == 0, r.Err);
             Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(key));
             Assert.StartsWith("ssh-ed25519 ", Tool.Check("ssh-keygen", "-y", "-f", key));
             Assert.True(File.Exists(key + ".pub"));
-            using var sshd = new SshdServer(trustedUserCaKeys: new[] { TestCa.Key("cli-login-ca").PublicKey.ToString() });
+            using var sshd = new SshdServer(trustedUserCaKeys: new[] { TestHome.CaPublicKeyLine(LoginCa) });
             var args = sshd.ClientOptions().Concat(new[] { "-i", key, "-o", "IdentitiesOnly=yes", SshdServer.CurrentUser + "@127.0.0.1", "echo", "ok" });
             var login = Tool.Run("ssh", args);
             Assert.True(login.ExitCode == 0, login.Error + sshd.Log);
@@ -108,10 +105,10 @@ namespace SshKms.Tests.Cli
         [Fact]
         public async Task CaPublicKeyPrintsTheTrustLines()
         {
-            var r = await Sshkms(null, "ca", "public-key", "--ca", "local:cli-ca");
-            Assert.Equal(TestCa.Key("cli-ca").PublicKey.ToString(), r.Out.Trim());
-            var host = await Sshkms(null, "ca", "public-key", "--ca", "local:cli-ca", "--host");
-            Assert.Equal("@cert-authority * " + TestCa.Key("cli-ca").PublicKey, host.Out.Trim());
+            var r = await Sshkms(null, "ca", "public-key", "--ca", Ca);
+            Assert.Equal(TestHome.CaPublicKeyLine(Ca), r.Out.Trim());
+            var host = await Sshkms(null, "ca", "public-key", "--ca", Ca, "--host");
+            Assert.Equal("@cert-authority * " + TestHome.CaPublicKeyLine(Ca), host.Out.Trim());
         }
 
         [Theory]

@@ -11,21 +11,10 @@ using Xunit;
 
 namespace SshKms.Tests.Envelope
 {
-    /// <summary>Shared helpers: an isolated SSHKMS_HOME, unique local key names, and byte-level round trips.</summary>
+    /// <summary>Shared helpers: the test run's SSHKMS_HOME (TestHome), unique local key names, and byte-level round trips.</summary>
     internal static class EnvelopeTestKit
     {
-        private static readonly Lazy<string> Home = new Lazy<string>(() =>
-        {
-            var dir = new TempDir("sshkms-envelope-home");
-            Environment.SetEnvironmentVariable("SSHKMS_HOME", dir.Path);
-            return dir.Path;
-        });
-
-        public static string EnsureHome()
-        {
-            Environment.SetEnvironmentVariable("SSHKMS_HOME", Home.Value);
-            return Home.Value;
-        }
+        public static string EnsureHome() => TestHome.Path;
 
         public static KeyUri NewLocalKey() => KeyUri.Parse("local:env-" + Guid.NewGuid().ToString("N").Substring(0, 10));
 

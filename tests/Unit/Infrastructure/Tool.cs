@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Collections.Generic;
+using System.Linq;
 
 namespace SshKms.Tests.Infrastructure
 {
@@ -8,7 +9,8 @@ namespace SshKms.Tests.Infrastructure
     {
         public sealed record Result(int ExitCode, string Output, string Error);
 
-        public static Result Run(string file, IEnumerable<string> args, string? stdin = null, int timeoutMs = 60000)
+        /// <summary>Runs a program; <paramref name="env"/> entries are set (a null value removes the variable).</summary>
+        public static Result Run(string file, IEnumerable<string> args, string? stdin = null, int timeoutMs = 60000, IDictionary<string, string?>? env = null)
         {
             var psi = new ProcessStartInfo(file)
             {
@@ -20,6 +22,18 @@ namespace SshKms.Tests.Infrastructure
             foreach (string a in args)
             {
                 psi.ArgumentList.Add(a);
+            }
+
+            foreach (KeyValuePair<string, string?> pair in env ?? new Dictionary<string, string?>())
+            {
+                if (pair.Value == null)
+                {
+                    psi.Environment.Remove(pair.Key);
+                }
+                else
+                {
+                    psi.Environment[pair.Key] = pair.Value;
+                }
             }
 
             using var p = Process.Start(psi)!;
@@ -40,6 +54,10 @@ namespace SshKms.Tests.Infrastructure
             p.WaitForExit();
             return new Result(p.ExitCode, stdout.Result, stderr.Result);
         }
+
+        /// <summary>The built `sshkms` CLI (copied beside the tests), run as its own process.</summary>
+        public static Result Sshkms(IEnumerable<string> args, IDictionary<string, string?>? env = null, string? stdin = null) =>
+            Run("dotnet", new[] { System.IO.Path.Combine(System.AppContext.BaseDirectory, "sshkms.dll") }.Concat(args), stdin, 120000, env);
 
         /// <summary>Runs and asserts exit code 0, returning stdout.</summary>
         public static string Check(string file, params string[] args)

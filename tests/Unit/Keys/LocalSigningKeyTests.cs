@@ -19,37 +19,32 @@ namespace SshKms.Tests.Keys
     }
 
     [Collection("local-home")]
-    public class LocalSigningKeyTests : IDisposable
+    public class LocalSigningKeyTests
     {
-        private readonly TempDir _home = new TempDir("sshkms-home");
-        private readonly string? _savedHome = Environment.GetEnvironmentVariable("SSHKMS_HOME");
+        private readonly string _prefix = "lk" + Guid.NewGuid().ToString("N").Substring(0, 8) + "-";
         private readonly AwsSettings _noAws = new AwsSettings();
 
-        public LocalSigningKeyTests() => Environment.SetEnvironmentVariable("SSHKMS_HOME", _home.Path);
+        /// <summary>Key names are unique per test so tests share TestHome without seeing each other's files.</summary>
+        private string Name(string name) => _prefix + name;
 
-        public void Dispose()
-        {
-            Environment.SetEnvironmentVariable("SSHKMS_HOME", _savedHome);
-            _home.Dispose();
-        }
-
-        private string KeyFile(string name) => Path.Combine(_home.Path, "keys", name + ".key");
+        private string KeyFile(string name) => TestHome.KeyFile(Name(name));
 
         [Fact]
         public async Task Open_CreatesAnOwnerOnlyP256KeyOnFirstUse_ThatSshKeygenReads()
         {
             Assert.False(File.Exists(KeyFile("default")));
-            ISigningKey key = await SigningKeys.OpenAsync(KeyUri.Parse(KeyUri.DefaultCa), _noAws, CancellationToken.None);
+            Assert.Equal("local:default", KeyUri.ParseOrDefaultCa(null).ToString());
+            ISigningKey key = await SigningKeys.OpenAsync(KeyUri.Parse("local:" + Name("default")), _noAws, CancellationToken.None);
 
             Assert.Equal(SshKeyTypes.EcdsaP256, key.PublicKey.KeyType);
-            Assert.Equal("local:default", key.KeyArn);
+            Assert.Equal("local:" + Name("default"), key.KeyArn);
             Assert.True(File.Exists(KeyFile("default")));
             Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(KeyFile("default")));
-            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(Path.Combine(_home.Path, "keys")));
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(Path.Combine(TestHome.Path, "keys")));
             string derived = Tool.Check("ssh-keygen", "-y", "-f", KeyFile("default")).Trim();
             Assert.StartsWith(key.PublicKey.WithComment(string.Empty).ToString(), derived);
 
-            ISigningKey again = await SigningKeys.OpenAsync(KeyUri.Parse("local:default"), _noAws, CancellationToken.None);
+            ISigningKey again = await SigningKeys.OpenAsync(KeyUri.Parse("local:" + Name("default")), _noAws, CancellationToken.None);
             Assert.Equal(key.PublicKey, again.PublicKey);
         }
 
@@ -63,7 +58,7 @@ namespace SshKms.Tests.Keys
         [InlineData("RSA_4096", SshKeyTypes.Rsa, "rsa-sha2-512", "rsa-sha2-512")]
         public async Task EveryLocalSpec_SignsAnySize_AndVerifies(string spec, string keyType, string? rsaAlgorithm, string algorithm)
         {
-            ISigningKey key = await SigningKeys.CreateAsync(KeyUri.Parse("local:ca-" + spec.ToLowerInvariant()), spec, _noAws, CancellationToken.None);
+            ISigningKey key = await SigningKeys.CreateAsync(KeyUri.Parse("local:" + Name("ca-" + spec.ToLowerInvariant())), spec, _noAws, CancellationToken.None);
             Assert.Equal(keyType, key.PublicKey.KeyType);
             string derived = Tool.Check("ssh-keygen", "-y", "-f", KeyFile("ca-" + spec.ToLowerInvariant())).Trim();
             Assert.StartsWith(key.PublicKey.WithComment(string.Empty).ToString(), derived);
@@ -83,11 +78,11 @@ namespace SshKms.Tests.Keys
         [Fact]
         public async Task Create_RefusesAnExistingKey_AndKeepsIt()
         {
-            ISigningKey first = await SigningKeys.CreateAsync(KeyUri.Parse("local:team"), null, _noAws, CancellationToken.None);
-            var ex = await Assert.ThrowsAsync<SshKmsException>(() => SigningKeys.CreateAsync(KeyUri.Parse("local:team"), "RSA_2048", _noAws, CancellationToken.None));
+            ISigningKey first = await SigningKeys.CreateAsync(KeyUri.Parse("local:" + Name("team")), null, _noAws, CancellationToken.None);
+            var ex = await Assert.ThrowsAsync<SshKmsException>(() => SigningKeys.CreateAsync(KeyUri.Parse("local:" + Name("team")), "RSA_2048", _noAws, CancellationToken.None));
             Assert.Equal("LocalKeyExists", ex.ErrorId);
             Assert.Equal(SshKmsErrorCategory.ResourceExists, ex.Category);
-            Assert.Equal(first.PublicKey, (await SigningKeys.OpenAsync(KeyUri.Parse("local:team"), _noAws, CancellationToken.None)).PublicKey);
+            Assert.Equal(first.PublicKey, (await SigningKeys.OpenAsync(KeyUri.Parse("local:" + Name("team")), _noAws, CancellationToken.None)).PublicKey);
         }
 
         [Theory]
@@ -97,7 +92,7 @@ namespace SshKms.Tests.Keys
         [InlineData("nonsense")]
         public async Task Create_UnsupportedSpec_IsRefusedWithoutAFile(string spec)
         {
-            var ex = await Assert.ThrowsAsync<SshKmsException>(() => SigningKeys.CreateAsync(KeyUri.Parse("local:odd"), spec, _noAws, CancellationToken.None));
+            var ex = await Assert.ThrowsAsync<SshKmsException>(() => SigningKeys.CreateAsync(KeyUri.Parse("local:" + Name("odd")), spec, _noAws, CancellationToken.None));
             Assert.Equal("LocalKeySpecUnsupported", ex.ErrorId);
             Assert.Contains("ECC_NIST_P256", ex.Message);
             Assert.False(File.Exists(KeyFile("odd")));
@@ -106,11 +101,11 @@ namespace SshKms.Tests.Keys
         [Fact]
         public async Task GroupOrWorldReadableKeyFile_IsRefused_OnOpenAndOnSign()
         {
-            ISigningKey key = await SigningKeys.OpenAsync(KeyUri.Parse("local:loose"), _noAws, CancellationToken.None);
+            ISigningKey key = await SigningKeys.OpenAsync(KeyUri.Parse("local:" + Name("loose")), _noAws, CancellationToken.None);
             File.SetUnixFileMode(KeyFile("loose"), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead);
 
             var onSign = await Assert.ThrowsAsync<SshKmsException>(() => key.SignAsync(new byte[] { 1 }, null, CancellationToken.None));
-            var onOpen = await Assert.ThrowsAsync<SshKmsException>(() => SigningKeys.OpenAsync(KeyUri.Parse("local:loose"), _noAws, CancellationToken.None));
+            var onOpen = await Assert.ThrowsAsync<SshKmsException>(() => SigningKeys.OpenAsync(KeyUri.Parse("local:" + Name("loose")), _noAws, CancellationToken.None));
 
             Assert.Equal("LocalKeyPermissions", onSign.ErrorId);
             Assert.Equal("LocalKeyPermissions", onOpen.ErrorId);
@@ -120,9 +115,9 @@ namespace SshKms.Tests.Keys
         [Fact]
         public async Task CorruptKeyFile_IsLocalKeyInvalid_WithoutLeakingItsContent()
         {
-            Directory.CreateDirectory(Path.Combine(_home.Path, "keys"));
+            Directory.CreateDirectory(Path.Combine(TestHome.Path, "keys"));
             OwnerOnly.WriteAllText(KeyFile("broken"), "-----BEGIN OPENSSH PRIVATE KEY-----\nc2VjcmV0LXN0dWZm\n-----END OPENSSH PRIVATE KEY-----\n");
-            var ex = await Assert.ThrowsAsync<SshKmsException>(() => SigningKeys.OpenAsync(KeyUri.Parse("local:broken"), _noAws, CancellationToken.None));
+            var ex = await Assert.ThrowsAsync<SshKmsException>(() => SigningKeys.OpenAsync(KeyUri.Parse("local:" + Name("broken")), _noAws, CancellationToken.None));
             Assert.Equal("LocalKeyInvalid", ex.ErrorId);
             Assert.DoesNotContain("c2VjcmV0", ex.Message);
         }
@@ -130,7 +125,7 @@ namespace SshKms.Tests.Keys
         [Fact]
         public async Task RsaKeys_RefuseSha1AndUnknownAlgorithms()
         {
-            ISigningKey key = await SigningKeys.CreateAsync(KeyUri.Parse("local:rsa"), "RSA_2048", _noAws, CancellationToken.None);
+            ISigningKey key = await SigningKeys.CreateAsync(KeyUri.Parse("local:" + Name("rsa")), "RSA_2048", _noAws, CancellationToken.None);
             foreach (string bad in new[] { "ssh-rsa", "rsa-sha2-384" })
             {
                 var ex = await Assert.ThrowsAsync<SshKmsException>(() => key.SignAsync(new byte[] { 1 }, bad, CancellationToken.None));

@@ -11,21 +11,19 @@ using Xunit;
 
 namespace SshKms.Tests.Sessions
 {
-    /// <summary>`sshkms ssh` / `sshkms scp` in-process against real sshd; the CA is the in-memory minter through SessionCommands.MinterFactory.</summary>
+    /// <summary>`sshkms ssh` / `sshkms scp` in-process against real sshd, with the real local CA provider and its audit journal.</summary>
     [Collection("sessions")]
     public sealed class SessionCliTests : IDisposable
     {
-        private readonly InMemoryCertificateMinter _minter = new InMemoryCertificateMinter();
+        private readonly string _ca = TestHome.NewLocalKey("cli-session-ca");
+        private readonly string _caLine;
         private readonly TempDir _tmp = new TempDir("sshkms-cli-session");
 
-        public SessionCliTests()
-        {
-            SessionCommands.MinterFactory = (ca, aws, ct) => Task.FromResult<CertificateMinter>(_minter.IssueAsync);
-        }
+        public SessionCliTests() => _caLine = TestHome.CaPublicKeyLine(_ca);
 
-        private static string[] Common(SshdServer server) => new[]
+        private string[] Common(SshdServer server) => new[]
         {
-            "--ca", "local:test", "--user", SshdServer.CurrentUser, "--ssh-config", "/dev/null",
+            "--ca", _ca, "--user", SshdServer.CurrentUser, "--ssh-config", "/dev/null",
             "--ssh-option", "UserKnownHostsFile=" + server.KnownHostsPath, "--ssh-option", "GlobalKnownHostsFile=/dev/null",
         };
 
@@ -41,40 +39,41 @@ namespace SshKms.Tests.Sessions
         [Fact]
         public async Task OneHostPassesOutputErrorAndExitCodeThrough()
         {
-            using var server = new SshdServer(trustedUserCaKeys: new[] { _minter.CaPublicKeyLine });
+            using var server = new SshdServer(trustedUserCaKeys: new[] { _caLine });
             var (code, stdout, stderr) = await Run(new[] { "ssh", "--port", server.Port.ToString(), "--validity", "2m" }
                 .Concat(Common(server)).Concat(new[] { "127.0.0.1", "--", "echo", "out;", "echo", "err", ">&2;", "exit", "7" }).ToArray());
             Assert.Equal(7, code);
             Assert.Equal("out\n", stdout);
             Assert.Contains("err\n", stderr);
-            SshKms.Core.OpenSsh.SshCertificate cert = _minter.Issued.Single();
-            Assert.Equal(120UL, cert.ValidBefore - cert.ValidAfter);
-            Assert.Equal(new[] { SshdServer.CurrentUser }, cert.Principals);
+            JsonElement issued = TestHome.IssuedBy(_ca).Single();
+            TimeSpan validity = DateTimeOffset.Parse(issued.GetProperty("validBefore").GetString()!) - DateTimeOffset.Parse(issued.GetProperty("validAfter").GetString()!);
+            Assert.Equal(TimeSpan.FromMinutes(2), validity);
+            Assert.Equal(new[] { SshdServer.CurrentUser }, issued.GetProperty("principals").EnumerateArray().Select(p => p.GetString()));
         }
 
         [Fact]
         public async Task SeveralHostsGiveTheHighestExitCodeAndOneJsonObjectEach()
         {
-            using var a = new SshdServer(trustedUserCaKeys: new[] { _minter.CaPublicKeyLine });
-            using var b = new SshdServer(trustedUserCaKeys: new[] { _minter.CaPublicKeyLine });
+            using var a = new SshdServer(trustedUserCaKeys: new[] { _caLine });
+            using var b = new SshdServer(trustedUserCaKeys: new[] { _caLine });
             string config = _tmp.File("config");
             File.WriteAllText(config, $"Host a\n  HostName 127.0.0.1\n  Port {a.Port}\nHost b\n  HostName 127.0.0.1\n  Port {b.Port}\n");
             string known = _tmp.File("known");
             File.WriteAllText(known, $"[127.0.0.1]:{a.Port} {a.HostPublicKey}\n[127.0.0.1]:{b.Port} {b.HostPublicKey}\n");
-            var (code, stdout, stderr) = await Run("ssh", "--ca", "local:test", "--user", SshdServer.CurrentUser, "--ssh-config", config,
+            var (code, stdout, stderr) = await Run("ssh", "--ca", _ca, "--user", SshdServer.CurrentUser, "--ssh-config", config,
                 "--ssh-option", "UserKnownHostsFile=" + known, "--json", "a", "b", "--", $"[ \"${{SSH_CONNECTION##* }}\" = {a.Port} ] && exit 3 || exit 5");
             Assert.Equal(5, code);
             var objects = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement).ToList();
             Assert.Equal(new[] { "a", "b" }, objects.Select(o => o.GetProperty("hostName").GetString()).OrderBy(h => h));
             Assert.Equal(new[] { 3, 5 }, objects.OrderBy(o => o.GetProperty("hostName").GetString()).Select(o => o.GetProperty("exitCode").GetInt32()));
             Assert.All(objects, o => Assert.Equal(JsonValueKind.Null, o.GetProperty("errorId").ValueKind));
-            Assert.Equal(_minter.Issued.Select(c => c.Serial).OrderBy(s => s), objects.Select(o => o.GetProperty("certificateSerial").GetUInt64()).OrderBy(s => s));
+            Assert.Equal(TestHome.IssuedBy(_ca).Select(e => e.GetProperty("serial").GetUInt64()).OrderBy(s => s), objects.Select(o => o.GetProperty("certificateSerial").GetUInt64()).OrderBy(s => s));
         }
 
         [Fact]
         public async Task AnUnreachableHostIsReportedWithItsErrorId()
         {
-            var (code, _, stderr) = await Run("ssh", "--ca", "local:test", "--ssh-config", "/dev/null", "--port", FreePort.Next().ToString(), "127.0.0.1", "--", "true");
+            var (code, _, stderr) = await Run("ssh", "--ca", _ca, "--ssh-config", "/dev/null", "--port", FreePort.Next().ToString(), "127.0.0.1", "--", "true");
             Assert.Equal(255, code);
             Assert.Contains("sshkms: 127.0.0.1: The host could not be reached", stderr);
             Assert.Contains("[HostUnreachable]", stderr);
@@ -83,7 +82,7 @@ namespace SshKms.Tests.Sessions
         [Fact]
         public async Task ScpCopiesToTheHost()
         {
-            using var server = new SshdServer(trustedUserCaKeys: new[] { _minter.CaPublicKeyLine }, extraConfig: new[] { "Subsystem sftp internal-sftp" });
+            using var server = new SshdServer(trustedUserCaKeys: new[] { _caLine }, extraConfig: new[] { "Subsystem sftp internal-sftp" });
             string src = _tmp.File("src.txt");
             File.WriteAllText(src, "cli-copy");
             var (code, _, stderr) = await Run(new[] { "scp", "--port", server.Port.ToString() }.Concat(Common(server))
@@ -93,8 +92,8 @@ namespace SshKms.Tests.Sessions
         }
 
         [Theory]
-        [InlineData("--validity", "5x", "CliOptionInvalid")]
-        [InlineData("--validity", "-1m", "CliOptionInvalid")]
+        [InlineData("--validity", "5x", "CertificateValidityInvalid")]
+        [InlineData("--validity", "-1m", "CertificateValidityInvalid")]
         [InlineData("--key-type", "rsa", "CliOptionInvalid")]
         [InlineData("--ssh-option", "NoEquals", "CliOptionInvalid")]
         [InlineData("--parallel", "0", "CliOptionInvalid")]
@@ -109,14 +108,13 @@ namespace SshKms.Tests.Sessions
         [Fact]
         public async Task InteractiveSessionsTakeOneHost()
         {
-            var (code, _, stderr) = await Run("ssh", "--ca", "local:test", "h1", "h2");
+            var (code, _, stderr) = await Run("ssh", "--ca", _ca, "h1", "h2");
             Assert.Equal(1, code);
             Assert.Contains("[SessionInteractiveManyHosts]", stderr);
         }
 
         public void Dispose()
         {
-            _minter.Dispose();
             _tmp.Dispose();
         }
     }
