@@ -47,13 +47,17 @@ namespace SshKms.Core.Authority
         /// <summary>The journal events go to; null when auditing is off.</summary>
         public AuditJournal? Journal => _journal;
 
-        /// <summary>Checks the request against the policy, signs once, and records a certificate.issued event.</summary>
+        /// <summary>Checks the request against the policy, signs once, verifies the signature, and records a certificate.issued event.</summary>
         public async Task<SshCertificate> IssueAsync(CertificateRequest request, CancellationToken cancellationToken)
         {
             SshCertificateBuilder builder = Policy.Apply(request, Key.PublicKey, Operator);
             string? rsaAlgorithm = request.RsaSha256 ? SshSignature.RsaSha256 : null;
             SigningResult signed = await Key.SignAsync(builder.GetBytesToSign(), rsaAlgorithm, cancellationToken).ConfigureAwait(false);
             SshCertificate certificate = builder.Complete(signed.SignatureBlob);
+
+            // A signature that does not verify under the CA's published key (a KMS key swapped behind an alias, a
+            // provider bug) would give a certificate sshd rejects with no useful log line: refuse it here instead.
+            SshSignatureVerifier.EnsureValid(Key.PublicKey, certificate.GetSignedBytes(), certificate.Signature, "CA");
             _journal?.Append(IssuedEvent(certificate, signed.RequestId));
             return certificate;
         }

@@ -30,7 +30,7 @@ namespace SshKms.Core.Envelope
         public KmsEnvelopeKeyring(AwsSettings settings, string? keyId)
         {
             // Lazy: discovery over a message with only local keys must not need AWS settings at all.
-            _client = new Lazy<AmazonKeyManagementServiceClient>(() => CreateClient(settings));
+            _client = new Lazy<AmazonKeyManagementServiceClient>(() => AwsClientFactory.CreateKms(settings));
             _keyId = keyId;
         }
 
@@ -94,51 +94,6 @@ namespace SshKms.Core.Envelope
             }
         }
 
-        /// <summary>
-        /// A minimal client from AwsSettings. Branch `keys` adds the shared AwsClientFactory.CreateKms; this helper is
-        /// the stand-in until the lead switches Envelope to it.
-        /// </summary>
-        internal static AmazonKeyManagementServiceClient CreateClient(AwsSettings settings)
-        {
-            try
-            {
-                return CreateClientOrThrow(settings);
-            }
-            catch (AmazonClientException ex)
-            {
-                throw new SshKmsException("AwsSettingsInvalid", SshKmsErrorCategory.InvalidArgument, $"Could not configure the KMS client: {ex.Message}");
-            }
-        }
-
-        private static AmazonKeyManagementServiceClient CreateClientOrThrow(AwsSettings settings)
-        {
-            var config = new AmazonKeyManagementServiceConfig();
-            string? endpoint = !string.IsNullOrWhiteSpace(settings.EndpointUrl) ? settings.EndpointUrl : Environment.GetEnvironmentVariable("AWS_ENDPOINT_URL");
-            string? region = string.IsNullOrWhiteSpace(settings.Region) ? null : settings.Region;
-            if (!string.IsNullOrWhiteSpace(endpoint))
-            {
-                config.ServiceURL = endpoint;
-                config.AuthenticationRegion = region ?? FallbackRegionFactory.GetRegionEndpoint()?.SystemName ?? "us-east-1";
-            }
-            else if (region != null)
-            {
-                config.RegionEndpoint = RegionEndpoint.GetBySystemName(region);
-            }
-
-            if (!string.IsNullOrWhiteSpace(settings.ProfileName))
-            {
-                var chain = new Amazon.Runtime.CredentialManagement.CredentialProfileStoreChain();
-                if (!chain.TryGetAWSCredentials(settings.ProfileName, out AWSCredentials credentials))
-                {
-                    throw new SshKmsException("AwsProfileNotFound", SshKmsErrorCategory.ObjectNotFound, $"The AWS profile '{settings.ProfileName}' was not found.");
-                }
-
-                return new AmazonKeyManagementServiceClient(credentials, config);
-            }
-
-            return new AmazonKeyManagementServiceClient(config);
-        }
-
         private async Task<string> ResolveArnAsync(CancellationToken ct)
         {
             if (_resolvedArn == null)
@@ -157,22 +112,15 @@ namespace SshKms.Core.Envelope
             {
                 return await call().ConfigureAwait(false);
             }
-            catch (NotFoundException ex)
-            {
-                throw new SshKmsException("KmsKeyNotFound", SshKmsErrorCategory.ObjectNotFound, $"KMS key not found: {ex.Message}");
-            }
             catch (Exception ex) when (ex is InvalidCiphertextException || ex is IncorrectKeyException || ex is KMSInvalidStateException || ex is DisabledException
                 || (ex is AmazonServiceException ase && ase.StatusCode == System.Net.HttpStatusCode.BadRequest && ase.ErrorCode == "AccessDeniedException"))
             {
+                // Refusals are not failures here: the next encrypted data key in the message may still open.
                 throw new SshKmsException("EnvelopeKmsRefused", SshKmsErrorCategory.PermissionDenied, $"KMS refused to decrypt the data key: {ex.Message}");
             }
-            catch (AmazonServiceException ex)
+            catch (Exception ex) when (!(ex is OperationCanceledException))
             {
-                throw new SshKmsException("KmsRequestFailed", SshKmsErrorCategory.ConnectionError, $"KMS request failed: {ex.Message}");
-            }
-            catch (AmazonClientException ex)
-            {
-                throw new SshKmsException("KmsRequestFailed", SshKmsErrorCategory.ConnectionError, $"KMS request failed: {ex.Message}");
+                throw AwsErrors.Map(ex, "KMS");
             }
         }
 

@@ -14,6 +14,19 @@ namespace SshKms.Tests.Authority
 {
     public class CertificateAuthorityTests
     {
+        [Fact]
+        public async Task ASignatureThatDoesNotVerifyUnderTheCaKeyIsRefusedAndNotJournalled()
+        {
+            using var dir = new TempDir();
+            var journal = new AuditJournal(dir.File("audit.jsonl"));
+            var ca = new CertificateAuthority(new FakeSwappedSigningKey(), TestCa.Operator, new CertificatePolicy(), journal);
+            var request = new CertificateRequest(SshPrivateKey.Generate(SshKeyAlgorithm.Ed25519).PublicKey) { Principals = { "alice" } };
+            var ex = await Assert.ThrowsAsync<SshFormatException>(() => ca.IssueAsync(request, CancellationToken.None));
+            Assert.Equal("SshSignatureInvalid", ex.ErrorId);
+            Assert.Contains("CA signature is not valid", ex.Message);
+            Assert.Empty(journal.ReadAll());
+        }
+
         [Theory]
         [InlineData(SshKeyAlgorithm.EcdsaP256, SshKeyAlgorithm.Ed25519)]
         [InlineData(SshKeyAlgorithm.EcdsaP384, SshKeyAlgorithm.EcdsaP256)]

@@ -7,9 +7,8 @@ using SshKms.Core.OpenSsh;
 namespace SshKms.Tests.Authority
 {
     /// <summary>
-    /// Test-only ISigningKey over an in-memory SshPrivateKey. It stands in for the local: provider (branch `keys`)
-    /// until that lands, so the CA, cmdlets and CLI can be exercised end to end against ssh-keygen and sshd.
-    /// Signatures are real; only the key storage is skipped.
+    /// Test-only ISigningKey over an in-memory SshPrivateKey, for CA and cmdlet tests that want many key types
+    /// without files. Signatures are real; only the key storage is skipped (LocalSigningKeyTests cover storage).
     /// </summary>
     public sealed class InMemorySigningKey : ISigningKey, IDisposable
     {
@@ -37,5 +36,23 @@ namespace SshKms.Tests.Authority
         }
 
         public void Dispose() => _key.Dispose();
+    }
+
+    /// <summary>
+    /// Fake: publishes one key and signs with another, as a KMS alias repointed at a different key would.
+    /// </summary>
+    public sealed class FakeSwappedSigningKey : ISigningKey
+    {
+        private readonly InMemorySigningKey _published = new InMemorySigningKey(name: "published");
+        private readonly InMemorySigningKey _signer = new InMemorySigningKey(name: "signer");
+
+        public KeyUri Uri => _published.Uri;
+
+        public string KeyArn => _published.KeyArn;
+
+        public SshPublicKey PublicKey => _published.PublicKey;
+
+        public Task<SigningResult> SignAsync(byte[] data, string? rsaAlgorithm, CancellationToken cancellationToken) =>
+            _signer.SignAsync(data, rsaAlgorithm, cancellationToken);
     }
 }
