@@ -1,14 +1,15 @@
 // Issue 2 section 10(b): SshKms's signing overhead over the bare KMS round trip, against moto_server, in one run.
 //   dotnet run -c Release --project bench/KmsOverhead [-- iterations]
 // (1) bare:   AmazonKeyManagementServiceClient.SignAsync(RAW, ECDSA_SHA_256) of a certificate body, from this process.
-// (2) sshkms: build a certificate body (SshCertificateBuilder), SigningKeys.OpenAsync (cached GetPublicKey) +
-//             ISigningKey.SignAsync (one KMS Sign, DER -> SSH signature), Complete -> SshCertificate.
+// (2) sshkms: CertificateAuthority.IssueAsync exactly as the cmdlet and CLI call it: policy, key id template,
+//             one KMS Sign (DER -> SSH signature), signature verification, and the audit journal line (fsync'd).
 // The two are interleaved sample by sample so machine noise hits both alike.
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using Amazon.KeyManagementService;
 using Amazon.KeyManagementService.Model;
+using SshKms.Core.Authority;
 using SshKms.Core.Aws;
 using SshKms.Core.Keys;
 using SshKms.Core.OpenSsh;
@@ -19,6 +20,8 @@ const int warmup = 30;
 Environment.SetEnvironmentVariable("AWS_ACCESS_KEY_ID", "bench");
 Environment.SetEnvironmentVariable("AWS_SECRET_ACCESS_KEY", "bench");
 Environment.SetEnvironmentVariable("AWS_EC2_METADATA_DISABLED", "true");
+string home = Directory.CreateTempSubdirectory("sshkms-bench-home-").FullName;
+Environment.SetEnvironmentVariable("SSHKMS_HOME", home);
 
 int port = FreePort();
 using Process moto = Process.Start(new ProcessStartInfo("moto_server", $"-H 127.0.0.1 -p {port}")
@@ -56,16 +59,13 @@ try
         return watch.Elapsed.TotalMilliseconds;
     }
 
+    CertificateAuthority ca = await CertificateAuthority.OpenAsync(KeyUri.Parse(alias), settings, CancellationToken.None);
+
     async Task<double> Ours()
     {
+        var request = new CertificateRequest(subject.PublicKey) { Principals = { "ec2-user" } };
         var watch = Stopwatch.StartNew();
-        // HOOK(authority): when CertificateAuthority.IssueAsync is merged, measure
-        //   await ca.IssueAsync(new CertificateRequest { ... }, ct)   (ca = CertificateAuthority.OpenAsync once, outside the loop)
-        // here instead of the builder + ISigningKey path below.
-        ISigningKey key = await SigningKeys.OpenAsync(KeyUri.Parse(alias), settings, CancellationToken.None);
-        SshCertificateBuilder builder = BuildCertificate(key.PublicKey);
-        SigningResult signed = await key.SignAsync(builder.GetBytesToSign(), null, CancellationToken.None);
-        SshCertificate certificate = builder.Complete(signed.SignatureBlob);
+        SshCertificate certificate = await ca.IssueAsync(request, CancellationToken.None);
         watch.Stop();
         GC.KeepAlive(certificate);
         return watch.Elapsed.TotalMilliseconds;
@@ -114,11 +114,12 @@ try
     double bareMedian = Percentile(bare, 50), oursMedian = Percentile(ours, 50);
     Console.WriteLine($"KMS signing overhead against moto_server 5.2.1 (P-256 CA, {bodyLength}-byte certificate body, {iterations} samples each, interleaved, {warmup} warm-up)");
     Console.WriteLine($"  bare KMS Sign (SDK)                 median {bareMedian,7:F3} ms   p90 {Percentile(bare, 90),7:F3} ms");
-    Console.WriteLine($"  SshKms open+build+sign+complete     median {oursMedian,7:F3} ms   p90 {Percentile(ours, 90),7:F3} ms");
+    Console.WriteLine($"  SshKms CertificateAuthority.Issue   median {oursMedian,7:F3} ms   p90 {Percentile(ours, 90),7:F3} ms");
     Console.WriteLine($"  ratio SshKms / bare (median)        {oursMedian / bareMedian:F3}x   overhead {oursMedian - bareMedian:F3} ms per certificate");
 }
 finally
 {
+    Directory.Delete(home, true);
     if (!moto.HasExited)
     {
         moto.Kill(entireProcessTree: true);
