@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${1:-"${TMPDIR:-/tmp}/sshkms-demo"}
 mkdir -p "$out"
-rm -f "$out/id_ed25519" "$out/id_ed25519.pub" "$out/id_ed25519-cert.pub"
+rm -f "$out/id_ed25519" "$out/id_ed25519.pub" "$out/id_ed25519-cert.pub" "$out/secret.enc"
 dotnet build src/SshKms.Cli -c Release -v quiet -nologo >/dev/null
 sshkms() { dotnet src/SshKms.Cli/bin/Release/net8.0/sshkms.dll "$@"; }
 
@@ -19,5 +19,8 @@ if command -v ssh-keygen >/dev/null; then
   echo "== as ssh-keygen reads it"
   ssh-keygen -L -f "$out/id_ed25519-cert.pub"
 fi
+echo "== envelope encryption under local:demo-data (AWS Encryption SDK message format), round trip"
+printf 'the secret\n' | sshkms encrypt --key local:demo-data --context purpose=demo --out "$out/secret.enc"
+sshkms decrypt --key local:demo-data --context purpose=demo --in "$out/secret.enc"
 echo "== files in $out"
 ls -l "$out"
