@@ -6,34 +6,23 @@ using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using SshKms.Core.Authority;
+using SshKms.Core.Aws;
+using SshKms.Core.Keys;
 using SshKms.Core.OpenSsh;
 using SshKms.Core.Sessions;
 
 // Usage: SessionBench <workdir prepared by run.sh> <iterations>
 // (a) one `true` on a loopback sshd: SshSession (fresh key + certificate + in-process agent + ssh) against plain
 //     `ssh -i key -o CertificateFile=cert` with a key and certificate already on disk.
-// (b) 20 hosts in parallel against the same 20 one after another, both through SshSession.
+// (b) 20 hosts in parallel against the same 20 one after another, through SshSession, and the same for plain ssh
+//     (the reference: how much parallelism this machine gives at all).
+// Certificates come from the real CertificateAuthority over local:bench ($SSHKMS_HOME set by run.sh), audit line included.
 string work = args[0];
 int iterations = args.Length > 1 ? int.Parse(args[1]) : 20;
 string[] ports = File.ReadAllLines(Path.Combine(work, "ports"));
 string user = Environment.UserName;
-using SshPrivateKey ca = SshPrivateKey.ParseOpenSsh(File.ReadAllText(Path.Combine(work, "ca")));
-
-Task<SshCertificate> Mint(CertificateRequest request, CancellationToken ct)
-{
-    // What a local: CA does: one in-memory signature per certificate.
-    ulong now = (ulong)DateTimeOffset.UtcNow.ToUnixTimeSeconds();
-    var b = new SshCertificateBuilder(request.PublicKey, ca.PublicKey)
-    {
-        Serial = (ulong)Random.Shared.NextInt64(1, long.MaxValue),
-        KeyId = "bench:" + string.Join(",", request.Principals),
-        ValidAfter = now - 60,
-        ValidBefore = now + (ulong)request.Validity!.Value.TotalSeconds,
-    };
-    foreach (string p in request.Principals) b.Principals.Add(p);
-    b.Extensions.Add(new KeyValuePair<string, string>("permit-pty", string.Empty));
-    return Task.FromResult(b.Complete(ca.Sign(b.GetBytesToSign())));
-}
+CertificateAuthority authority = await CertificateAuthority.OpenAsync(KeyUri.Parse("local:bench"), new AwsSettings(), default);
+CertificateMinter Mint = authority.IssueAsync;
 
 SshSessionOptions Options(string? port)
 {
@@ -50,12 +39,15 @@ async Task<double> TimeOurs(string port)
     return sw.Elapsed.TotalMilliseconds;
 }
 
-double TimeReference(string port)
+double TimeReference(string? port, string host = "127.0.0.1")
 {
     var psi = new ProcessStartInfo("ssh") { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
     foreach (string a in new[] { "-F", Path.Combine(work, "ssh_config"), "-o", "IdentityAgent=none", "-i", Path.Combine(work, "user"),
-        "-o", "CertificateFile=" + Path.Combine(work, "user-cert.pub"), "-p", port, "-l", user, "127.0.0.1", "true" })
+        "-o", "CertificateFile=" + Path.Combine(work, "user-cert.pub"), "-l", user })
         psi.ArgumentList.Add(a);
+    if (port != null) { psi.ArgumentList.Add("-p"); psi.ArgumentList.Add(port); }
+    psi.ArgumentList.Add(host);
+    psi.ArgumentList.Add("true");
     var sw = Stopwatch.StartNew();
     using var p = Process.Start(psi)!;
     p.WaitForExit();
@@ -85,6 +77,8 @@ Console.WriteLine($"    ratio sshkms/plain: {mo / mr:F2}");
 string[] hosts = ports.Select((_, i) => "node" + i).ToArray();
 var seqTimes = new List<double>();
 var parTimes = new List<double>();
+var plainSeqTimes = new List<double>();
+var plainParTimes = new List<double>();
 for (int round = 0; round < 3; round++)
 {
     var sw = Stopwatch.StartNew();
@@ -98,6 +92,13 @@ for (int round = 0; round < 3; round++)
     var all = await SshSession.WithCertificates(Mint, Options(null)).RunAsync(hosts, null, default);
     if (all.Any(r => !r.Succeeded)) throw new Exception("parallel run failed: " + string.Join("; ", all.Where(r => !r.Succeeded).Select(r => r.HostName + " " + r.ErrorId)));
     parTimes.Add(sw.Elapsed.TotalMilliseconds);
+
+    sw.Restart();
+    foreach (string h in hosts) TimeReference(null, h);
+    plainSeqTimes.Add(sw.Elapsed.TotalMilliseconds);
+    sw.Restart();
+    await Task.WhenAll(hosts.Select(h => Task.Run(() => TimeReference(null, h))));
+    plainParTimes.Add(sw.Elapsed.TotalMilliseconds);
 }
 
 double ms = Median(seqTimes), mp = Median(parTimes);
@@ -105,3 +106,6 @@ Console.WriteLine($"(b) {hosts.Length} hosts, median of 3 rounds:");
 Console.WriteLine($"    one after another: {ms,8:F1} ms");
 Console.WriteLine($"    in parallel:       {mp,8:F1} ms");
 Console.WriteLine($"    speed-up sequential/parallel: {ms / mp:F2}x");
+double ps = Median(plainSeqTimes), pp = Median(plainParTimes);
+Console.WriteLine($"    plain ssh, one after another: {ps,8:F1} ms, in parallel: {pp,8:F1} ms, speed-up {ps / pp:F2}x");
+Console.WriteLine($"    sshkms speed-up / plain ssh speed-up: {(ms / mp) / (ps / pp):F2}");

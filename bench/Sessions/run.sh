@@ -13,10 +13,17 @@ cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -r
 trap cleanup EXIT
 mkdir -p /run/sshd
 
+dotnet build -c Release "$here/SessionBench.csproj" -v q -nologo >/dev/null
+dotnet build -c Release "$root/src/SshKms.Cli/SshKms.Cli.csproj" -v q -nologo >/dev/null
 ssh-keygen -q -t ed25519 -N '' -f "$work/ca" -C bench-ca
 ssh-keygen -q -t ecdsa -b 256 -N '' -f "$work/user"
 ssh-keygen -q -s "$work/ca" -I bench-plain -n "$(id -un)" -V -1m:+1h "$work/user.pub"
 ssh-keygen -q -t ed25519 -N '' -f "$work/hostkey"
+# The sshkms CA (local:bench), trusted by every sshd beside the plain reference CA.
+export SSHKMS_HOME="$work/home"
+cli="$root/src/SshKms.Cli/bin/Release/net8.0/sshkms.dll"
+pub=$(dotnet "$cli" ca public-key --ca local:bench)
+echo "$pub" | grep -E '^(ssh-|ecdsa-)' >> "$work/ca.pub"
 : > "$work/known_hosts"
 cat > "$work/ssh_config" <<CFG
 UserKnownHostsFile $work/known_hosts
@@ -48,17 +55,11 @@ CFG
 done
 sleep 1
 
-dotnet build -c Release "$here/SessionBench.csproj" -v q -nologo >/dev/null
-dotnet build -c Release "$root/src/SshKms.Cli/SshKms.Cli.csproj" -v q -nologo >/dev/null
 dotnet "$here/bin/Release/net8.0/SessionBench.dll" "$work" "$iterations"
 
-# The CLI end to end, with a local CA the sshd instances are told to trust.
-export SSHKMS_HOME="$work/home"
+# The built CLI end to end (process start included) against plain ssh.
 port0=$(head -1 "$work/ports")
-cli="$root/src/SshKms.Cli/bin/Release/net8.0/sshkms.dll"
-pub=$(dotnet "$cli" ca public-key --ca local:bench)
-echo "$pub" | grep -E '^(ssh-|ecdsa-)' >> "$work/ca.pub"
-for i in $(seq 0 19); do kill -HUP "${pids[$i]}"; done; sleep 1
+
 t() { local s=$(date +%s%N); "$@" >/dev/null; echo $(( ($(date +%s%N) - s) / 1000000 )); }
 cli_ms=(); ssh_ms=()
 for i in $(seq 1 "$iterations"); do
