@@ -63,3 +63,27 @@ Describe 'Certificates with the local CA' {
         $err[0].FullyQualifiedErrorId | Should -Match '^SshKeyTypeUnsupported'
     }
 }
+
+Describe 'Envelope encryption with a local key' {
+    It 'Protect-SshKmsData and Unprotect-SshKmsData round-trip a string through base64' {
+        $b64 = 'pester-secret' | Protect-SshKmsData -KeyId local:pester-data -EncryptionContext @{ app = 'pester' } -AsBase64
+        $b64 | Should -Match '^A'
+        Unprotect-SshKmsData -Base64 $b64 -EncryptionContext @{ app = 'pester' } -AsPlainText | Should -Be 'pester-secret'
+    }
+
+    It 'a wrong encryption context releases nothing and names its ErrorId' {
+        $b64 = 'pester-secret' | Protect-SshKmsData -KeyId local:pester-data -EncryptionContext @{ app = 'pester' } -AsBase64
+        $out = Unprotect-SshKmsData -Base64 $b64 -EncryptionContext @{ app = 'other' } -AsPlainText -ErrorVariable err -ErrorAction SilentlyContinue
+        $out | Should -BeNullOrEmpty
+        $err[0].FullyQualifiedErrorId | Should -Match '^EnvelopeContextMismatch'
+    }
+}
+
+Describe 'Sessions' {
+    It 'Invoke-SshKmsSession -WhatIf neither mints nor connects' {
+        $before = @(Get-ChildItem (Join-Path $env:SSHKMS_HOME 'keys') -ErrorAction SilentlyContinue).Count
+        $result = Invoke-SshKmsSession -HostName 'never.invalid' -CaKey local:pester-session -Command 'true' -WhatIf
+        $result | Should -BeNullOrEmpty
+        @(Get-ChildItem (Join-Path $env:SSHKMS_HOME 'keys') -ErrorAction SilentlyContinue).Count | Should -Be $before
+    }
+}
