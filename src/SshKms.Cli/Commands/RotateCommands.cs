@@ -13,11 +13,11 @@ namespace SshKms.Cli.Commands
         public static IEnumerable<CliCommand> All => new[]
         {
             new CliCommand("rotate",
-                "sshkms rotate --secret-id ID (--node [USER@]HOST[:PORT]... | --ssm-tag KEY=VALUE | --instance-id ID...) [--user U] [--token T] [--parallel N] [--accept-new-host-key] [--ssh-option KEY=VALUE]...",
+                "sshkms rotate --secret-id ID (--node [USER@]HOST[:PORT]... | --ssm-tag KEY=VALUE | --instance-id ID...) [--user U] [--token T] [--parallel N] [--accept-new-host-key] [--ssh-option KEY=VALUE]... [--ssh-config FILE]",
                 new[]
                 {
                     new OptionSpec("secret-id"), OptionSpec.Many("node"), new OptionSpec("ssm-tag"), OptionSpec.Many("instance-id"), new OptionSpec("user"),
-                    new OptionSpec("token"), new OptionSpec("parallel"), OptionSpec.Flag("accept-new-host-key"), OptionSpec.Many("ssh-option"),
+                    new OptionSpec("token"), new OptionSpec("parallel"), OptionSpec.Flag("accept-new-host-key"), OptionSpec.Many("ssh-option"), new OptionSpec("ssh-config"),
                 },
                 RotateAsync),
         };
@@ -26,16 +26,29 @@ namespace SshKms.Cli.Commands
         private static async Task<int> RotateAsync(CliInvocation inv)
         {
             string secretId = inv.Require("secret-id");
-            var targets = new RotationTargets { SshNodes = inv.GetAll("node"), InstanceIds = inv.GetAll("instance-id"), SsmTag = inv.Get("ssm-tag"), Parallel = inv.GetInt("parallel") };
+            var targets = new RotationTargets
+            {
+                SshNodes = inv.GetAll("node"),
+                InstanceIds = inv.GetAll("instance-id"),
+                SsmTag = inv.Get("ssm-tag"),
+                Parallel = inv.GetInt("parallel"),
+                AcceptNewHostKey = inv.Has("accept-new-host-key"),
+                SshConfigFile = inv.Get("ssh-config"),
+            };
+            foreach (KeyValuePair<string, string> pair in inv.GetPairs("ssh-option"))
+            {
+                targets.SshOptions.Add(pair);
+            }
+
             int channels = (targets.SshNodes.Count > 0 ? 1 : 0) + (targets.InstanceIds.Count > 0 ? 1 : 0) + (targets.SsmTag != null ? 1 : 0);
             if (channels != 1)
             {
                 throw new SshKmsException("CliUsage", SshKmsErrorCategory.InvalidArgument, "Give exactly one of --node, --ssm-tag or --instance-id. Usage: " + inv.Command.Usage);
             }
 
-            if (targets.SshNodes.Count == 0 && (inv.Has("accept-new-host-key") || inv.Has("ssh-option")))
+            if (targets.SshNodes.Count == 0 && (inv.Has("accept-new-host-key") || inv.Has("ssh-option") || inv.Has("ssh-config")))
             {
-                throw new SshKmsException("CliUsage", SshKmsErrorCategory.InvalidArgument, "--accept-new-host-key and --ssh-option apply to --node only.");
+                throw new SshKmsException("CliUsage", SshKmsErrorCategory.InvalidArgument, "--accept-new-host-key, --ssh-option and --ssh-config apply to --node only.");
             }
 
             string token = inv.Get("token") ?? Guid.NewGuid().ToString();

@@ -10,6 +10,7 @@ using SshKms.Core.Authority;
 using SshKms.Core.Aws;
 using SshKms.Core.Keys;
 using SshKms.Core.OpenSsh;
+using SshKms.Core.Rotation;
 using SshKms.Core.Sessions;
 
 namespace SshKms.Cli.Commands
@@ -17,15 +18,27 @@ namespace SshKms.Cli.Commands
     /// <summary>`sshkms ssh` and `sshkms scp`: the system OpenSSH client with a per-session key and certificate served by our agent.</summary>
     internal static class SessionCommands
     {
-        private const string SshUsage = "sshkms ssh --ca URI [--user U] [--port P] [--validity 5m] [--key-type ecdsa|ed25519] [--parallel N] [--accept-new-host-key] "
+        private const string SshUsage = "sshkms ssh (--ca URI | --secret-id ID) [--user U] [--port P] [--validity 5m] [--key-type ecdsa|ed25519] [--parallel N] [--accept-new-host-key] "
             + "[--ssh-option KEY=VALUE]... [--ssh-config FILE] [--json] HOST... [-- COMMAND...]";
 
-        private const string ScpUsage = "sshkms scp --ca URI [--user U] [--port P] [--validity 5m] [--accept-new-host-key] [--ssh-option KEY=VALUE]... [--ssh-config FILE] SRC... DEST";
+        private const string ScpUsage = "sshkms scp (--ca URI | --secret-id ID) [--user U] [--port P] [--validity 5m] [--accept-new-host-key] [--ssh-option KEY=VALUE]... [--ssh-config FILE] SRC... DEST";
 
-        private static async Task<CertificateMinter> OpenMinterAsync(CliInvocation inv, CancellationToken ct)
+        /// <summary>--secret-id logs in with the stored key; otherwise each host gets a fresh key certified by --ca (the default local CA).</summary>
+        private static async Task<SshSession> OpenSessionAsync(CliInvocation inv, SshSessionOptions options, CancellationToken ct)
         {
+            string? secretId = inv.Get("secret-id");
+            if (secretId != null)
+            {
+                if (inv.Has("ca"))
+                {
+                    throw new SshKmsException("CliUsage", SshKmsErrorCategory.InvalidArgument, "Give --ca (a certificate) or --secret-id (a stored key), not both.");
+                }
+
+                return await SecretKeySource.OpenSessionAsync(inv.Aws, secretId, options, ct).ConfigureAwait(false);
+            }
+
             CertificateAuthority authority = await CertificateAuthority.OpenAsync(KeyUri.ParseOrDefaultCa(inv.Get("ca")), inv.Aws, ct).ConfigureAwait(false);
-            return authority.IssueAsync;
+            return SshSession.WithCertificates(authority.IssueAsync, options);
         }
 
         public static IEnumerable<CliCommand> All => new[]
@@ -37,7 +50,7 @@ namespace SshKms.Cli.Commands
 
         private static IEnumerable<OptionSpec> SharedOptions() => new[]
         {
-            new OptionSpec("ca"), new OptionSpec("user"), new OptionSpec("port"), new OptionSpec("validity"),
+            new OptionSpec("ca"), new OptionSpec("secret-id"), new OptionSpec("user"), new OptionSpec("port"), new OptionSpec("validity"),
             OptionSpec.Flag("accept-new-host-key"), OptionSpec.Many("ssh-option"), new OptionSpec("ssh-config"),
         };
 
@@ -63,8 +76,8 @@ namespace SshKms.Cli.Commands
 
             using (var cancel = new CancellationSource())
             {
-                CertificateMinter minter = await OpenMinterAsync(inv, cancel.Token).ConfigureAwait(false);
-                IReadOnlyList<SshSessionResult> results = await SshSession.WithCertificates(minter, options).RunAsync(inv.Positionals, r =>
+                SshSession session = await OpenSessionAsync(inv, options, cancel.Token).ConfigureAwait(false);
+                IReadOnlyList<SshSessionResult> results = await session.RunAsync(inv.Positionals, r =>
                 {
                     lock (gate)
                     {
@@ -90,9 +103,9 @@ namespace SshKms.Cli.Commands
             options.OnErrorLine = (_, line) => inv.Err.WriteLine(line);
             using (var cancel = new CancellationSource())
             {
-                CertificateMinter minter = await OpenMinterAsync(inv, cancel.Token).ConfigureAwait(false);
+                SshSession session = await OpenSessionAsync(inv, options, cancel.Token).ConfigureAwait(false);
                 List<string> sources = inv.Positionals.Take(inv.Positionals.Count - 1).ToList();
-                SshSessionResult r = await SshSession.WithCertificates(minter, options).CopyAsync(sources, inv.Positionals.Last(), cancel.Token).ConfigureAwait(false);
+                SshSessionResult r = await session.CopyAsync(sources, inv.Positionals.Last(), cancel.Token).ConfigureAwait(false);
                 if (r.ErrorId != null)
                 {
                     inv.Err.WriteLine($"sshkms: {r.HostName}: {r.ErrorMessage} [{r.ErrorId}]");

@@ -224,6 +224,74 @@ namespace SshKms.Core.OpenSsh
             }
         }
 
+        /// <summary>
+        /// Reads an unencrypted openssh-key-v1 PEM held as UTF-8 bytes (a secret's value), without ever making it a
+        /// string: every intermediate buffer is wiped, so the key lives only in arrays the caller can zero.
+        /// </summary>
+        public static SshPrivateKey ParseOpenSsh(byte[] pemUtf8)
+        {
+            byte[] begin = Encoding.ASCII.GetBytes($"-----BEGIN {PemLabel}-----");
+            byte[] end = Encoding.ASCII.GetBytes($"-----END {PemLabel}-----");
+            int b = IndexOf(pemUtf8, begin, 0);
+            int e = b < 0 ? -1 : IndexOf(pemUtf8, end, b + begin.Length);
+            if (e < 0)
+            {
+                throw new SshFormatException("Malformed private key: expected an OpenSSH private key (-----BEGIN OPENSSH PRIVATE KEY-----).", "SshPrivateKeyInvalid");
+            }
+
+            char[] base64 = new char[e - b - begin.Length];
+            byte[]? binary = null;
+            try
+            {
+                int n = 0;
+                for (int i = b + begin.Length; i < e; i++)
+                {
+                    if (pemUtf8[i] != (byte)'\r' && pemUtf8[i] != (byte)'\n' && pemUtf8[i] != (byte)' ' && pemUtf8[i] != (byte)'\t')
+                    {
+                        base64[n++] = (char)pemUtf8[i];
+                    }
+                }
+
+                try
+                {
+                    binary = Convert.FromBase64CharArray(base64, 0, n);
+                }
+                catch (FormatException)
+                {
+                    throw new SshFormatException("Malformed private key: the key data is not valid base64.", "SshBase64Invalid");
+                }
+
+                return ParseOpenSshBinary(binary);
+            }
+            finally
+            {
+                Array.Clear(base64, 0, base64.Length);
+                if (binary != null)
+                {
+                    Array.Clear(binary, 0, binary.Length);
+                }
+            }
+        }
+
+        private static int IndexOf(byte[] haystack, byte[] needle, int from)
+        {
+            for (int i = from; i <= haystack.Length - needle.Length; i++)
+            {
+                int j = 0;
+                while (j < needle.Length && haystack[i + j] == needle[j])
+                {
+                    j++;
+                }
+
+                if (j == needle.Length)
+                {
+                    return i;
+                }
+            }
+
+            return -1;
+        }
+
         private static SshPrivateKey ParseOpenSshBinary(byte[] binary)
         {
             byte[] magic = Encoding.ASCII.GetBytes(Magic);

@@ -24,6 +24,7 @@ namespace SshKms.Core.Rotation
     /// through a temp file in the same folder and a rename, so sshd never reads half a file, and gives the
     /// new file the old one's owner and mode. Lines it manages end with the comment sshkms:&lt;secret&gt;:&lt;version&gt;.
     /// SSHKMS_AUTHORIZED_KEYS, when set in the node's environment, names the file instead of ~user/.ssh/authorized_keys.
+    /// Run it as `sh -c SCRIPT` or `sh -c SCRIPT sshkms USER`; USER, when given, replaces the user it was built for.
     /// </summary>
     public static class AuthorizedKeysScript
     {
@@ -43,7 +44,8 @@ namespace SshKms.Core.Rotation
             s.Append("prefix=").Append(Quote("sshkms:" + secretName + ":")).Append('\n');
             s.Append("tag=").Append(Quote(tag)).Append('\n');
             s.Append("line=").Append(Quote(keyLine ?? string.Empty)).Append('\n');
-            s.Append("user=").Append(Quote(userName ?? string.Empty)).Append('\n');
+            // A first argument names the account instead: the SSH channel passes the login user, whose own file it manages.
+            s.Append("user=${1:-").Append(Quote(userName ?? string.Empty)).Append("}\n");
             s.Append(Body);
             return s.ToString();
         }

@@ -112,6 +112,24 @@ namespace SshKms.Core.Rotation
             }
         }
 
+        /// <summary>The private key, parsed straight from the wiped-on-dispose bytes; the caller disposes the key.</summary>
+        public SshPrivateKey ParsePrivateKey()
+        {
+            if (PrivateKeyUtf8.Length == 0)
+            {
+                throw new SshKmsException("KeyPairSecretEmpty", SshKmsErrorCategory.InvalidData, "The secret version holds no privateKey.");
+            }
+
+            try
+            {
+                return SshPrivateKey.ParseOpenSsh(PrivateKeyUtf8);
+            }
+            catch (SshFormatException ex)
+            {
+                throw new SshKmsException("KeyPairSecretInvalid", SshKmsErrorCategory.InvalidData, "The secret's privateKey is not an unencrypted OpenSSH private key: " + ex.Message);
+            }
+        }
+
         /// <summary>The value as UTF-8 JSON; the caller wipes the returned array.</summary>
         public byte[] ToUtf8()
         {

@@ -3,12 +3,14 @@ using System.Collections.Generic;
 using System.Threading;
 using System.Threading.Tasks;
 using SshKms.Core.Aws;
+using SshKms.Core.Sessions;
 
 namespace SshKms.Core.Rotation
 {
     /// <summary>Where a rotation distributes keys, as the cmdlet and the CLI take it: SSH nodes, an SSM tag, or instance ids.</summary>
     public sealed class RotationTargets
     {
+        /// <summary>[USER@]HOST[:PORT] nodes reached over SSH with the AWSCURRENT key.</summary>
         public IReadOnlyList<string> SshNodes { get; set; } = new string[0];
 
         public string? SsmTag { get; set; }
@@ -17,18 +19,39 @@ namespace SshKms.Core.Rotation
 
         public int? Parallel { get; set; }
 
-        /// <summary>Runs (or resumes) a rotation over SSM Run Command; returns every step's result.</summary>
+        /// <summary>SSH only: trust a node's host key that is not known yet (a changed one is still refused).</summary>
+        public bool AcceptNewHostKey { get; set; }
+
+        /// <summary>SSH only: passed to ssh as -o KEY=VALUE.</summary>
+        public IList<KeyValuePair<string, string>> SshOptions { get; } = new List<KeyValuePair<string, string>>();
+
+        /// <summary>SSH only: an ssh_config file instead of the user's.</summary>
+        public string? SshConfigFile { get; set; }
+
+        /// <summary>Runs (or resumes) a rotation over SSH or SSM Run Command; returns every step's result.</summary>
         public static async Task<IReadOnlyList<RotationStepResult>> RotateAsync(AwsSettings settings, string secretId, RotationTargets targets,
             string? userName, string clientRequestToken, Action<RotationStepResult>? report, CancellationToken cancellationToken)
         {
+            using var sm = new SecretsManagerClient(settings);
             if (targets.SshNodes.Count > 0)
             {
-                // The SSH channel logs in with AWSCURRENT through the in-memory agent (Sessions), wired in after that branch merges.
-                throw new SshKmsException("RotationSshChannelUnavailable", SshKmsErrorCategory.NotImplemented,
-                    "Distribution over SSH is not available in this build yet; use SSM Run Command (-TargetTag / -InstanceId).");
+                var current = new SecretKeySource(sm, secretId);
+                var options = new SshSessionOptions
+                {
+                    UserName = userName ?? await current.UserNameAsync(cancellationToken).ConfigureAwait(false),
+                    ThrottleLimit = targets.Parallel ?? 16,
+                    AcceptNewHostKey = targets.AcceptNewHostKey,
+                    ConfigFile = targets.SshConfigFile,
+                };
+                foreach (KeyValuePair<string, string> option in targets.SshOptions)
+                {
+                    options.SshOptions.Add(option);
+                }
+
+                var ssh = new SshNodeDistributor(targets.SshNodes, current.FetchAsync, options);
+                return await new KeyRotation(sm, ssh, secretId, clientRequestToken, userName, report).RunAsync(cancellationToken).ConfigureAwait(false);
             }
 
-            using var sm = new SecretsManagerClient(settings);
             using var ssm = new SsmClient(settings);
             var distributor = new SsmNodeDistributor(ssm, targets.InstanceIds, targets.SsmTag, userName) { MaxConcurrency = targets.Parallel };
             return await new KeyRotation(sm, distributor, secretId, clientRequestToken, userName, report).RunAsync(cancellationToken).ConfigureAwait(false);

@@ -125,7 +125,7 @@ namespace SshKms.PowerShell.Envelope
                 }
             }
 
-            byte[] data = SecureString != null ? EnvelopeParameters.ToUtf8(SecureString)
+            byte[] data = SecureString != null ? ParameterValues.ToUtf8(SecureString)
                 : Bytes != null ? Bytes
                 : new UTF8Encoding(false).GetBytes(String ?? string.Empty);
             return new MemoryStream(data, writable: false);

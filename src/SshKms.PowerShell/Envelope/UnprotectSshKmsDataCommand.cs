@@ -103,7 +103,7 @@ namespace SshKms.PowerShell.Envelope
 
             try
             {
-                return asPlainText ? new UTF8Encoding(false).GetString(plaintext) : (object)EnvelopeParameters.ToSecureString(plaintext);
+                return asPlainText ? new UTF8Encoding(false).GetString(plaintext) : (object)ParameterValues.ToSecureString(plaintext);
             }
             finally
             {

@@ -1,6 +1,8 @@
 using System;
+using System.Collections;
 using System.Collections.Concurrent;
 using System.Collections.Generic;
+using System.Globalization;
 using System.Management.Automation;
 using System.Threading;
 using System.Threading.Tasks;
@@ -21,6 +23,18 @@ namespace SshKms.PowerShell.Rotation
         /// <summary>[user@]host[:port] nodes reached over SSH.</summary>
         [Parameter(Mandatory = true, ParameterSetName = "Ssh")]
         public string[] Node { get; set; } = new string[0];
+
+        /// <summary>ssh option names to values for the SSH nodes, each passed as -o Name=Value.</summary>
+        [Parameter(ParameterSetName = "Ssh")]
+        public Hashtable? SshOption { get; set; }
+
+        /// <summary>Trust an SSH node's host key that is not known yet; a changed key is still refused.</summary>
+        [Parameter(ParameterSetName = "Ssh")]
+        public SwitchParameter AcceptNewHostKey { get; set; }
+
+        /// <summary>An ssh_config file instead of the user's.</summary>
+        [Parameter(ParameterSetName = "Ssh")]
+        public string? ConfigFile { get; set; }
 
         [Parameter(ParameterSetName = "Tag")]
         public string TargetTag { get; set; } = SsmNodeDistributor.DefaultTag;
@@ -73,13 +87,23 @@ namespace SshKms.PowerShell.Rotation
             }
         }
 
-        internal Task<IReadOnlyList<RotationStepResult>> RotateAsync(Action<RotationStepResult>? report, CancellationToken cancellationToken) =>
-            RotationTargets.RotateAsync(Aws, SecretId, new RotationTargets
+        internal Task<IReadOnlyList<RotationStepResult>> RotateAsync(Action<RotationStepResult>? report, CancellationToken cancellationToken)
+        {
+            var targets = new RotationTargets
             {
                 SshNodes = Node,
                 InstanceIds = InstanceId,
                 SsmTag = InstanceId.Length == 0 && Node.Length == 0 ? TargetTag : null,
                 Parallel = ThrottleLimit,
-            }, UserName, ClientRequestToken, report, cancellationToken);
+                AcceptNewHostKey = AcceptNewHostKey.IsPresent,
+                SshConfigFile = ConfigFile,
+            };
+            foreach (KeyValuePair<string, string> option in ParameterValues.SshOptions(SshOption))
+            {
+                targets.SshOptions.Add(option);
+            }
+
+            return RotationTargets.RotateAsync(Aws, SecretId, targets, UserName, ClientRequestToken, report, cancellationToken);
+        }
     }
 }

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Management.Automation;
 using System.Security;
+using System.Text;
 using System.Threading;
 using SshKms.Core;
 using SshKms.Core.Aws;
@@ -108,42 +109,11 @@ namespace SshKms.PowerShell.Rotation
             var (info, secret) = await KeyPairSecrets.ReadAsync(sm, SecretId, Stage, cancellationToken).ConfigureAwait(false);
             using (secret)
             {
-                return new SshKmsKeyPair(info, publicOnly ? null : asPlainText ? (object)PlainText(secret) : ToSecureString(secret));
+                return new SshKmsKeyPair(info, publicOnly ? null : asPlainText ? (object)PlainText(secret) : ParameterValues.ToSecureString(secret.PrivateKeyUtf8));
             }
         }
 
-        /// <summary>-AsPlainText: the user asked for a string, which .NET cannot wipe; the char buffer is.</summary>
-        private static string PlainText(KeyPairSecret secret)
-        {
-            char[] chars = secret.PrivateKeyChars();
-            try
-            {
-                return new string(chars);
-            }
-            finally
-            {
-                Array.Clear(chars, 0, chars.Length);
-            }
-        }
-
-        internal static SecureString ToSecureString(KeyPairSecret secret)
-        {
-            char[] chars = secret.PrivateKeyChars();
-            try
-            {
-                var secure = new SecureString();
-                foreach (char c in chars)
-                {
-                    secure.AppendChar(c);
-                }
-
-                secure.MakeReadOnly();
-                return secure;
-            }
-            finally
-            {
-                Array.Clear(chars, 0, chars.Length);
-            }
-        }
+        /// <summary>-AsPlainText: the user asked for a string, which .NET cannot wipe.</summary>
+        private static string PlainText(KeyPairSecret secret) => Encoding.UTF8.GetString(secret.PrivateKeyUtf8);
     }
 }

@@ -30,8 +30,10 @@ namespace SshKms.PowerShell.Sessions
 
             try
             {
-                CertificateMinter minter = Await(OpenMinterAsync);
-                SshSessionResult result = Await(ct => CopyAsync(minter, ct));
+                SshSessionOptions options = BuildSessionOptions();
+                options.Command = string.Empty;
+                SshSession session = Await(ct => OpenSessionAsync(options, ct));
+                SshSessionResult result = Await(ct => session.CopyAsync(Path, Destination, ct));
                 WriteObject(result);
                 SshKmsException? error = result.ToException();
                 if (error != null)

@@ -55,21 +55,21 @@ namespace SshKms.PowerShell.Sessions
                 return;
             }
 
-            CertificateMinter minter;
+            SshSession session;
             try
             {
-                minter = Await(OpenMinterAsync);
+                session = Await(ct => OpenSessionAsync(BuildOptions(), ct));
             }
             catch (SshKmsException ex)
             {
-                ThrowSshKmsError(ex, CaKey);
+                ThrowSshKmsError(ex, SecretId ?? CaKey);
                 return;
             }
 
             // Workers report into the collection; only this (the pipeline) thread writes to PowerShell.
             using (var finished = new BlockingCollection<SshSessionResult>())
             {
-                Task<IReadOnlyList<SshSessionResult>> run = Task.Run(() => InvokeAsync(_hosts, minter, finished.Add, StopToken));
+                Task<IReadOnlyList<SshSessionResult>> run = Task.Run(() => session.RunAsync(_hosts, finished.Add, StopToken));
                 run.ContinueWith(_ => finished.CompleteAdding(), TaskScheduler.Default);
                 var progress = new ProgressRecord(1, "Invoke-SshKmsSession", $"0 of {_hosts.Count} hosts done");
                 int done = 0;

@@ -5,8 +5,10 @@ using System.Globalization;
 using System.Management.Automation;
 using System.Threading;
 using System.Threading.Tasks;
+using SshKms.Core;
 using SshKms.Core.Authority;
 using SshKms.Core.Keys;
+using SshKms.Core.Rotation;
 using SshKms.Core.Sessions;
 
 namespace SshKms.PowerShell.Sessions
@@ -26,6 +28,11 @@ namespace SshKms.PowerShell.Sessions
         [Alias("Ca")]
         public string? CaKey { get; set; }
 
+        /// <summary>Log in with the key pair stored in this Secrets Manager secret (AWSCURRENT) instead of a certificate.</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? SecretId { get; set; }
+
         [Parameter]
         public TimeSpan Validity { get; set; } = TimeSpan.FromMinutes(5);
 
@@ -39,10 +46,22 @@ namespace SshKms.PowerShell.Sessions
         [Parameter]
         public SwitchParameter AcceptNewHostKey { get; set; }
 
-        internal async Task<CertificateMinter> OpenMinterAsync(CancellationToken cancellationToken)
+        /// <summary>-SecretId's stored key, or else a fresh key per host certified by -CaKey (the default local CA when neither is given).</summary>
+        internal async Task<SshSession> OpenSessionAsync(SshSessionOptions options, CancellationToken cancellationToken)
         {
+            if (SecretId != null)
+            {
+                if (CaKey != null)
+                {
+                    throw new SshKmsException("SessionCredentialsConflict", SshKmsErrorCategory.InvalidArgument,
+                        "-SecretId logs in with a stored key and -CaKey with a certificate: give one of them.");
+                }
+
+                return await SecretKeySource.OpenSessionAsync(Aws, SecretId, options, cancellationToken).ConfigureAwait(false);
+            }
+
             CertificateAuthority authority = await CertificateAuthority.OpenAsync(KeyUri.ParseOrDefaultCa(CaKey), Aws, cancellationToken).ConfigureAwait(false);
-            return authority.IssueAsync;
+            return SshSession.WithCertificates(authority.IssueAsync, options);
         }
 
         internal SshSessionOptions BuildSessionOptions()
@@ -55,11 +74,9 @@ namespace SshKms.PowerShell.Sessions
                 AcceptNewHostKey = AcceptNewHostKey.IsPresent,
                 ConfigFile = ConfigFile,
             };
-            foreach (DictionaryEntry entry in (IDictionary?)SshOption ?? new Hashtable())
+            foreach (KeyValuePair<string, string> option in ParameterValues.SshOptions(SshOption))
             {
-                options.SshOptions.Add(new KeyValuePair<string, string>(
-                    Convert.ToString(entry.Key, CultureInfo.InvariantCulture) ?? string.Empty,
-                    Convert.ToString(entry.Value, CultureInfo.InvariantCulture) ?? string.Empty));
+                options.SshOptions.Add(option);
             }
 
             return options;

@@ -1,0 +1,158 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using SshKms.Core.OpenSsh;
+using SshKms.Core.Sessions;
+
+namespace SshKms.Core.Rotation
+{
+    /// <summary>A rotation target reached over SSH, as written on the command line: [USER@]HOST[:PORT], [IPv6]:PORT too.</summary>
+    public sealed class SshNode
+    {
+        private SshNode(string text, string? user, string host, int? port)
+        {
+            Text = text;
+            User = user;
+            Host = host;
+            Port = port;
+        }
+
+        public string Text { get; }
+
+        public string? User { get; }
+
+        public string Host { get; }
+
+        public int? Port { get; }
+
+        public static SshNode Parse(string text)
+        {
+            string t = (text ?? string.Empty).Trim();
+            int at = t.LastIndexOf('@');
+            string? user = at > 0 ? t.Substring(0, at) : null;
+            string rest = t.Substring(at + 1);
+            string host = rest;
+            string? port = null;
+            if (rest.StartsWith("[", StringComparison.Ordinal))
+            {
+                int close = rest.IndexOf(']');
+                if (close < 0 || (close + 1 < rest.Length && rest[close + 1] != ':'))
+                {
+                    throw Invalid(text, "an IPv6 address in brackets is [ADDRESS] or [ADDRESS]:PORT");
+                }
+
+                host = rest.Substring(1, close - 1);
+                port = close + 1 < rest.Length ? rest.Substring(close + 2) : null;
+            }
+            else if (rest.IndexOf(':') >= 0 && rest.IndexOf(':') == rest.LastIndexOf(':'))
+            {
+                host = rest.Substring(0, rest.IndexOf(':'));
+                port = rest.Substring(rest.IndexOf(':') + 1);
+            }
+
+            if (host.Length == 0 || host.StartsWith("-", StringComparison.Ordinal) || host.Any(char.IsWhiteSpace) || at == 0)
+            {
+                throw Invalid(text, "give [USER@]HOST[:PORT]");
+            }
+
+            int? portNumber = null;
+            if (port != null)
+            {
+                if (!int.TryParse(port, NumberStyles.None, CultureInfo.InvariantCulture, out int p) || p < 1 || p > 65535)
+                {
+                    throw Invalid(text, "the port is a number from 1 to 65535");
+                }
+
+                portNumber = p;
+            }
+
+            return new SshNode(t, user, host, portNumber);
+        }
+
+        private static SshKmsException Invalid(string? text, string why) =>
+            new SshKmsException("RotationNodeInvalid", SshKmsErrorCategory.InvalidArgument, $"'{text}' is not a node: {why}.");
+    }
+
+    /// <summary>
+    /// Distribution over SSH: on each node, logs in with the AWSCURRENT key (served by the in-memory agent, never on
+    /// disk) and runs the authorized_keys script in the login account. Host keys are checked as ssh checks them
+    /// (strictly unless AcceptNewHostKey), and a node counts as done only when the script exits 0.
+    /// </summary>
+    public sealed class SshNodeDistributor : INodeDistributor
+    {
+        private readonly IReadOnlyList<SshNode> _nodes;
+        private readonly Func<CancellationToken, Task<SshPrivateKey>> _loginKey;
+        private readonly SshSessionOptions _options;
+
+        /// <param name="loginKey">Fetches the AWSCURRENT private key for each login; the session wipes it after.</param>
+        /// <param name="options">User (a node's USER@ wins), port, ssh options, host key policy, ThrottleLimit.</param>
+        public SshNodeDistributor(IEnumerable<string> nodes, Func<CancellationToken, Task<SshPrivateKey>> loginKey, SshSessionOptions options)
+        {
+            _nodes = nodes.Select(SshNode.Parse).ToList();
+            _loginKey = loginKey ?? throw new ArgumentNullException(nameof(loginKey));
+            _options = options ?? throw new ArgumentNullException(nameof(options));
+            if (_nodes.Count == 0)
+            {
+                throw new SshKmsException("RotationNoNodes", SshKmsErrorCategory.InvalidArgument, "No SSH nodes were given.");
+            }
+        }
+
+        public Task<IReadOnlyList<NodeOutcome>> RunAsync(string script, CancellationToken cancellationToken) =>
+            RunEverywhereAsync(_loginKey, script, cancellationToken);
+
+        /// <summary>Logs in with the pending key itself and checks its tagged line is there: a login that works only through another key fails.</summary>
+        public Task<IReadOnlyList<NodeOutcome>> TestAsync(KeyPairSecret pending, string pendingTag, string secretName, CancellationToken cancellationToken) =>
+            RunEverywhereAsync(_ => Task.FromResult(pending.ParsePrivateKey()),
+                AuthorizedKeysScript.Build(AuthorizedKeysMode.Check, secretName, pendingTag, pending.PublicKey, null), cancellationToken);
+
+        private async Task<IReadOnlyList<NodeOutcome>> RunEverywhereAsync(Func<CancellationToken, Task<SshPrivateKey>> key, string script,
+            CancellationToken cancellationToken)
+        {
+            using (var throttle = new SemaphoreSlim(Math.Max(1, _options.ThrottleLimit)))
+            {
+                return await Task.WhenAll(_nodes.Select(async node =>
+                {
+                    await throttle.WaitAsync(cancellationToken).ConfigureAwait(false);
+                    try
+                    {
+                        return await RunOnAsync(node, key, script, cancellationToken).ConfigureAwait(false);
+                    }
+                    finally
+                    {
+                        throttle.Release();
+                    }
+                })).ConfigureAwait(false);
+            }
+        }
+
+        private async Task<NodeOutcome> RunOnAsync(SshNode node, Func<CancellationToken, Task<SshPrivateKey>> key, string script, CancellationToken cancellationToken)
+        {
+            var options = new SshSessionOptions
+            {
+                UserName = node.User ?? _options.UserName,
+                Port = node.Port ?? _options.Port,
+                AcceptNewHostKey = _options.AcceptNewHostKey,
+                ConfigFile = _options.ConfigFile,
+            };
+            foreach (KeyValuePair<string, string> option in _options.SshOptions)
+            {
+                options.SshOptions.Add(option);
+            }
+
+            // The script manages the login account's own authorized_keys: that is the account the key logs in to.
+            // $(id -un) is the account ssh really logged in to, whatever ssh_config's User says.
+            options.Command = "sh -c " + AuthorizedKeysScript.Quote(script) + " sshkms \"$(id -un)\"";
+            SshSessionResult r = await SshSession.WithKey(key, options).RunHostAsync(node.Host, cancellationToken).ConfigureAwait(false);
+            if (r.ErrorId != null)
+            {
+                return new NodeOutcome(node.Text, false, $"{r.ErrorId}: {r.ErrorMessage}");
+            }
+
+            string detail = (r.ExitCode == 0 ? r.Output : r.Error).Trim();
+            return new NodeOutcome(node.Text, r.ExitCode == 0, r.ExitCode == 0 ? detail : $"exit {r.ExitCode}: {detail}");
+        }
+    }
+}
