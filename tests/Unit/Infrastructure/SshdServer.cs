@@ -21,7 +21,9 @@ namespace SshKms.Tests.Infrastructure
         /// <param name="trustedUserCaKeys">Lines for TrustedUserCAKeys (CA public keys); none disables it.</param>
         /// <param name="authorizedKeys">Lines for the user's authorized_keys, kept in this server's own folder.</param>
         /// <param name="extraConfig">More sshd_config lines.</param>
-        public SshdServer(IEnumerable<string>? trustedUserCaKeys = null, IEnumerable<string>? authorizedKeys = null, IEnumerable<string>? extraConfig = null)
+        /// <param name="scriptAuthorizedKeys">The file the rotation's authorized_keys script edits on this node (SSHKMS_AUTHORIZED_KEYS); default: the one sshd reads.</param>
+        public SshdServer(IEnumerable<string>? trustedUserCaKeys = null, IEnumerable<string>? authorizedKeys = null, IEnumerable<string>? extraConfig = null,
+            string? scriptAuthorizedKeys = null)
         {
             Directory.CreateDirectory("/run/sshd");
             Port = FreePort.Next();
@@ -47,6 +49,9 @@ namespace SshKms.Tests.Infrastructure
                 "LogLevel VERBOSE",
                 "MaxStartups 100:30:200",
                 "MaxSessions 50",
+
+                // Sessions on this node see where its authorized_keys is, as SSM's fake agent tells the script.
+                $"SetEnv SSHKMS_AUTHORIZED_KEYS={scriptAuthorizedKeys ?? AuthorizedKeysPath}",
             };
             if (trustedUserCaKeys != null)
             {

@@ -40,7 +40,7 @@ namespace SshKms.Tests.Sessions
             Assert.Equal(true, Named(p, "ValueFromPipeline"));
             Assert.Equal(true, Named(p, "ValueFromPipelineByPropertyName"));
             Assert.Equal(new[] { "ComputerName", "Host" }, ((IEnumerable<CustomAttributeTypedArgument>)Attribute<AliasAttribute>(host).ConstructorArguments[0].Value!).Select(a => (string)a.Value!));
-            foreach (string name in new[] { "UserName", "Port", "CaKey", "Command", "Validity", "KeyType", "ThrottleLimit", "SshOption", "AcceptNewHostKey", "Region", "ProfileName", "EndpointUrl" })
+            foreach (string name in new[] { "UserName", "Port", "CaKey", "SecretId", "Command", "Validity", "KeyType", "ThrottleLimit", "SshOption", "AcceptNewHostKey", "Region", "ProfileName", "EndpointUrl" })
             {
                 Assert.NotNull(t.GetProperty(name)!.GetCustomAttributesData().SingleOrDefault(a => a.AttributeType == typeof(ParameterAttribute)));
             }
