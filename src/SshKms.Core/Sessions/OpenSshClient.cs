@@ -211,11 +211,19 @@ namespace SshKms.Core.Sessions
 
                 using (cancellationToken.Register(() => Kill(process)))
                 {
+#if NET8_0_OR_GREATER
+                    // The exit and the end of both output streams, awaited: with many hosts at once, a blocking wait here
+                    // would hold pool threads that the output readers themselves need.
+                    await process.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
+#else
                     await exited.Task.ConfigureAwait(false);
+#endif
                 }
 
+#if !NET8_0_OR_GREATER
                 // The parameterless wait drains the asynchronous output readers.
                 process.WaitForExit();
+#endif
                 cancellationToken.ThrowIfCancellationRequested();
                 var result = new SshProcessResult
                 {

@@ -104,17 +104,15 @@ namespace SshKms.Core.Sessions
             });
         }
 
-        private void StopListening()
+        /// <summary>Closes the socket or pipe; returns the accept loop, which ends on its own once cancelled.</summary>
+        private Task? CloseListener()
         {
             _listener?.Dispose();
-            try
-            {
-                _acceptLoop?.Wait(TimeSpan.FromSeconds(5));
-            }
-            catch (AggregateException)
-            {
-            }
+            return _acceptLoop;
+        }
 
+        private void RemoveSocketDirectory()
+        {
             if (Directory != null)
             {
                 try
@@ -131,7 +129,9 @@ namespace SshKms.Core.Sessions
             throw new SshKmsException("SessionsUnsupportedRuntime", SshKmsErrorCategory.NotImplemented,
                 "SSH sessions need PowerShell 7.4 or later (.NET 8): Windows PowerShell 5.1 cannot host the in-memory SSH agent.");
 
-        private void StopListening()
+        private Task? CloseListener() => null;
+
+        private void RemoveSocketDirectory()
         {
         }
 #endif

@@ -234,29 +234,63 @@ namespace SshKms.Core.Sessions
             }
         }
 
+        /// <summary>Stops the agent, waits (up to 5 s) for its connections, removes the socket and wipes the key.</summary>
         public void Dispose()
         {
-            if (Interlocked.Exchange(ref _disposed, 1) != 0)
+            Task? running = BeginStop();
+            if (running == null)
             {
                 return;
             }
 
-            _stop.Cancel();
-            StopListening();
-            Task[] pending;
-            lock (_connections)
-            {
-                pending = _connections.ToArray();
-            }
-
             try
             {
-                Task.WaitAll(pending, TimeSpan.FromSeconds(5));
+                running.Wait(StopGrace);
             }
             catch (AggregateException)
             {
             }
 
+            FinishStop();
+        }
+
+        /// <summary>
+        /// The same as Dispose without blocking a thread: sessions on many hosts at once stop their agents this way,
+        /// so that the thread pool is never held up by waits for work that itself needs a pool thread.
+        /// </summary>
+        public async Task StopAsync()
+        {
+            Task? running = BeginStop();
+            if (running == null)
+            {
+                return;
+            }
+
+            await Task.WhenAny(running, Task.Delay(StopGrace)).ConfigureAwait(false);
+            FinishStop();
+        }
+
+        private static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(5);
+
+        /// <summary>Cancels everything and closes the listener; returns what is still running, or null when already stopped.</summary>
+        private Task? BeginStop()
+        {
+            if (Interlocked.Exchange(ref _disposed, 1) != 0)
+            {
+                return null;
+            }
+
+            _stop.Cancel();
+            Task? acceptLoop = CloseListener();
+            lock (_connections)
+            {
+                return Task.WhenAll(_connections.Concat(acceptLoop == null ? new Task[0] : new[] { acceptLoop }));
+            }
+        }
+
+        private void FinishStop()
+        {
+            RemoveSocketDirectory();
             _key.Dispose();
             _stop.Dispose();
         }

@@ -233,7 +233,8 @@ namespace SshKms.Core.Sessions
                 SessionCredentials credentials = await _credentials(Options.EffectiveUser, cancellationToken).ConfigureAwait(false);
                 result.CertificateSerial = credentials.Certificate?.Serial;
                 result.KeyId = credentials.Certificate?.KeyId;
-                using (SshAgentServer agent = SshAgentServer.Start(credentials.Key, credentials.Certificate, _identities))
+                SshAgentServer agent = SshAgentServer.Start(credentials.Key, credentials.Certificate, _identities);
+                try
                 {
                     var sink = new SshOutputSink
                     {
@@ -246,6 +247,10 @@ namespace SshKms.Core.Sessions
                     result.Error = run.Error;
                     result.ErrorId = run.ErrorId;
                     result.ErrorMessage = run.ErrorMessage;
+                }
+                finally
+                {
+                    await agent.StopAsync().ConfigureAwait(false);
                 }
             }
             catch (SshKmsException ex) when (ex.ErrorId != "SshClientNotFound" && ex.ErrorId != "SessionsUnsupportedRuntime" && ex.ErrorId != "SshOptionInvalid")
