@@ -1,5 +1,6 @@
-// Rotation wall time, 1 node against 20 nodes, in one run: Secrets Manager on moto_server, nodes are loopback
-// folders updated by the same authorized_keys script with /bin/sh (what SSM's agent or SSH would run).
+// Rotation wall time, 1 node against 20 nodes, in one run, with Secrets Manager on moto_server, over two kinds of
+// loopback node: folders updated by the authorized_keys script with /bin/sh (what SSM's agent runs: the rotation
+// engine alone), and real sshd instances reached over SSH with the AWSCURRENT key (the whole SSH channel).
 // Usage: dotnet run -c Release --project bench/Rotation [-- rounds]
 using System.Diagnostics;
 using System.Net;
@@ -11,12 +12,10 @@ using SshKms.Core.Rotation;
 int rounds = args.Length > 0 ? int.Parse(args[0]) : 5;
 Environment.SetEnvironmentVariable("AWS_ACCESS_KEY_ID", "bench");
 Environment.SetEnvironmentVariable("AWS_SECRET_ACCESS_KEY", "bench");
-var listener = new TcpListener(IPAddress.Loopback, 0);
-listener.Start();
-int port = ((IPEndPoint)listener.LocalEndpoint).Port;
-listener.Stop();
+int port = FreePort();
 using Process moto = Process.Start(new ProcessStartInfo("moto_server", $"-H 127.0.0.1 -p {port}") { RedirectStandardError = true, RedirectStandardOutput = true })!;
 string root = Path.Combine(Path.GetTempPath(), "sshkms-bench-" + Guid.NewGuid().ToString("N")[..8]);
+var sshds = new List<Process>();
 try
 {
     var settings = new AwsSettings { Region = "us-east-1", EndpointUrl = $"http://127.0.0.1:{port}" };
@@ -47,18 +46,103 @@ try
         twenty.Add(await RotateMs(20));
     }
 
-    double m1 = Median(one), m20 = Median(twenty);
-    Console.WriteLine($"rotation, 1 node:   median {m1,8:0.0} ms over {rounds} rounds");
-    Console.WriteLine($"rotation, 20 nodes: median {m20,8:0.0} ms over {rounds} rounds");
-    Console.WriteLine($"ratio 20 nodes / 1 node: {m20 / m1:0.00}x (20x would mean no parallelism)");
+    Report("folder nodes (script via /bin/sh)", one, twenty);
+
+    if (!File.Exists("/usr/sbin/sshd"))
+    {
+        Console.WriteLine("sshd nodes: skipped, /usr/sbin/sshd is not installed (scripts/test.sh installs openssh-server)");
+        return;
+    }
+
+    // Twenty real sshd nodes; each reads its own authorized_keys, which the rotation script edits over SSH. HOME points
+    // away from the user's own, so that its shell start-up files do not dominate every login (see bench/Sessions/run.sh).
+    Directory.CreateDirectory("/run/sshd");
+    string sshdDir = Path.Combine(root, "sshd");
+    Directory.CreateDirectory(sshdDir);
+    string hostKey = Path.Combine(sshdDir, "host_key");
+    Process.Start("ssh-keygen", new[] { "-q", "-t", "ed25519", "-N", "", "-f", hostKey })!.WaitForExit();
+    string hostLine = File.ReadAllText(hostKey + ".pub").Trim();
+    var nodes = new List<(int Port, string AuthorizedKeys)>();
+    for (int n = 0; n < 20; n++)
+    {
+        int nodePort = FreePort();
+        string keys = Path.Combine(sshdDir, $"authorized_keys{n}");
+        string config = Path.Combine(sshdDir, $"sshd_config{n}");
+        File.WriteAllLines(config, new[]
+        {
+            $"Port {nodePort}", "ListenAddress 127.0.0.1", $"HostKey {hostKey}", $"PidFile {sshdDir}/sshd{n}.pid",
+            $"AuthorizedKeysFile {keys}", $"SetEnv SSHKMS_AUTHORIZED_KEYS={keys} HOME={sshdDir}", "PasswordAuthentication no",
+            "KbdInteractiveAuthentication no", "PermitRootLogin prohibit-password", "StrictModes no", "UsePAM no",
+            "MaxStartups 100:30:200",
+        });
+        sshds.Add(Process.Start(new ProcessStartInfo("/usr/sbin/sshd", new[] { "-D", "-f", config }) { RedirectStandardError = true })!);
+        nodes.Add((nodePort, keys));
+    }
+
+    string knownHosts = Path.Combine(sshdDir, "known_hosts");
+    File.WriteAllLines(knownHosts, nodes.Select(x => $"[127.0.0.1]:{x.Port} {hostLine}"));
+    foreach ((int nodePort, _) in nodes)
+    {
+        for (int i = 0; ; i++)
+        {
+            try { using var c = new TcpClient(); await c.ConnectAsync(IPAddress.Loopback, nodePort); break; }
+            catch (SocketException) when (i < 100) { await Task.Delay(100); }
+        }
+    }
+
+    async Task<double> RotateOverSshMs(int count)
+    {
+        string name = $"bench-ssh/{count}/{Guid.NewGuid():N}";
+        KeyPairInfo first = await KeyPairSecrets.CreateAsync(sm, name, SshKeyAlgorithm.Ed25519, Environment.UserName, null, CancellationToken.None);
+        var targets = new RotationTargets { SshNodes = nodes.Take(count).Select(x => $"127.0.0.1:{x.Port}").ToList(), SshConfigFile = "/dev/null" };
+        targets.SshOptions.Add(new KeyValuePair<string, string>("UserKnownHostsFile", knownHosts));
+        targets.SshOptions.Add(new KeyValuePair<string, string>("GlobalKnownHostsFile", "/dev/null"));
+        foreach ((_, string keys) in nodes.Take(count))
+        {
+            File.WriteAllText(keys, first.PublicKey + "\n");
+        }
+
+        var sw = Stopwatch.StartNew();
+        // It throws, naming the nodes, unless every node took the new key and lost the old one.
+        await RotationTargets.RotateAsync(settings, name, targets, null, Guid.NewGuid().ToString(), null, CancellationToken.None);
+        return sw.Elapsed.TotalMilliseconds;
+    }
+
+    await RotateOverSshMs(1);
+    var sshOne = new List<double>();
+    var sshTwenty = new List<double>();
+    for (int r = 0; r < rounds; r++)
+    {
+        sshOne.Add(await RotateOverSshMs(1));
+        sshTwenty.Add(await RotateOverSshMs(20));
+    }
+
+    Report("sshd nodes over SSH (16 at once)", sshOne, sshTwenty);
 }
 finally
 {
+    foreach (Process sshd in sshds) { sshd.Kill(); sshd.Dispose(); }
     moto.Kill(entireProcessTree: true);
     if (Directory.Exists(root)) Directory.Delete(root, true);
 }
 
 static double Median(List<double> xs) { var s = xs.OrderBy(x => x).ToList(); return s[s.Count / 2]; }
+
+void Report(string kind, List<double> one, List<double> twenty)
+{
+    double m1 = Median(one), m20 = Median(twenty);
+    Console.WriteLine($"{kind}: 1 node median {m1:0.0} ms, 20 nodes median {m20:0.0} ms over {rounds} rounds; " +
+        $"ratio 20/1 {m20 / m1:0.00}x (20x would mean no parallelism)");
+}
+
+static int FreePort()
+{
+    var listener = new TcpListener(IPAddress.Loopback, 0);
+    listener.Start();
+    int port = ((IPEndPoint)listener.LocalEndpoint).Port;
+    listener.Stop();
+    return port;
+}
 
 /// <summary>Loopback nodes: each a folder whose authorized_keys the shared script updates, all nodes at once.</summary>
 sealed class LocalFolderDistributor : INodeDistributor

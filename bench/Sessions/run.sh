@@ -11,7 +11,7 @@ work="$(mktemp -d /tmp/sshkms-bench-XXXXXX)"
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
 trap cleanup EXIT
-mkdir -p /run/sshd
+mkdir -p /run/sshd "$work/remote-home"
 
 dotnet build -c Release "$here/SessionBench.csproj" -v q -nologo >/dev/null
 dotnet build -c Release "$root/src/SshKms.Cli/SshKms.Cli.csproj" -v q -nologo >/dev/null
@@ -47,6 +47,9 @@ PermitRootLogin prohibit-password
 StrictModes no
 UsePAM no
 MaxStartups 100:30:200
+# The login shell would otherwise source the user's ~/.bashrc on every login; on this machine that is pyenv init,
+# ~0.7 s per login, serialised on pyenv's lock, and it would swamp what is being compared.
+SetEnv HOME=$work/remote-home
 CFG
   /usr/sbin/sshd -D -f "$work/sshd_$i" 2>/dev/null & pids+=($!)
   echo "$port" >> "$work/ports"

@@ -50,8 +50,10 @@ namespace SshKms.Tests.Infrastructure
                 "MaxStartups 100:30:200",
                 "MaxSessions 50",
 
-                // Sessions on this node see where its authorized_keys is, as SSM's fake agent tells the script.
-                $"SetEnv SSHKMS_AUTHORIZED_KEYS={scriptAuthorizedKeys ?? AuthorizedKeysPath}",
+                // Sessions on this node see where its authorized_keys is, as SSM's fake agent tells the script. HOME is an
+                // empty folder so that the login shell does not run the machine user's ~/.bashrc (here pyenv init, ~0.7 s
+                // per login, serialised on a lock). sshd honours only the first SetEnv line, so both go on one.
+                $"SetEnv SSHKMS_AUTHORIZED_KEYS={scriptAuthorizedKeys ?? AuthorizedKeysPath} HOME={Directory.CreateDirectory(_dir.File("home")).FullName}",
             };
             if (trustedUserCaKeys != null)
             {

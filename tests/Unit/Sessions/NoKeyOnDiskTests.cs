@@ -170,4 +170,14 @@ namespace SshKms.Tests.Sessions
             }
         }
     }
+
+    /// <summary>
+    /// Session tests look at what the whole process does (an strace of it, agent folders in the temp directory),
+    /// so they run alone, after the parallel collections: another test's sshd host key or rotation session would
+    /// otherwise show up in what they observe.
+    /// </summary>
+    [CollectionDefinition("sessions", DisableParallelization = true)]
+    public sealed class SessionsCollection
+    {
+    }
 }
