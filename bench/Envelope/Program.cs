@@ -2,7 +2,6 @@
 // calls per message against moto_server. Usage: dotnet run -c Release --project bench/Envelope [-- SIZE_MIB]
 using System.Diagnostics;
 using System.Globalization;
-using System.Net.Sockets;
 using Amazon.KeyManagementService;
 using Amazon.KeyManagementService.Model;
 using SshKms.Core.Aws;
@@ -97,57 +96,33 @@ static double OpensslGcmMBps()
 
 static void KmsCallsPerMessage()
 {
-    Environment.SetEnvironmentVariable("AWS_ACCESS_KEY_ID", "testing");
-    Environment.SetEnvironmentVariable("AWS_SECRET_ACCESS_KEY", "testing");
-    var listener = new TcpListener(System.Net.IPAddress.Loopback, 0);
-    listener.Start();
-    int port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
-    listener.Stop();
-    using var moto = Process.Start(new ProcessStartInfo("moto_server", $"-H 127.0.0.1 -p {port}") { RedirectStandardOutput = true, RedirectStandardError = true })!;
-    try
+    using BenchMoto moto = BenchMoto.StartAsync().GetAwaiter().GetResult();
+    AwsSettings settings = moto.Settings;
+    using var kms = new AmazonKeyManagementServiceClient(new Amazon.Runtime.BasicAWSCredentials("bench", "bench"),
+        new AmazonKeyManagementServiceConfig { ServiceURL = settings.EndpointUrl, AuthenticationRegion = "us-east-1" });
+    string arn = kms.CreateKeyAsync(new CreateKeyRequest()).GetAwaiter().GetResult().KeyMetadata.Arn;
+
+    const int messages = 20;
+    var sealedMessages = new List<byte[]>();
+    int before = KmsEnvelopeKeyring.CallCount;
+    var sw = Stopwatch.StartNew();
+    for (int i = 0; i < messages; i++)
     {
-        var settings = new AwsSettings { Region = "us-east-1", EndpointUrl = $"http://127.0.0.1:{port}" };
-        string arn = "";
-        for (int i = 0; i < 100 && arn.Length == 0; i++)
-        {
-            try
-            {
-                using var kms = new AmazonKeyManagementServiceClient(new Amazon.Runtime.BasicAWSCredentials("testing", "testing"),
-                    new AmazonKeyManagementServiceConfig { ServiceURL = settings.EndpointUrl, AuthenticationRegion = "us-east-1" });
-                arn = kms.CreateKeyAsync(new CreateKeyRequest()).GetAwaiter().GetResult().KeyMetadata.Arn;
-            }
-            catch (Exception)
-            {
-                Thread.Sleep(200);
-            }
-        }
-
-        const int messages = 20;
-        var sealedMessages = new List<byte[]>();
-        int before = KmsEnvelopeKeyring.CallCount;
-        var sw = Stopwatch.StartNew();
-        for (int i = 0; i < messages; i++)
-        {
-            var output = new MemoryStream();
-            Run(EnvelopeCipher.EncryptAsync(new MemoryStream(new byte[100]), output, new EnvelopeEncryptOptions(KeyUri.Parse(arn)) { Aws = settings }));
-            sealedMessages.Add(output.ToArray());
-        }
-
-        double encMs = sw.Elapsed.TotalMilliseconds / messages;
-        int encCalls = KmsEnvelopeKeyring.CallCount - before;
-        before = KmsEnvelopeKeyring.CallCount;
-        sw.Restart();
-        foreach (byte[] m in sealedMessages)
-        {
-            Run(EnvelopeCipher.DecryptAsync(new MemoryStream(m), new MemoryStream(), new EnvelopeDecryptOptions { Aws = settings }));
-        }
-
-        double decMs = sw.Elapsed.TotalMilliseconds / messages;
-        int decCalls = KmsEnvelopeKeyring.CallCount - before;
-        Console.WriteLine($"KMS calls per message (moto, {messages} messages): encrypt {(double)encCalls / messages:F1} GenerateDataKey ({encMs:F1} ms/message), decrypt {(double)decCalls / messages:F1} Decrypt ({decMs:F1} ms/message)");
+        var output = new MemoryStream();
+        Run(EnvelopeCipher.EncryptAsync(new MemoryStream(new byte[100]), output, new EnvelopeEncryptOptions(KeyUri.Parse(arn)) { Aws = settings }));
+        sealedMessages.Add(output.ToArray());
     }
-    finally
+
+    double encMs = sw.Elapsed.TotalMilliseconds / messages;
+    int encCalls = KmsEnvelopeKeyring.CallCount - before;
+    before = KmsEnvelopeKeyring.CallCount;
+    sw.Restart();
+    foreach (byte[] m in sealedMessages)
     {
-        moto.Kill(entireProcessTree: true);
+        Run(EnvelopeCipher.DecryptAsync(new MemoryStream(m), new MemoryStream(), new EnvelopeDecryptOptions { Aws = settings }));
     }
+
+    double decMs = sw.Elapsed.TotalMilliseconds / messages;
+    int decCalls = KmsEnvelopeKeyring.CallCount - before;
+    Console.WriteLine($"KMS calls per message (moto, {messages} messages): encrypt {(double)encCalls / messages:F1} GenerateDataKey ({encMs:F1} ms/message), decrypt {(double)decCalls / messages:F1} Decrypt ({decMs:F1} ms/message)");
 }

@@ -5,8 +5,6 @@
 //             one KMS Sign (DER -> SSH signature), signature verification, and the audit journal line (fsync'd).
 // The two are interleaved sample by sample so machine noise hits both alike.
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using Amazon.KeyManagementService;
 using Amazon.KeyManagementService.Model;
 using SshKms.Core.Authority;
@@ -17,27 +15,13 @@ using SshKms.Core.OpenSsh;
 int iterations = args.Length > 0 ? int.Parse(args[0]) : 300;
 const int warmup = 30;
 
-Environment.SetEnvironmentVariable("AWS_ACCESS_KEY_ID", "bench");
-Environment.SetEnvironmentVariable("AWS_SECRET_ACCESS_KEY", "bench");
-Environment.SetEnvironmentVariable("AWS_EC2_METADATA_DISABLED", "true");
 string home = Directory.CreateTempSubdirectory("sshkms-bench-home-").FullName;
 Environment.SetEnvironmentVariable("SSHKMS_HOME", home);
 
-int port = FreePort();
-using Process moto = Process.Start(new ProcessStartInfo("moto_server", $"-H 127.0.0.1 -p {port}")
-{
-    RedirectStandardOutput = true,
-    RedirectStandardError = true,
-    UseShellExecute = false,
-})!;
-moto.OutputDataReceived += (_, _) => { };
-moto.ErrorDataReceived += (_, _) => { };
-moto.BeginOutputReadLine();
-moto.BeginErrorReadLine();
+using BenchMoto moto = await BenchMoto.StartAsync();
 try
 {
-    var settings = new AwsSettings { Region = "us-east-1", EndpointUrl = $"http://127.0.0.1:{port}" };
-    await WaitForMoto(settings.EndpointUrl);
+    AwsSettings settings = moto.Settings;
 
     string alias = "alias/bench-ca";
     ISigningKey created = await SigningKeys.CreateAsync(KeyUri.Parse(alias), "ECC_NIST_P256", settings, CancellationToken.None);
@@ -120,47 +104,10 @@ try
 finally
 {
     Directory.Delete(home, true);
-    if (!moto.HasExited)
-    {
-        moto.Kill(entireProcessTree: true);
-        moto.WaitForExit(5000);
-    }
 }
 
 static double Percentile(List<double> samples, int p)
 {
     var sorted = samples.OrderBy(x => x).ToArray();
     return sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(p / 100.0 * sorted.Length) - 1)];
-}
-
-static int FreePort()
-{
-    var listener = new TcpListener(IPAddress.Loopback, 0);
-    listener.Start();
-    int port = ((IPEndPoint)listener.LocalEndpoint).Port;
-    listener.Stop();
-    return port;
-}
-
-static async Task WaitForMoto(string endpoint)
-{
-    using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
-    for (DateTime deadline = DateTime.UtcNow.AddSeconds(60); DateTime.UtcNow < deadline; await Task.Delay(200))
-    {
-        try
-        {
-            if ((await http.GetAsync(endpoint + "/moto-api/")).IsSuccessStatusCode)
-            {
-                return;
-            }
-        }
-        catch (HttpRequestException)
-        {
-        }
-        catch (TaskCanceledException)
-        {
-        }
-    }
-
-    throw new TimeoutException("moto_server did not answer within 60 s");
 }

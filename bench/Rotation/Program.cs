@@ -10,22 +10,12 @@ using SshKms.Core.OpenSsh;
 using SshKms.Core.Rotation;
 
 int rounds = args.Length > 0 ? int.Parse(args[0]) : 5;
-Environment.SetEnvironmentVariable("AWS_ACCESS_KEY_ID", "bench");
-Environment.SetEnvironmentVariable("AWS_SECRET_ACCESS_KEY", "bench");
-int port = FreePort();
-using Process moto = Process.Start(new ProcessStartInfo("moto_server", $"-H 127.0.0.1 -p {port}") { RedirectStandardError = true, RedirectStandardOutput = true })!;
+using BenchMoto moto = await BenchMoto.StartAsync();
 string root = Path.Combine(Path.GetTempPath(), "sshkms-bench-" + Guid.NewGuid().ToString("N")[..8]);
 var sshds = new List<Process>();
 try
 {
-    var settings = new AwsSettings { Region = "us-east-1", EndpointUrl = $"http://127.0.0.1:{port}" };
-    using var http = new HttpClient();
-    for (int i = 0; ; i++)
-    {
-        try { await http.GetAsync(settings.EndpointUrl + "/moto-api/"); break; }
-        catch (HttpRequestException) when (i < 100) { await Task.Delay(200); }
-    }
-
+    AwsSettings settings = moto.Settings;
     using var sm = new SecretsManagerClient(settings);
     async Task<double> RotateMs(int nodes)
     {
@@ -65,7 +55,7 @@ try
     var nodes = new List<(int Port, string AuthorizedKeys)>();
     for (int n = 0; n < 20; n++)
     {
-        int nodePort = FreePort();
+        int nodePort = BenchMoto.FreePort();
         string keys = Path.Combine(sshdDir, $"authorized_keys{n}");
         string config = Path.Combine(sshdDir, $"sshd_config{n}");
         File.WriteAllLines(config, new[]
@@ -122,26 +112,14 @@ try
 finally
 {
     foreach (Process sshd in sshds) { sshd.Kill(); sshd.Dispose(); }
-    moto.Kill(entireProcessTree: true);
     if (Directory.Exists(root)) Directory.Delete(root, true);
 }
 
-static double Median(List<double> xs) { var s = xs.OrderBy(x => x).ToList(); return s[s.Count / 2]; }
-
 void Report(string kind, List<double> one, List<double> twenty)
 {
-    double m1 = Median(one), m20 = Median(twenty);
+    double m1 = BenchStats.Median(one), m20 = BenchStats.Median(twenty);
     Console.WriteLine($"{kind}: 1 node median {m1:0.0} ms, 20 nodes median {m20:0.0} ms over {rounds} rounds; " +
         $"ratio 20/1 {m20 / m1:0.00}x (20x would mean no parallelism)");
-}
-
-static int FreePort()
-{
-    var listener = new TcpListener(IPAddress.Loopback, 0);
-    listener.Start();
-    int port = ((IPEndPoint)listener.LocalEndpoint).Port;
-    listener.Stop();
-    return port;
 }
 
 /// <summary>Loopback nodes: each a folder whose authorized_keys the shared script updates, all nodes at once.</summary>

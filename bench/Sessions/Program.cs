@@ -55,8 +55,6 @@ double TimeReference(string? port, string host = "127.0.0.1")
     return sw.Elapsed.TotalMilliseconds;
 }
 
-static double Median(List<double> xs) { xs.Sort(); return xs[xs.Count / 2]; }
-
 await TimeOurs(ports[0]);
 TimeReference(ports[0]);
 var ours = new List<double>();
@@ -68,7 +66,7 @@ for (int i = 0; i < iterations; i++)
     reference.Add(TimeReference(ports[0]));
 }
 
-double mo = Median(ours), mr = Median(reference);
+double mo = BenchStats.Median(ours), mr = BenchStats.Median(reference);
 Console.WriteLine($"(a) one `true` over loopback, median of {iterations}:");
 Console.WriteLine($"    sshkms session (key gen + cert + agent + ssh): {mo,8:F1} ms");
 Console.WriteLine($"    plain ssh -i key -o CertificateFile=cert:      {mr,8:F1} ms");
@@ -101,11 +99,11 @@ for (int round = 0; round < 3; round++)
     plainParTimes.Add(sw.Elapsed.TotalMilliseconds);
 }
 
-double ms = Median(seqTimes), mp = Median(parTimes);
+double ms = BenchStats.Median(seqTimes), mp = BenchStats.Median(parTimes);
 Console.WriteLine($"(b) {hosts.Length} hosts, median of 3 rounds:");
 Console.WriteLine($"    one after another: {ms,8:F1} ms");
 Console.WriteLine($"    in parallel:       {mp,8:F1} ms");
 Console.WriteLine($"    speed-up sequential/parallel: {ms / mp:F2}x");
-double ps = Median(plainSeqTimes), pp = Median(plainParTimes);
+double ps = BenchStats.Median(plainSeqTimes), pp = BenchStats.Median(plainParTimes);
 Console.WriteLine($"    plain ssh, one after another: {ps,8:F1} ms, in parallel: {pp,8:F1} ms, speed-up {ps / pp:F2}x");
 Console.WriteLine($"    sshkms speed-up / plain ssh speed-up: {(ms / mp) / (ps / pp):F2}");
