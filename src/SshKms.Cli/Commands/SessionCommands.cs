@@ -38,7 +38,7 @@ namespace SshKms.Cli.Commands
             }
 
             CertificateAuthority authority = await CertificateAuthority.OpenAsync(KeyUri.ParseOrDefaultCa(inv.Get("ca")), inv.Aws, ct).ConfigureAwait(false);
-            return SshSession.WithCertificates(authority.IssueAsync, options);
+            return SshSession.WithAuthority(authority, options);
         }
 
         public static IEnumerable<CliCommand> All => new[]

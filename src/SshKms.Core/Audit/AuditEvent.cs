@@ -12,6 +12,12 @@ namespace SshKms.Core.Audit
     {
         public const string CertificateIssued = "certificate.issued";
 
+        /// <summary>One host's ssh or scp run ended: who, with which credential, where, and how it ended.</summary>
+        public const string SessionEnded = "session.ended";
+
+        /// <summary>One rotation step on one node (or on the secret alone).</summary>
+        public const string RotationStep = "rotation.step";
+
         public AuditEvent(string type, string operatorIdentity, DateTimeOffset? time = null)
         {
             Type = string.IsNullOrWhiteSpace(type) ? throw new ArgumentException("An audit event needs a type.", nameof(type)) : type;

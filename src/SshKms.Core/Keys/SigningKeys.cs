@@ -62,6 +62,12 @@ namespace SshKms.Core.Keys
                 return $"local:{Environment.UserName}@{Environment.MachineName}";
             }
 
+            return await GetAwsCallerArnAsync(aws, cancellationToken).ConfigureAwait(false);
+        }
+
+        /// <summary>The STS caller ARN of the AWS credentials in use: who an audit event names for AWS-only operations.</summary>
+        public static async Task<string> GetAwsCallerArnAsync(AwsSettings aws, CancellationToken cancellationToken)
+        {
             using (AmazonSecurityTokenServiceClient sts = AwsClientFactory.CreateSts(aws ?? new AwsSettings()))
             {
                 GetCallerIdentityResponse response = await AwsErrors.RunAsync(

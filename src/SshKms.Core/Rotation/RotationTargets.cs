@@ -2,7 +2,9 @@ using System;
 using System.Collections.Generic;
 using System.Threading;
 using System.Threading.Tasks;
+using SshKms.Core.Audit;
 using SshKms.Core.Aws;
+using SshKms.Core.Keys;
 using SshKms.Core.Sessions;
 
 namespace SshKms.Core.Rotation
@@ -33,6 +35,7 @@ namespace SshKms.Core.Rotation
             string? userName, string clientRequestToken, Action<RotationStepResult>? report, CancellationToken cancellationToken)
         {
             using var sm = new SecretsManagerClient(settings);
+            report = AuditedReport(AuditJournal.Default(), await SigningKeys.GetAwsCallerArnAsync(settings, cancellationToken).ConfigureAwait(false), report);
             if (targets.SshNodes.Count > 0)
             {
                 var current = new SecretKeySource(sm, secretId);
@@ -56,5 +59,22 @@ namespace SshKms.Core.Rotation
             var distributor = new SsmNodeDistributor(ssm, targets.InstanceIds, targets.SsmTag, userName) { MaxConcurrency = targets.Parallel };
             return await new KeyRotation(sm, distributor, secretId, clientRequestToken, userName, report).RunAsync(cancellationToken).ConfigureAwait(false);
         }
+
+        /// <summary>
+        /// Every step result goes to the journal under the caller's name before the caller sees it. A journal that
+        /// cannot be written stops the rotation between steps, which is safe: the same token finishes it.
+        /// </summary>
+        private static Action<RotationStepResult> AuditedReport(AuditJournal journal, string operatorIdentity, Action<RotationStepResult>? report) => r =>
+        {
+            journal.Append(new AuditEvent(AuditEvent.RotationStep, operatorIdentity)
+                .With("secretId", r.SecretId)
+                .With("versionId", r.VersionId)
+                .With("step", r.Step.ToString())
+                .With("node", r.Node)
+                .With("succeeded", r.Succeeded)
+                .With("skipped", r.Skipped)
+                .With("detail", r.Detail));
+            report?.Invoke(r);
+        };
     }
 }

@@ -1,7 +1,9 @@
 using System;
 using System.Threading;
 using System.Threading.Tasks;
+using SshKms.Core.Audit;
 using SshKms.Core.Aws;
+using SshKms.Core.Keys;
 using SshKms.Core.OpenSsh;
 using SshKms.Core.Sessions;
 
@@ -38,7 +40,7 @@ namespace SshKms.Core.Rotation
 
         /// <summary>
         /// A session that logs in with this secret's key instead of a certificate. Without a user in the options,
-        /// it logs in as the user the secret records.
+        /// it logs in as the user the secret records. Each host's end is recorded in the audit journal under the STS caller.
         /// </summary>
         public static async Task<SshSession> OpenSessionAsync(AwsSettings settings, string secretId, SshSessionOptions options, CancellationToken cancellationToken)
         {
@@ -48,7 +50,8 @@ namespace SshKms.Core.Rotation
                 options.UserName = await source.UserNameAsync(cancellationToken).ConfigureAwait(false);
             }
 
-            return SshSession.WithKey(source.FetchAsync, options);
+            string caller = await SigningKeys.GetAwsCallerArnAsync(settings, cancellationToken).ConfigureAwait(false);
+            return SshSession.WithKey(source.FetchAsync, options).RecordTo(AuditJournal.Default(), caller, "secret:" + secretId);
         }
 
         /// <summary>The stage's private key; the caller disposes it, which wipes it.</summary>

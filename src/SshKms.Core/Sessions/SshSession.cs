@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
+using SshKms.Core.Audit;
 using SshKms.Core.Authority;
 using SshKms.Core.OpenSsh;
 
@@ -109,6 +110,7 @@ namespace SshKms.Core.Sessions
     {
         private readonly Func<string, CancellationToken, Task<SessionCredentials>> _credentials;
         private readonly AgentIdentities _identities;
+        private SessionAuditTrail? _audit;
 
         private SshSession(SshSessionOptions options, Func<string, CancellationToken, Task<SessionCredentials>> credentials, AgentIdentities identities)
         {
@@ -139,6 +141,23 @@ namespace SshKms.Core.Sessions
             }
 
             return new SshSession(options, async (_, ct) => new SessionCredentials(await keySource(ct).ConfigureAwait(false), null), AgentIdentities.Key);
+        }
+
+        /// <summary>Certificates from <paramref name="authority"/>, and each host's end recorded in its journal under its operator.</summary>
+        public static SshSession WithAuthority(CertificateAuthority authority, SshSessionOptions options)
+        {
+            SshSession session = WithCertificates((authority ?? throw new ArgumentNullException(nameof(authority))).IssueAsync, options);
+            return authority.Journal == null ? session : session.RecordTo(authority.Journal, authority.Operator, authority.Key.Uri.ToString());
+        }
+
+        /// <summary>
+        /// Appends a session.ended event per host to <paramref name="journal"/>, naming the operator and the credential
+        /// (a CA key URI or a secret); with the certificate serial it ties the session to its certificate.issued event.
+        /// </summary>
+        public SshSession RecordTo(AuditJournal journal, string operatorIdentity, string credential)
+        {
+            _audit = new SessionAuditTrail(journal, operatorIdentity, credential);
+            return this;
         }
 
         private static async Task<SessionCredentials> MintAsync(CertificateMinter minter, SshSessionOptions options, string principal, CancellationToken ct)
@@ -261,6 +280,7 @@ namespace SshKms.Core.Sessions
             }
 
             result.Duration = DateTime.UtcNow - started;
+            _audit?.Record(result, program, Options);
             return result;
         }
     }

@@ -61,7 +61,7 @@ namespace SshKms.PowerShell.Sessions
             }
 
             CertificateAuthority authority = await CertificateAuthority.OpenAsync(KeyUri.ParseOrDefaultCa(CaKey), Aws, cancellationToken).ConfigureAwait(false);
-            return SshSession.WithCertificates(authority.IssueAsync, options);
+            return SshSession.WithAuthority(authority, options);
         }
 
         internal SshSessionOptions BuildSessionOptions()

@@ -5,6 +5,7 @@ using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using SshKms.Core;
+using SshKms.Core.Audit;
 using SshKms.Core.Aws;
 using SshKms.Core.OpenSsh;
 using SshKms.Core.Rotation;
@@ -241,6 +242,20 @@ namespace SshKms.Tests.Rotation
             Assert.Equal(7, session.Code);
             Assert.Equal($"as-{SshdServer.CurrentUser}", session.Out.Trim());
             Assert.Contains("Accepted publickey", node.Log);
+
+            // The journal names the AWS caller for every rotation step and for the session, and which secret they used.
+            List<System.Text.Json.JsonElement> events = AuditJournal.Default().ReadAll().ToList();
+            List<System.Text.Json.JsonElement> steps = events.Where(e => e.GetProperty("type").GetString() == AuditEvent.RotationStep
+                && e.GetProperty("secretId").GetString() == first.SecretId).ToList();
+            Assert.Contains(steps, e => e.GetProperty("step").GetString() == "FinishSecret" && e.GetProperty("node").GetString() == $"{SshdServer.CurrentUser}@{NodeText(node)}"
+                && e.GetProperty("succeeded").GetBoolean() && e.GetProperty("versionId").GetString() == token);
+            Assert.All(steps, e => Assert.StartsWith("arn:aws:", e.GetProperty("operator").GetString()));
+            System.Text.Json.JsonElement ended = Assert.Single(events, e => e.GetProperty("type").GetString() == AuditEvent.SessionEnded
+                && e.GetProperty("credential").GetString() == "secret:" + first.SecretId);
+            Assert.Equal(7, ended.GetProperty("exitCode").GetInt32());
+            Assert.Equal("127.0.0.1", ended.GetProperty("host").GetString());
+            Assert.Equal(SshdServer.CurrentUser, ended.GetProperty("user").GetString());
+            Assert.StartsWith("arn:aws:", ended.GetProperty("operator").GetString());
 
             var both = await KeyPairSurfaceTests.Cli(new[] { "ssh", "--secret-id", first.SecretId, "--ca", "local:x", "127.0.0.1", "--", "true" });
             Assert.Equal(2, both.Code);
