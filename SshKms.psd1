@@ -20,6 +20,7 @@
         'New-SshKmsKeyPairSecret'
         'Get-SshKmsKeyPair'
         'Invoke-SshKeyRotation'
+        'Get-SshKmsAudit'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

@@ -19,6 +19,7 @@ namespace SshKms.Cli
             .Concat(EnvelopeCommands.All)
             .Concat(KeyPairCommands.All)
             .Concat(RotateCommands.All)
+            .Concat(AuditCommands.All)
             .ToList();
 
         private static int Main(string[] args) => RunAsync(args, CliConsole.System()).GetAwaiter().GetResult();

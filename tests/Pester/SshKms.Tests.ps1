@@ -62,6 +62,17 @@ Describe 'Certificates with the local CA' {
         New-SshKmsCertificate -CaKey local:pester -PublicKeyPath $bad -Principal x -ErrorVariable err -ErrorAction SilentlyContinue
         $err[0].FullyQualifiedErrorId | Should -Match '^SshKeyTypeUnsupported'
     }
+
+    It 'Get-SshKmsAudit finds the certificate.issued event of a certificate piped to it' {
+        $dir = Join-Path $env:SSHKMS_HOME 'audit-keys'
+        New-Item -ItemType Directory -Path $dir -Force | Out-Null
+        ssh-keygen -q -t ed25519 -N '' -f (Join-Path $dir 'id_ed25519')
+        $cert = New-SshKmsCertificate -CaKey local:pester -PublicKeyPath (Join-Path $dir 'id_ed25519.pub') -Principal ops
+        $event = Get-SshCertificate -Path (Join-Path $dir 'id_ed25519-cert.pub') | Get-SshKmsAudit
+        $event.Type | Should -Be 'certificate.issued'
+        $event.Serial | Should -Be $cert.Serial
+        $event.Fields.principals | Should -Be @('ops')
+    }
 }
 
 Describe 'Envelope encryption with a local key' {

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
+using System.Linq;
 using System.Text;
 using System.Text.Json;
 
@@ -27,6 +28,15 @@ namespace SshKms.Core.Audit
 
         /// <summary>The journal at $SSHKMS_HOME/audit.jsonl.</summary>
         public static AuditJournal Default() => new AuditJournal();
+
+        /// <summary>A journal a reader named: unlike the default one, it must exist (a typo should not read as "no events").</summary>
+        public static AuditJournal Existing(string path)
+        {
+            var journal = new AuditJournal(path);
+            return File.Exists(journal.Path)
+                ? journal
+                : throw new SshKmsException("AuditJournalNotFound", SshKmsErrorCategory.ObjectNotFound, $"There is no audit journal at {journal.Path}.");
+        }
 
         public void Append(AuditEvent auditEvent)
         {
@@ -90,35 +100,69 @@ namespace SshKms.Core.Audit
             }
         }
 
-        /// <summary>Every event in the journal, oldest first, as parsed JSON (for readers and tests).</summary>
-        public IReadOnlyList<JsonElement> ReadAll()
+        /// <summary>
+        /// The events that match <paramref name="filter"/>, oldest first. A line that is not an event (a torn write,
+        /// an edit) goes to <paramref name="onInvalidLine"/> and the rest is still read. A journal that does not
+        /// exist yet holds no events.
+        /// </summary>
+        public IReadOnlyList<AuditRecord> Read(AuditFilter? filter = null, Action<SshKmsException>? onInvalidLine = null)
         {
-            var events = new List<JsonElement>();
+            filter = filter ?? new AuditFilter();
+            var matched = new List<AuditRecord>();
             if (!File.Exists(Path))
             {
-                return events;
+                return matched;
             }
 
-            using (var stream = new FileStream(Path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite))
-            using (var reader = new StreamReader(stream, Encoding.UTF8))
+            try
             {
-                string? line;
-                while ((line = reader.ReadLine()) != null)
+                using (var stream = new FileStream(Path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite))
+                using (var reader = new StreamReader(stream, Encoding.UTF8))
                 {
-                    if (line.Trim().Length == 0)
+                    string? line;
+                    for (int number = 1; (line = reader.ReadLine()) != null; number++)
                     {
-                        continue;
-                    }
+                        if (line.Trim().Length == 0)
+                        {
+                            continue;
+                        }
 
-                    using (JsonDocument doc = JsonDocument.Parse(line))
-                    {
-                        events.Add(doc.RootElement.Clone());
+                        AuditRecord record;
+                        try
+                        {
+                            record = AuditRecord.Parse(line, number);
+                        }
+                        catch (SshKmsException ex)
+                        {
+                            onInvalidLine?.Invoke(ex);
+                            continue;
+                        }
+
+                        if (filter.Matches(record))
+                        {
+                            matched.Add(record);
+                        }
                     }
                 }
             }
+            catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
+            {
+                throw new SshKmsException("AuditJournalReadFailed", SshKmsErrorCategory.ReadError, $"Could not read the audit journal {Path}: {ex.Message}");
+            }
 
-            return events;
+            int last = Math.Max(0, filter.Last ?? matched.Count);
+            return last >= matched.Count ? matched : matched.GetRange(matched.Count - last, last);
         }
+
+        /// <summary>Every event in the journal, oldest first, as parsed JSON (for tests).</summary>
+        public IReadOnlyList<JsonElement> ReadAll() =>
+            Read(null, ex => throw ex).Select(r =>
+            {
+                using (JsonDocument doc = JsonDocument.Parse(r.Json))
+                {
+                    return doc.RootElement.Clone();
+                }
+            }).ToList();
 
         public static string ToJson(AuditEvent e)
         {

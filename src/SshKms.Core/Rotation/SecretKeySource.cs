@@ -51,7 +51,7 @@ namespace SshKms.Core.Rotation
             }
 
             string caller = await SigningKeys.GetAwsCallerArnAsync(settings, cancellationToken).ConfigureAwait(false);
-            return SshSession.WithKey(source.FetchAsync, options).RecordTo(AuditJournal.Default(), caller, "secret:" + secretId);
+            return SshSession.WithKey(source.FetchAsync, options).RecordTo(AuditJournal.Default(), caller, AuditRecord.SecretCredentialPrefix + secretId);
         }
 
         /// <summary>The stage's private key; the caller disposes it, which wipes it.</summary>

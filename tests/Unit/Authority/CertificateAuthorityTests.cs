@@ -124,7 +124,7 @@ namespace SshKms.Tests.Authority
             var journal = new AuditJournal(path);
             string filler = new string('x', 5000);
             // Another process appends at the same time as our threads, taking the same exclusive flock(2) as .NET's FileShare.None.
-            var other = System.Diagnostics.Process.Start("bash", new[] { "-c", $"for i in $(seq 1 200); do flock -x '{path}' -c \"printf '{{\\\"type\\\":\\\"other\\\",\\\"n\\\":%d}}\\\\n' $i >> '{path}'\"; done" })!;
+            var other = System.Diagnostics.Process.Start("bash", new[] { "-c", $"for i in $(seq 1 200); do flock -x '{path}' -c \"printf '{{\\\"type\\\":\\\"other\\\",\\\"n\\\":%d,\\\"time\\\":\\\"2026-01-01T00:00:00Z\\\"}}\\\\n' $i >> '{path}'\"; done" })!;
             Parallel.For(0, 400, i => journal.Append(new AuditEvent("test.event", "op").With("n", i).With("filler", filler)));
             other.WaitForExit();
             var events = journal.ReadAll();
