@@ -19,6 +19,8 @@ if command -v ssh-keygen >/dev/null; then
   echo "== as ssh-keygen reads it"
   ssh-keygen -L -f "$out/id_ed25519-cert.pub"
 fi
+echo "== the audit journal's event for it (who issued which serial), read back"
+sshkms audit --type certificate.issued --last 1
 echo "== envelope encryption under local:demo-data (AWS Encryption SDK message format), round trip"
 printf 'the secret\n' | sshkms encrypt --key local:demo-data --context purpose=demo --out "$out/secret.enc"
 sshkms decrypt --key local:demo-data --context purpose=demo --in "$out/secret.enc"
