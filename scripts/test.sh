@@ -17,6 +17,8 @@ if [ ! -x /usr/sbin/sshd ]; then
   need_apt openssh-server
 fi
 mkdir -p /run/sshd
+# The no-key-on-disk test traces the session's file creations.
+command -v strace >/dev/null || { echo "installing strace (session file-creation trace)"; need_apt strace; }
 
 command -v moto_server >/dev/null || { echo "moto_server is missing: pip install 'moto[server]==5.2.1'" >&2; exit 1; }
 

@@ -19,7 +19,7 @@ namespace SshKms.Cli
         private const string NewUsage =
             "sshkms cert new      --ca URI (--public-key PATH|- | --out PATH) [--principal NAME]... [--type user|host] [--validity 15m] " +
             "[--key-id TEMPLATE] [--serial N] [--option force-command=CMD | --option source-address=CIDRS | --option verify-required]... " +
-            "[--extension NAME]... [--no-extensions] [--any-principal] [--backdate 5m] [--json]";
+            "[--extension NAME]... [--no-extensions] [--any-principal] [--backdate 5m] [--rsa-sha256] [--json]";
 
         public static IEnumerable<CliCommand> All => new[]
         {
@@ -28,7 +28,7 @@ namespace SshKms.Cli
                 {
                     new OptionSpec("ca"), new OptionSpec("public-key"), new OptionSpec("out"), OptionSpec.Many("principal"), new OptionSpec("type"),
                     new OptionSpec("validity"), new OptionSpec("key-id"), new OptionSpec("serial"), OptionSpec.Many("option"), OptionSpec.Many("extension"),
-                    OptionSpec.Flag("no-extensions"), OptionSpec.Flag("any-principal"), new OptionSpec("backdate"), OptionSpec.Flag("json"),
+                    OptionSpec.Flag("no-extensions"), OptionSpec.Flag("any-principal"), new OptionSpec("backdate"), OptionSpec.Flag("rsa-sha256"), OptionSpec.Flag("json"),
                 },
                 NewAsync),
             new CliCommand("cert show", "sshkms cert show     PATH|- [--json]", new[] { OptionSpec.Flag("json") }, ShowAsync, minPositionals: 1, maxPositionals: 1),
@@ -68,19 +68,26 @@ namespace SshKms.Cli
                 }
 
                 Shape(request, inv);
+                string? certPath = generated != null ? CertificatePaths.CertificatePathFor(outPath!)
+                    : outPath ?? (publicKeyPath == "-" ? null : CertificatePaths.CertificatePathFor(publicKeyPath!));
+                if (generated != null)
+                {
+                    CertificatePaths.EnsureWritable(outPath!, mustNotExist: true);
+                    CertificatePaths.EnsureWritable(outPath + ".pub");
+                }
+
+                if (certPath != null)
+                {
+                    CertificatePaths.EnsureWritable(certPath);
+                }
+
                 CertificateAuthority ca = await CertificateAuthority.OpenAsync(KeyUri.ParseOrDefaultCa(inv.Get("ca")), inv.Aws, default).ConfigureAwait(false);
                 SshCertificate cert = await ca.IssueAsync(request, default).ConfigureAwait(false);
 
-                string? certPath;
                 if (generated != null)
                 {
                     OwnerOnly.WriteAllText(outPath!, generated.ToOpenSshFormat());
                     File.WriteAllText(outPath + ".pub", generated.PublicKey + "\n");
-                    certPath = CertificatePaths.CertificatePathFor(outPath!);
-                }
-                else
-                {
-                    certPath = outPath ?? (publicKeyPath == "-" ? null : CertificatePaths.CertificatePathFor(publicKeyPath!));
                 }
 
                 if (certPath != null)
@@ -155,6 +162,7 @@ namespace SshKms.Cli
             }
 
             request.NoExtensions = inv.Has("no-extensions");
+            request.RsaSha256 = inv.Has("rsa-sha256");
             foreach (string option in inv.GetAll("option"))
             {
                 int eq = option.IndexOf('=');

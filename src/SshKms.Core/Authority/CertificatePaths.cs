@@ -14,6 +14,30 @@ namespace SshKms.Core.Authority
             return basePath + "-cert.pub";
         }
 
+        /// <summary>
+        /// Refuses, before anything is signed, an output that could not be written: a missing folder, or (for a new
+        /// private key) a file already there. A certificate nobody receives would still be in the audit journal.
+        /// </summary>
+        public static void EnsureWritable(string path, bool mustNotExist = false)
+        {
+            string full = Path.GetFullPath(path);
+            string? folder = Path.GetDirectoryName(full);
+            if (folder != null && !Directory.Exists(folder))
+            {
+                throw new SshKmsException("FileWriteFailed", SshKmsErrorCategory.WriteError, $"Could not write {full}: the folder {folder} does not exist.");
+            }
+
+            if (Directory.Exists(full))
+            {
+                throw new SshKmsException("FileWriteFailed", SshKmsErrorCategory.WriteError, $"Could not write {full}: it is a folder.");
+            }
+
+            if (mustNotExist && File.Exists(full))
+            {
+                throw new SshKmsException("FileExists", SshKmsErrorCategory.ResourceExists, $"{full} already exists; refusing to overwrite it.");
+            }
+        }
+
         /// <summary>Writes (or replaces) the one-line certificate file. Certificates are public; the mode is the usual 0644.</summary>
         public static void WriteCertificate(string path, SshCertificate certificate)
         {

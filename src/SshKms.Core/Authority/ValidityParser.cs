@@ -19,20 +19,22 @@ namespace SshKms.Core.Authority
             string value = (text ?? string.Empty).Trim().ToLowerInvariant();
             if (Whole.IsMatch(value))
             {
-                TimeSpan total = TimeSpan.Zero;
+                // Seconds as a double cannot overflow here (9 digits a part); TimeSpan can, so it is range-checked first.
+                double seconds = 0;
                 foreach (Match m in Part.Matches(value))
                 {
                     long n = long.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture);
-                    total += m.Groups[2].Value switch
+                    seconds += n * m.Groups[2].Value switch
                     {
-                        "s" => TimeSpan.FromSeconds(n),
-                        "m" => TimeSpan.FromMinutes(n),
-                        "h" => TimeSpan.FromHours(n),
-                        "d" => TimeSpan.FromDays(n),
-                        _ => TimeSpan.FromDays(7 * n),
+                        "s" => 1d,
+                        "m" => 60d,
+                        "h" => 3600d,
+                        "d" => 86400d,
+                        _ => 7 * 86400d,
                     };
                 }
 
+                TimeSpan total = seconds < MaxSeconds ? TimeSpan.FromSeconds(seconds) : TimeSpan.Zero;
                 if (total > TimeSpan.Zero)
                 {
                     return total;
@@ -46,6 +48,9 @@ namespace SshKms.Core.Authority
             throw new SshKmsException("CertificateValidityInvalid", SshKmsErrorCategory.InvalidArgument,
                 $"'{Shorten(text)}' is not a validity: use a positive duration such as 90s, 15m, 1h30m, 30d or 1w.");
         }
+
+        /// <summary>About 100 years: longer than any policy allows, far short of TimeSpan's limit.</summary>
+        private const double MaxSeconds = 100 * 366 * 86400d;
 
         private static string Shorten(string? text) => text == null ? string.Empty : text.Length > 40 ? text.Substring(0, 40) + "..." : text;
     }

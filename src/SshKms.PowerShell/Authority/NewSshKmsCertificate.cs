@@ -96,13 +96,24 @@ namespace SshKms.PowerShell.Authority
         protected override void ProcessRecord()
         {
             object? target = PublicKeyPath ?? PublicKey;
+            if (MyInvocation.ExpectingInput && PublicKeyPath != null && IsCertificateFile(PublicKeyPath))
+            {
+                // `Get-ChildItem ~/.ssh/*.pub | New-SshKmsCertificate` run again also lists the certificates it wrote.
+                WriteVerbose($"Skipping {PublicKeyPath}: it is a certificate, not a public key.");
+                return;
+            }
+
             try
             {
-                _ca ??= Await(ct => CertificateAuthority.OpenAsync(KeyUri.ParseOrDefaultCa(CaKey), Aws, ct));
                 string? keyPath = PublicKeyPath == null ? null : GetUnresolvedProviderPathFromPSPath(PublicKeyPath);
                 string? outFile = OutFile == null ? null : GetUnresolvedProviderPathFromPSPath(OutFile);
-                SshCertificate cert = Issue(_ca, keyPath, outFile, path => ShouldProcess(path, "Write SSH certificate"));
-                WriteObject(cert);
+                SshCertificate? cert = Issue(
+                    () => _ca ??= Await(ct => CertificateAuthority.OpenAsync(KeyUri.ParseOrDefaultCa(CaKey), Aws, ct)),
+                    keyPath, outFile, what => ShouldProcess(what, "Issue SSH certificate"));
+                if (cert != null)
+                {
+                    WriteObject(cert);
+                }
             }
             catch (SshKmsException ex)
             {
@@ -110,21 +121,37 @@ namespace SshKms.PowerShell.Authority
             }
         }
 
-        /// <summary>The work, without PowerShell: read the key, issue, write the file when <paramref name="shouldWrite"/> agrees.</summary>
-        internal SshCertificate Issue(CertificateAuthority ca, string? keyPath, string? outFile, Func<string, bool> shouldWrite)
+        /// <summary>
+        /// The work, without PowerShell: read the key, ask <paramref name="shouldProcess"/> (-WhatIf, -Confirm) before
+        /// anything is signed, check the file can be written, issue, write. Null when declined.
+        /// </summary>
+        internal SshCertificate? Issue(Func<CertificateAuthority> ca, string? keyPath, string? outFile, Func<string, bool> shouldProcess)
         {
             // A FileInfo piped in may bind to -PublicKey (object, by value) rather than -PublicKeyPath: treat it as the path.
             keyPath ??= (Unwrap(PublicKey) as FileInfo)?.FullName;
             SshPublicKey key = keyPath != null ? ReadKeyFile(keyPath) : ToPublicKey(PublicKey);
-            SshCertificate cert = ca.IssueAsync(BuildRequest(key), StopToken).GetAwaiter().GetResult();
+            CertificateRequest request = BuildRequest(key);
             string? destination = outFile ?? (keyPath != null ? CertificatePaths.CertificatePathFor(keyPath) : null);
-            if (destination != null && shouldWrite(destination))
+            if (!shouldProcess(destination ?? $"{key.KeyType} {key.Fingerprint}"))
+            {
+                return null;
+            }
+
+            if (destination != null)
+            {
+                CertificatePaths.EnsureWritable(destination);
+            }
+
+            SshCertificate cert = ca().IssueAsync(request, StopToken).GetAwaiter().GetResult();
+            if (destination != null)
             {
                 CertificatePaths.WriteCertificate(destination, cert);
             }
 
             return cert;
         }
+
+        internal static bool IsCertificateFile(string path) => path.EndsWith("-cert.pub", StringComparison.OrdinalIgnoreCase);
 
         internal CertificateRequest BuildRequest(SshPublicKey key)
         {
@@ -165,14 +192,23 @@ namespace SshKms.PowerShell.Authority
 
         private static object? Unwrap(object? value) => value is PSObject ps ? ps.BaseObject : value;
 
+        /// <summary>A key line, an SshPublicKey, or any object with a PublicKey property holding one (Get-SshKmsKeyPair's output, a pscustomobject).</summary>
         private static SshPublicKey ToPublicKey(object? value)
         {
-            return Unwrap(value) switch
+            object? inner = Unwrap(value);
+            switch (inner)
             {
-                SshPublicKey key => key,
-                string line => SshPublicKey.Parse(line),
-                _ => throw new SshKmsException("PublicKeyInvalid", SshKmsErrorCategory.InvalidArgument, "-PublicKey takes an OpenSSH public key line or an SshPublicKey."),
-            };
+                case SshPublicKey key: return key;
+                case string line: return SshPublicKey.Parse(line);
+            }
+
+            object? property = value is PSObject ps && ps.BaseObject is PSCustomObject
+                ? ps.Properties["PublicKey"]?.Value
+                : inner?.GetType().GetProperty("PublicKey")?.GetValue(inner);
+            return property != null && (Unwrap(property) is string || Unwrap(property) is SshPublicKey)
+                ? ToPublicKey(property)
+                : throw new SshKmsException("PublicKeyInvalid", SshKmsErrorCategory.InvalidArgument,
+                    "-PublicKey takes an OpenSSH public key line, an SshPublicKey, or an object with a PublicKey property holding one.");
         }
 
         private static TimeSpan ToTimeSpan(object value)

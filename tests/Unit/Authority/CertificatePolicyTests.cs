@@ -170,6 +170,8 @@ namespace SshKms.Tests.Authority
         [InlineData("1y")]
         [InlineData("m15")]
         [InlineData("-5m")]
+        [InlineData("999999999w")]
+        [InlineData("999999999w999999999d999999999h")]
         public void BadDurationsAreRefused(string text) =>
             Assert.Equal("CertificateValidityInvalid", Id(() => ValidityParser.Parse(text)));
     }

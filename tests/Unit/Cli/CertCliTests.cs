@@ -111,6 +111,34 @@ namespace SshKms.Tests.Cli
             Assert.Equal("@cert-authority * " + TestHome.CaPublicKeyLine(Ca), host.Out.Trim());
         }
 
+        [Fact]
+        public async Task RsaSha256SwitchSelectsTheSignatureAlgorithmOfAnRsaCa()
+        {
+            string rsaCa = TestHome.NewLocalKey("cli-rsa-ca");
+            Assert.Equal(0, (await Sshkms(null, "ca", "create", "--ca", rsaCa, "--key-spec", "RSA_2048")).Code);
+            string key = SshPrivateKey.Generate(SshKeyAlgorithm.Ed25519).PublicKey.ToString();
+            var sha512 = await Sshkms(key, "cert", "new", "--ca", rsaCa, "--public-key", "-", "--principal", "a", "--json");
+            var sha256 = await Sshkms(key, "cert", "new", "--ca", rsaCa, "--public-key", "-", "--principal", "a", "--json", "--rsa-sha256");
+            Assert.True(sha256.Code == 0, sha256.Err);
+            Assert.Equal("rsa-sha2-512", JsonDocument.Parse(sha512.Out).RootElement.GetProperty("SignatureAlgorithm").GetString());
+            Assert.Equal("rsa-sha2-256", JsonDocument.Parse(sha256.Out).RootElement.GetProperty("SignatureAlgorithm").GetString());
+        }
+
+        [Fact]
+        public async Task AKeyPairThatCannotBeWrittenIsRefusedBeforeAnythingIsSignedOrAudited()
+        {
+            using var dir = new TempDir();
+            string existing = dir.File("id_taken");
+            File.WriteAllText(existing, "keep me");
+            const string serial = "777000777";
+            var r = await Sshkms(null, "cert", "new", "--ca", Ca, "--out", existing, "--principal", "a", "--serial", serial);
+            Assert.Equal(1, r.Code);
+            Assert.Contains("[FileExists]", r.Err);
+            Assert.Equal("keep me", File.ReadAllText(existing));
+            Assert.False(File.Exists(existing + "-cert.pub"));
+            Assert.Empty(new SshKms.Core.Audit.AuditJournal(Path.Combine(TestHome.Path, "audit.jsonl")).Read(new SshKms.Core.Audit.AuditFilter { Serial = 777000777 }));
+        }
+
         [Theory]
         [InlineData("PublicKeyFileNotFound", null, "cert", "new", "--public-key", "/nonexistent/x.pub", "--principal", "a")]
         [InlineData("SshKeyTypeUnsupported", "not-a-key AAAA", "cert", "new", "--public-key", "-", "--principal", "a")]
@@ -124,6 +152,8 @@ namespace SshKms.Tests.Cli
         [InlineData("CertificateFileNotFound", null, "cert", "show", "/nonexistent/x-cert.pub")]
         [InlineData("SshCertificateInvalid", "garbage", "cert", "show", "-")]
         [InlineData("KeyUriInvalid", null, "ca", "public-key", "--ca", "local:bad name")]
+        [InlineData("CertificateValidityInvalid", "@KEY", "cert", "new", "--public-key", "-", "--principal", "a", "--validity", "999999999w")]
+        [InlineData("FileWriteFailed", "@KEY", "cert", "new", "--public-key", "-", "--principal", "a", "--out", "/nonexistent/dir/x-cert.pub")]
         public async Task BadInputIsOneLineWithAnErrorId(string errorId, string? stdin, params string[] args)
         {
             if (stdin == "@KEY")

@@ -30,7 +30,7 @@ namespace SshKms.Tests.PowerShell
                 KeyId = "{caller}/{principal}",
             };
             string? wrote = null;
-            SshCertificate cert = cmdlet.Issue(TestCa.Create("cmdlet-ca"), pub, null, p => { wrote = p; return true; });
+            SshCertificate cert = cmdlet.Issue(() => TestCa.Create("cmdlet-ca"), pub, null, p => { wrote = p; return true; })!;
 
             Assert.Equal(dir.File("id_ed25519-cert.pub"), wrote);
             Assert.Equal(cert.ToString(), File.ReadAllText(wrote!).Trim());
@@ -57,10 +57,11 @@ namespace SshKms.Tests.PowerShell
             using var subject = SshPrivateKey.Generate(SshKeyAlgorithm.EcdsaP256);
             var cmdlet = new NewSshKmsCertificate { PublicKey = subject.PublicKey.ToString(), CertificateType = SshCertificateType.Host, Validity = TimeSpan.FromDays(7) };
             string outFile = dir.File("host-cert.pub");
-            SshCertificate declined = cmdlet.Issue(TestCa.Create("cmdlet-ca"), null, outFile, _ => false);
+            // Declined (-WhatIf, or No at -Confirm): the CA is never opened, so nothing is signed or audited.
+            SshCertificate? declined = cmdlet.Issue(() => throw new InvalidOperationException("the CA was opened under -WhatIf"), null, outFile, _ => false);
+            Assert.Null(declined);
             Assert.False(File.Exists(outFile));
-            Assert.Equal(SshCertificateType.Host, declined.Type);
-            cmdlet.Issue(TestCa.Create("cmdlet-ca"), null, outFile, _ => true);
+            cmdlet.Issue(() => TestCa.Create("cmdlet-ca"), null, outFile, _ => true);
             Assert.Equal(SshCertificateType.Host, GetSshCertificate.FromFile(outFile).Certificate.Type);
         }
 
@@ -72,7 +73,7 @@ namespace SshKms.Tests.PowerShell
             File.WriteAllText(pub, SshPrivateKey.Generate(SshKeyAlgorithm.Ed25519).PublicKey + "\n");
             var cmdlet = new NewSshKmsCertificate { PublicKey = new FileInfo(pub), Principal = new[] { "ec2-user" } };
             string? wrote = null;
-            cmdlet.Issue(TestCa.Create("cmdlet-ca"), null, null, p => { wrote = p; return true; });
+            cmdlet.Issue(() => TestCa.Create("cmdlet-ca"), null, null, p => { wrote = p; return true; });
             Assert.Equal(dir.File("piped-cert.pub"), wrote);
             Assert.Equal(new[] { "ec2-user" }, GetSshCertificate.FromFile(wrote!).Principals);
         }
@@ -82,10 +83,36 @@ namespace SshKms.Tests.PowerShell
         {
             using var subject = SshPrivateKey.Generate(SshKeyAlgorithm.Ed25519);
             var cmdlet = new NewSshKmsCertificate { PublicKey = subject.PublicKey, AnyPrincipalSet = true, NoExtensionsSet = true, Serial = 99 };
-            SshCertificate cert = cmdlet.Issue(TestCa.Create("cmdlet-ca"), null, null, _ => throw new InvalidOperationException("nothing to write"));
+            string? asked = null;
+            SshCertificate cert = cmdlet.Issue(() => TestCa.Create("cmdlet-ca"), null, null, what => { asked = what; return true; })!;
+            Assert.Equal($"ssh-ed25519 {subject.PublicKey.Fingerprint}", asked);
             Assert.Equal(99UL, cert.Serial);
             Assert.Empty(cert.Principals);
             Assert.Empty(cert.Extensions);
+        }
+
+        [Fact]
+        public void PublicKeyTakesTheKeyFromAnObjectsPublicKeyProperty()
+        {
+            using var subject = SshPrivateKey.Generate(SshKeyAlgorithm.EcdsaP256);
+            var keyPairLike = new { SecretId = "ops/deploy", PublicKey = subject.PublicKey.ToString() };
+            var cmdlet = new NewSshKmsCertificate { PublicKey = keyPairLike, Principal = new[] { "deploy" } };
+            SshCertificate cert = cmdlet.Issue(() => TestCa.Create("cmdlet-ca"), null, null, _ => true)!;
+            Assert.Equal(subject.PublicKey.Fingerprint, cert.Key.Fingerprint);
+            var noKey = new NewSshKmsCertificate { PublicKey = new { PublicKey = 5 }, Principal = new[] { "a" } };
+            Assert.Equal("PublicKeyInvalid", Assert.Throws<SshKmsException>(() => noKey.Issue(() => TestCa.Create("cmdlet-ca"), null, null, _ => true)).ErrorId);
+        }
+
+        [Fact]
+        public void AnOutFileThatCannotBeWrittenIsRefusedBeforeAnythingIsSigned()
+        {
+            using var dir = new TempDir();
+            var cmdlet = new NewSshKmsCertificate { PublicKey = SshPrivateKey.Generate(SshKeyAlgorithm.Ed25519).PublicKey, Principal = new[] { "a" } };
+            var ex = Assert.Throws<SshKmsException>(() => cmdlet.Issue(() => throw new InvalidOperationException("signed before the check"),
+                null, Path.Combine(dir.File("no-such-folder"), "x-cert.pub"), _ => true));
+            Assert.Equal("FileWriteFailed", ex.ErrorId);
+            Assert.True(NewSshKmsCertificate.IsCertificateFile("/home/a/.ssh/id_ed25519-cert.pub"));
+            Assert.False(NewSshKmsCertificate.IsCertificateFile("/home/a/.ssh/id_ed25519.pub"));
         }
 
         [Fact]
@@ -94,13 +121,13 @@ namespace SshKms.Tests.PowerShell
             using var dir = new TempDir();
             var ca = TestCa.Create("cmdlet-ca");
             var missing = new NewSshKmsCertificate { Principal = new[] { "a" } };
-            Assert.Equal("PublicKeyFileNotFound", Assert.Throws<SshKmsException>(() => missing.Issue(ca, dir.File("nope.pub"), null, _ => true)).ErrorId);
+            Assert.Equal("PublicKeyFileNotFound", Assert.Throws<SshKmsException>(() => missing.Issue(() => ca, dir.File("nope.pub"), null, _ => true)).ErrorId);
             var badValidity = new NewSshKmsCertificate { PublicKey = SshPrivateKey.Generate(SshKeyAlgorithm.Ed25519).PublicKey, Principal = new[] { "a" }, Validity = "forever" };
-            Assert.Equal("CertificateValidityInvalid", Assert.Throws<SshKmsException>(() => badValidity.Issue(ca, null, null, _ => true)).ErrorId);
+            Assert.Equal("CertificateValidityInvalid", Assert.Throws<SshKmsException>(() => badValidity.Issue(() => ca, null, null, _ => true)).ErrorId);
             var unitLost = new NewSshKmsCertificate { PublicKey = SshPrivateKey.Generate(SshKeyAlgorithm.Ed25519).PublicKey, Principal = new[] { "a" }, Validity = 30m };
-            Assert.Equal("CertificateValidityInvalid", Assert.Throws<SshKmsException>(() => unitLost.Issue(ca, null, null, _ => true)).ErrorId);
+            Assert.Equal("CertificateValidityInvalid", Assert.Throws<SshKmsException>(() => unitLost.Issue(() => ca, null, null, _ => true)).ErrorId);
             var badKey = new NewSshKmsCertificate { PublicKey = 42, Principal = new[] { "a" } };
-            Assert.Equal("PublicKeyInvalid", Assert.Throws<SshKmsException>(() => badKey.Issue(ca, null, null, _ => true)).ErrorId);
+            Assert.Equal("PublicKeyInvalid", Assert.Throws<SshKmsException>(() => badKey.Issue(() => ca, null, null, _ => true)).ErrorId);
             Assert.Equal("SshCertificateInvalid", Assert.Throws<SshFormatException>(() => GetSshCertificate.FromText("ssh-ed25519 AAAA")).ErrorId);
             Assert.Equal("CertificateFileNotFound", Assert.Throws<SshKmsException>(() => GetSshCertificate.FromFile(dir.File("x-cert.pub"))).ErrorId);
         }
