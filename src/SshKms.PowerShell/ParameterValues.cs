@@ -22,6 +22,20 @@ namespace SshKms.PowerShell
             }
         }
 
+        /// <summary>A duration parameter: a TimeSpan, or text as operators type it ("15m", "1h30m", "30d").</summary>
+        public static TimeSpan Duration(object value)
+        {
+            object? inner = value is System.Management.Automation.PSObject ps ? ps.BaseObject : value;
+            if (inner != null && !(inner is string) && !(inner is TimeSpan) && inner is IConvertible)
+            {
+                // Unquoted, PowerShell reads 30d as decimal 30 and 90s as short 90: the unit is lost before we see it.
+                throw new SshKms.Core.SshKmsException("CertificateValidityInvalid", SshKms.Core.SshKmsErrorCategory.InvalidArgument,
+                    $"PowerShell passed the number {inner} without its unit: quote the duration ('30d', '90s') or pass a TimeSpan.");
+            }
+
+            return inner is TimeSpan span ? span : SshKms.Core.Authority.ValidityParser.Parse(Convert.ToString(inner, CultureInfo.InvariantCulture) ?? string.Empty);
+        }
+
         /// <summary>UTF-8 bytes of a SecureString; the caller zeroes them.</summary>
         public static byte[] ToUtf8(SecureString secure)
         {

@@ -99,6 +99,33 @@ namespace SshKms.Core.Sessions
             return args;
         }
 
+        /// <summary>
+        /// The user ssh will log in as for <paramref name="destination"/> with these options (`ssh -G`: user@host, -l,
+        /// -o User and ssh_config's User, in ssh's own order of precedence); null when ssh -G cannot tell.
+        /// </summary>
+        public static async Task<string?> ResolveLoginUserAsync(string destination, string? userName, int? port,
+            IEnumerable<KeyValuePair<string, string>>? options, string? configFile, CancellationToken cancellationToken)
+        {
+            List<string> args = BuildSshArguments("none", destination, userName, port, interactive: false, acceptNewHostKey: false, options, null, configFile);
+            args.Insert(args.IndexOf("--"), "-G");
+            SshProcessResult run = await RunAsync("ssh", args, interactive: false, sink: null, environment: null, cancellationToken).ConfigureAwait(false);
+            if (run.ExitCode != 0)
+            {
+                return null;
+            }
+
+            foreach (string line in run.Output.Split('\n'))
+            {
+                if (line.StartsWith("user ", StringComparison.Ordinal))
+                {
+                    string user = line.Substring(5).Trim();
+                    return user.Length == 0 ? null : user;
+                }
+            }
+
+            return null;
+        }
+
         /// <summary>The scp arguments: sources then destination, host:path on either side.</summary>
         public static List<string> BuildScpArguments(string agentAddress, string? userName, int? port, bool acceptNewHostKey,
             IEnumerable<KeyValuePair<string, string>>? options, IEnumerable<string> sources, string destination, string? configFile = null)
@@ -133,10 +160,12 @@ namespace SshKms.Core.Sessions
                 args.Add(configFile);
             }
 
-            // Command-line -o wins over ssh_config, so these hold whatever the user's config says.
+            // Command-line -o wins over ssh_config, so these hold whatever the user's config says. IdentitiesOnly=yes
+            // there would hide the agent's certificate behind the config's IdentityFile lines.
             args.AddRange(new[]
             {
                 "-o", "IdentityAgent=" + agentAddress,
+                "-o", "IdentitiesOnly=no",
                 "-o", "StrictHostKeyChecking=" + (acceptNewHostKey ? "accept-new" : "yes"),
             });
             if (!interactive)

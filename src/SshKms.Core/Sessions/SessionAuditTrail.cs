@@ -21,15 +21,15 @@ namespace SshKms.Core.Sessions
         /// Appends one session.ended event. The session has already run, so a journal that cannot be written does
         /// not throw its result away: it becomes the host's error, or is added to the error the host already has.
         /// </summary>
-        public void Record(SshSessionResult result, string program, SshSessionOptions options)
+        public void Record(SshSessionResult result, string program, int? port, string? command)
         {
             AuditEvent e = new AuditEvent(AuditEvent.SessionEnded, _operator)
                 .With("program", program)
                 .With("credential", _credential)
                 .With("host", result.HostName)
-                .With("port", options.Port)
+                .With("port", port)
                 .With("user", result.Principal)
-                .With("command", program == "ssh" ? options.Command : null)
+                .With("command", command)
                 .With("certificateSerial", result.CertificateSerial)
                 .With("keyId", result.KeyId)
                 .With("exitCode", result.ExitCode)

@@ -42,8 +42,6 @@ namespace SshKms.Core.Sessions
         public Action<string, string>? OnOutputLine { get; set; }
 
         public Action<string, string>? OnErrorLine { get; set; }
-
-        internal string EffectiveUser => string.IsNullOrEmpty(UserName) ? Environment.UserName : UserName!;
     }
 
     /// <summary>One host's outcome. ErrorId is null when ssh reached the host and ran the command (whatever its exit code).</summary>
@@ -86,6 +84,24 @@ namespace SshKms.Core.Sessions
                 : SshKmsErrorCategory.NotSpecified;
             return new SshKmsException(ErrorId, category, $"{HostName}: {ErrorMessage}");
         }
+    }
+
+    /// <summary>One host to visit, with the user and port it was given (a piped object's own), over the session's options.</summary>
+    public sealed class SshTarget
+    {
+        public SshTarget(string host, string? userName = null, int? port = null)
+        {
+            Host = host ?? throw new ArgumentNullException(nameof(host));
+            UserName = userName;
+            Port = port;
+        }
+
+        /// <summary>As given to ssh: "host" or "user@host".</summary>
+        public string Host { get; }
+
+        public string? UserName { get; }
+
+        public int? Port { get; }
     }
 
     /// <summary>The key (and certificate) one agent serves; the session disposes the key.</summary>
@@ -181,9 +197,13 @@ namespace SshKms.Core.Sessions
         /// Runs on every host, at most <see cref="SshSessionOptions.ThrottleLimit"/> at once, and reports each result
         /// through <paramref name="onResult"/> as it finishes. Returns the results in the order of the hosts.
         /// </summary>
-        public async Task<IReadOnlyList<SshSessionResult>> RunAsync(IEnumerable<string> hosts, Action<SshSessionResult>? onResult, CancellationToken cancellationToken)
+        public Task<IReadOnlyList<SshSessionResult>> RunAsync(IEnumerable<string> hosts, Action<SshSessionResult>? onResult, CancellationToken cancellationToken) =>
+            RunAsync((hosts ?? throw new ArgumentNullException(nameof(hosts))).Select(h => new SshTarget(h)), onResult, cancellationToken);
+
+        /// <summary>As <see cref="RunAsync(IEnumerable{string}, Action{SshSessionResult}, CancellationToken)"/>, each target's own user and port over the options'.</summary>
+        public async Task<IReadOnlyList<SshSessionResult>> RunAsync(IEnumerable<SshTarget> targets, Action<SshSessionResult>? onResult, CancellationToken cancellationToken)
         {
-            List<string> list = (hosts ?? throw new ArgumentNullException(nameof(hosts))).ToList();
+            List<SshTarget> list = (targets ?? throw new ArgumentNullException(nameof(targets))).ToList();
             if (Options.Command == null && list.Count > 1)
             {
                 throw new SshKmsException("SessionInteractiveManyHosts", SshKmsErrorCategory.InvalidArgument,
@@ -192,12 +212,12 @@ namespace SshKms.Core.Sessions
 
             using (var throttle = new SemaphoreSlim(Math.Max(1, Options.ThrottleLimit)))
             {
-                Task<SshSessionResult>[] tasks = list.Select(async host =>
+                Task<SshSessionResult>[] tasks = list.Select(async target =>
                 {
                     await throttle.WaitAsync(cancellationToken).ConfigureAwait(false);
                     try
                     {
-                        SshSessionResult result = await RunHostAsync(host, cancellationToken).ConfigureAwait(false);
+                        SshSessionResult result = await RunHostAsync(target, cancellationToken).ConfigureAwait(false);
                         onResult?.Invoke(result);
                         return result;
                     }
@@ -211,45 +231,62 @@ namespace SshKms.Core.Sessions
         }
 
         /// <summary>One host: credentials, agent, ssh, then the agent and key are gone, whatever happened.</summary>
-        public Task<SshSessionResult> RunHostAsync(string host, CancellationToken cancellationToken) =>
-            RunThroughAgentAsync(host, agent => OpenSshClient.BuildSshArguments(agent, host, Options.UserName, Options.Port,
+        public Task<SshSessionResult> RunHostAsync(string host, CancellationToken cancellationToken) => RunHostAsync(new SshTarget(host), cancellationToken);
+
+        public Task<SshSessionResult> RunHostAsync(SshTarget target, CancellationToken cancellationToken)
+        {
+            string? user = target.UserName ?? Options.UserName;
+            int? port = target.Port ?? Options.Port;
+            return RunThroughAgentAsync(target.Host, user, port, agent => OpenSshClient.BuildSshArguments(agent, target.Host, user, port,
                 interactive: Options.Command == null, Options.AcceptNewHostKey, Options.SshOptions, Options.Command, Options.ConfigFile), "ssh", Options.Command == null, cancellationToken);
+        }
 
         /// <summary>scp through the same kind of agent; host:path on either side.</summary>
         public Task<SshSessionResult> CopyAsync(IReadOnlyList<string> sources, string destination, CancellationToken cancellationToken)
         {
-            string host = ScpHost(sources.Concat(new[] { destination }))
+            string remote = ScpDestination(sources.Concat(new[] { destination }))
                 ?? throw new SshKmsException("CopyNoRemote", SshKmsErrorCategory.InvalidArgument, "Neither the sources nor the destination names a remote host:path.");
-            return RunThroughAgentAsync(host, agent => OpenSshClient.BuildScpArguments(agent, Options.UserName, Options.Port, Options.AcceptNewHostKey,
+            return RunThroughAgentAsync(remote, Options.UserName, Options.Port, agent => OpenSshClient.BuildScpArguments(agent, Options.UserName, Options.Port, Options.AcceptNewHostKey,
                 Options.SshOptions, sources, destination, Options.ConfigFile), "scp", false, cancellationToken);
         }
 
-        /// <summary>The host of the first "[user@]host:path" operand; a local path with a drive letter or a slash before ':' is not one.</summary>
-        internal static string? ScpHost(IEnumerable<string> operands)
-        {
-            foreach (string op in operands)
-            {
-                int colon = op.IndexOf(':');
-                int slash = op.IndexOf('/');
-                if (colon > 1 && (slash < 0 || slash > colon))
-                {
-                    string host = op.Substring(0, colon);
-                    int at = host.LastIndexOf('@');
-                    return at >= 0 ? host.Substring(at + 1) : host;
-                }
-            }
+        /// <summary>"[user@]host" of the first "[user@]host:path" operand.</summary>
+        internal static string? ScpDestination(IEnumerable<string> operands) =>
+            operands.Where(IsRemoteOperand).Select(op => op.Substring(0, op.IndexOf(':'))).FirstOrDefault();
 
-            return null;
+        /// <summary>"[user@]host:path" is remote; a local path with a drive letter or a slash before ':' is not.</summary>
+        public static bool IsRemoteOperand(string operand)
+        {
+            int colon = operand.IndexOf(':');
+            int slash = operand.IndexOf('/');
+            return colon > 1 && (slash < 0 || slash > colon);
         }
 
-        private async Task<SshSessionResult> RunThroughAgentAsync(string host, Func<string, List<string>> buildArguments, string program, bool interactive,
-            CancellationToken cancellationToken)
+        /// <summary>The host alone, as results name it: "user@host" gives "host".</summary>
+        internal static string HostOf(string destination)
         {
-            var result = new SshSessionResult { HostName = host, Principal = Options.EffectiveUser, ExitCode = -1 };
+            int at = destination.LastIndexOf('@');
+            return at >= 0 ? destination.Substring(at + 1) : destination;
+        }
+
+        /// <param name="destination">"[user@]host", as ssh is given it.</param>
+        private async Task<SshSessionResult> RunThroughAgentAsync(string destination, string? userName, int? port, Func<string, List<string>> buildArguments,
+            string program, bool interactive, CancellationToken cancellationToken)
+        {
+            var result = new SshSessionResult { HostName = HostOf(destination), Principal = userName ?? Environment.UserName, ExitCode = -1 };
             var started = DateTime.UtcNow;
             try
             {
-                SessionCredentials credentials = await _credentials(Options.EffectiveUser, cancellationToken).ConfigureAwait(false);
+                if (port.HasValue && (port < 1 || port > 65535))
+                {
+                    throw new SshKmsException("SshPortInvalid", SshKmsErrorCategory.InvalidArgument, $"{port} is not a TCP port (1 to 65535).");
+                }
+
+                // The certificate's principal must be the user ssh will log in as, which user@host, -l, -o User and
+                // ssh_config's User all decide; ssh -G resolves them exactly as the real run will.
+                result.Principal = await OpenSshClient.ResolveLoginUserAsync(destination, userName, port, Options.SshOptions, Options.ConfigFile, cancellationToken)
+                    .ConfigureAwait(false) ?? result.Principal;
+                SessionCredentials credentials = await _credentials(result.Principal, cancellationToken).ConfigureAwait(false);
                 result.CertificateSerial = credentials.Certificate?.Serial;
                 result.KeyId = credentials.Certificate?.KeyId;
                 SshAgentServer agent = SshAgentServer.Start(credentials.Key, credentials.Certificate, _identities);
@@ -257,8 +294,8 @@ namespace SshKms.Core.Sessions
                 {
                     var sink = new SshOutputSink
                     {
-                        OnOutputLine = Options.OnOutputLine == null ? null : new Action<string>(line => Options.OnOutputLine(host, line)),
-                        OnErrorLine = Options.OnErrorLine == null ? null : new Action<string>(line => Options.OnErrorLine(host, line)),
+                        OnOutputLine = Options.OnOutputLine == null ? null : new Action<string>(line => Options.OnOutputLine(result.HostName, line)),
+                        OnErrorLine = Options.OnErrorLine == null ? null : new Action<string>(line => Options.OnErrorLine(result.HostName, line)),
                     };
                     SshProcessResult run = await OpenSshClient.RunAsync(program, buildArguments(agent.Address), interactive, sink, null, cancellationToken).ConfigureAwait(false);
                     result.ExitCode = run.ExitCode;
@@ -280,7 +317,7 @@ namespace SshKms.Core.Sessions
             }
 
             result.Duration = DateTime.UtcNow - started;
-            _audit?.Record(result, program, Options);
+            _audit?.Record(result, program, port, program == "ssh" ? Options.Command : null);
             return result;
         }
     }

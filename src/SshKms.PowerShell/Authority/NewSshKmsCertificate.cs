@@ -159,10 +159,10 @@ namespace SshKms.PowerShell.Authority
             {
                 Type = CertificateType,
                 AnyPrincipal = AnyPrincipalSet,
-                Validity = Validity == null ? (TimeSpan?)null : ToTimeSpan(Validity),
+                Validity = Validity == null ? (TimeSpan?)null : ParameterValues.Duration(Validity),
                 ValidFrom = ValidFrom,
                 ValidTo = ValidTo,
-                Backdate = Backdate == null ? TimeSpan.Zero : ToTimeSpan(Backdate),
+                Backdate = Backdate == null ? TimeSpan.Zero : ParameterValues.Duration(Backdate),
                 KeyIdTemplate = KeyId,
                 Serial = Serial,
                 Extensions = Extension,
@@ -209,19 +209,6 @@ namespace SshKms.PowerShell.Authority
                 ? ToPublicKey(property)
                 : throw new SshKmsException("PublicKeyInvalid", SshKmsErrorCategory.InvalidArgument,
                     "-PublicKey takes an OpenSSH public key line, an SshPublicKey, or an object with a PublicKey property holding one.");
-        }
-
-        private static TimeSpan ToTimeSpan(object value)
-        {
-            object? inner = Unwrap(value);
-            if (inner != null && !(inner is string) && !(inner is TimeSpan) && inner is IConvertible)
-            {
-                // Unquoted, PowerShell reads 30d as decimal 30 and 90s as short 90: the unit is lost before we see it.
-                throw new SshKmsException("CertificateValidityInvalid", SshKmsErrorCategory.InvalidArgument,
-                    $"PowerShell passed the number {inner} without its unit: quote the duration ('30d', '90s') or pass a TimeSpan.");
-            }
-
-            return inner is TimeSpan span ? span : ValidityParser.Parse(Convert.ToString(inner, System.Globalization.CultureInfo.InvariantCulture) ?? string.Empty);
         }
     }
 }

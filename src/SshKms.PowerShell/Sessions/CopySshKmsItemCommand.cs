@@ -33,7 +33,10 @@ namespace SshKms.PowerShell.Sessions
                 SshSessionOptions options = BuildSessionOptions();
                 options.Command = string.Empty;
                 SshSession session = Await(ct => OpenSessionAsync(options, ct));
-                SshSessionResult result = Await(ct => session.CopyAsync(Path, Destination, ct));
+                // scp runs in the process's directory, which Set-Location does not move: local operands are resolved here.
+                string[] sources = Array.ConvertAll(Path, p => LocalOperand(p, GetUnresolvedProviderPathFromPSPath));
+                string destination = LocalOperand(Destination, GetUnresolvedProviderPathFromPSPath);
+                SshSessionResult result = Await(ct => session.CopyAsync(sources, destination, ct));
                 WriteObject(result);
                 SshKmsException? error = result.ToException();
                 if (error != null)
@@ -46,6 +49,10 @@ namespace SshKms.PowerShell.Sessions
                 WriteSshKmsError(ex, Destination);
             }
         }
+
+        /// <summary>A local operand as a full path of the current PowerShell location; "[user@]host:path" as given.</summary>
+        internal static string LocalOperand(string operand, Func<string, string> resolve) =>
+            SshSession.IsRemoteOperand(operand) ? operand : resolve(operand);
 
         /// <summary>The work, without PowerShell: tests call this with their own minter.</summary>
         internal Task<SshSessionResult> CopyAsync(CertificateMinter minter, CancellationToken cancellationToken)

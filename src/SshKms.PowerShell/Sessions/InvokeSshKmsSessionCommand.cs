@@ -18,7 +18,7 @@ namespace SshKms.PowerShell.Sessions
     [OutputType(typeof(SshSessionResult))]
     public sealed class InvokeSshKmsSessionCommand : SshKmsSessionCmdlet
     {
-        private readonly List<string> _hosts = new List<string>();
+        private readonly List<SshTarget> _targets = new List<SshTarget>();
 
         [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
         [Alias("ComputerName", "Host")]
@@ -39,18 +39,24 @@ namespace SshKms.PowerShell.Sessions
         protected override void ProcessRecord()
         {
             string action = Command == null ? "Open an interactive SSH session" : $"Run '{Command}' over SSH";
+            Collect(host => ShouldProcess(host, action));
+        }
+
+        /// <summary>One bound record's hosts, for EndProcessing. -UserName and -Port bind by property name too: each piped object keeps its own.</summary>
+        internal void Collect(Func<string, bool> shouldProcess)
+        {
             foreach (string host in HostName)
             {
-                if (ShouldProcess(host, action))
+                if (shouldProcess(host))
                 {
-                    _hosts.Add(host);
+                    _targets.Add(new SshTarget(host, UserName, Port));
                 }
             }
         }
 
         protected override void EndProcessing()
         {
-            if (_hosts.Count == 0)
+            if (_targets.Count == 0)
             {
                 return;
             }
@@ -69,15 +75,15 @@ namespace SshKms.PowerShell.Sessions
             // Workers report into the collection; only this (the pipeline) thread writes to PowerShell.
             using (var finished = new BlockingCollection<SshSessionResult>())
             {
-                Task<IReadOnlyList<SshSessionResult>> run = Task.Run(() => session.RunAsync(_hosts, finished.Add, StopToken));
+                Task<IReadOnlyList<SshSessionResult>> run = Task.Run(() => session.RunAsync(_targets, finished.Add, StopToken));
                 run.ContinueWith(_ => finished.CompleteAdding(), TaskScheduler.Default);
-                var progress = new ProgressRecord(1, "Invoke-SshKmsSession", $"0 of {_hosts.Count} hosts done");
+                var progress = new ProgressRecord(1, "Invoke-SshKmsSession", $"0 of {_targets.Count} hosts done");
                 int done = 0;
                 foreach (SshSessionResult result in finished.GetConsumingEnumerable())
                 {
                     done++;
-                    progress.StatusDescription = $"{done} of {_hosts.Count} hosts done";
-                    progress.PercentComplete = done * 100 / _hosts.Count;
+                    progress.StatusDescription = $"{done} of {_targets.Count} hosts done";
+                    progress.PercentComplete = done * 100 / _targets.Count;
                     progress.CurrentOperation = result.HostName;
                     WriteProgress(progress);
                     WriteObject(result);
@@ -105,6 +111,8 @@ namespace SshKms.PowerShell.Sessions
         internal Task<IReadOnlyList<SshSessionResult>> InvokeAsync(IEnumerable<string> hosts, CertificateMinter minter, Action<SshSessionResult>? onResult,
             CancellationToken cancellationToken) =>
             SshSession.WithCertificates(minter, BuildOptions()).RunAsync(hosts, onResult, cancellationToken);
+
+        internal IReadOnlyList<SshTarget> Targets => _targets;
 
         internal SshSessionOptions BuildOptions()
         {

@@ -33,8 +33,9 @@ namespace SshKms.PowerShell.Sessions
         [ValidateNotNullOrEmpty]
         public string? SecretId { get; set; }
 
+        /// <summary>A TimeSpan or "5m", "1h"; five minutes when not given.</summary>
         [Parameter]
-        public TimeSpan Validity { get; set; } = TimeSpan.FromMinutes(5);
+        public object? Validity { get; set; }
 
         /// <summary>ssh option names to values, each passed as -o Name=Value.</summary>
         [Parameter]
@@ -70,7 +71,7 @@ namespace SshKms.PowerShell.Sessions
             {
                 UserName = UserName,
                 Port = Port,
-                Validity = Validity,
+                Validity = Validity == null ? TimeSpan.FromMinutes(5) : ParameterValues.Duration(Validity),
                 AcceptNewHostKey = AcceptNewHostKey.IsPresent,
                 ConfigFile = ConfigFile,
             };

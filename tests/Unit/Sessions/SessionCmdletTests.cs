@@ -45,7 +45,8 @@ namespace SshKms.Tests.Sessions
                 Assert.NotNull(t.GetProperty(name)!.GetCustomAttributesData().SingleOrDefault(a => a.AttributeType == typeof(ParameterAttribute)));
             }
 
-            Assert.Equal(TimeSpan.FromMinutes(5), new InvokeSshKmsSessionCommand().Validity);
+            Assert.Equal(TimeSpan.FromMinutes(5), new InvokeSshKmsSessionCommand().BuildOptions().Validity);
+            Assert.Equal(TimeSpan.FromMinutes(15), new InvokeSshKmsSessionCommand { Validity = "15m" }.BuildOptions().Validity);
             Assert.Equal(new[] { "EcdsaP256", "Ed25519" },
                 ((IEnumerable<CustomAttributeTypedArgument>)Attribute<ValidateSetAttribute>(t.GetProperty("KeyType")!).ConstructorArguments[0].Value!).Select(a => (string)a.Value!));
         }

@@ -235,9 +235,12 @@ namespace SshKms.Tests.Sessions
         [Fact]
         public void ScpHostIsFoundOnEitherSide()
         {
-            Assert.Equal("h1", SshSession.ScpHost(new[] { "./a", "u@h1:/tmp/x" }));
-            Assert.Equal("h2", SshSession.ScpHost(new[] { "h2:x", "/local" }));
-            Assert.Null(SshSession.ScpHost(new[] { "/a:b", "./c" }));
+            Assert.Equal("u@h1", SshSession.ScpDestination(new[] { "./a", "u@h1:/tmp/x" }));
+            Assert.Equal("h1", SshSession.HostOf("u@h1"));
+            Assert.Equal("h2", SshSession.ScpDestination(new[] { "h2:x", "/local" }));
+            Assert.Null(SshSession.ScpDestination(new[] { "/a:b", "./c" }));
+            Assert.True(SshSession.IsRemoteOperand("u@h1:/tmp/x"));
+            Assert.False(SshSession.IsRemoteOperand("./a:b"));
         }
 
         public void Dispose()
