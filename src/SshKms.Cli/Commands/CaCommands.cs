@@ -27,8 +27,9 @@ namespace SshKms.Cli
 
         private static async Task<int> PublicKeyAsync(CliInvocation inv)
         {
-            CertificateAuthority ca = await CertificateAuthority.OpenAsync(KeyUri.ParseOrDefaultCa(inv.Get("ca")), inv.Aws, default).ConfigureAwait(false);
-            inv.Out.WriteLine(inv.Has("host") ? CaKeyInfo.KnownHostsLine(ca.Key) : ca.Key.PublicKey.ToString());
+            // Only the public key: no caller identity (STS) is needed to print it.
+            ISigningKey key = await SigningKeys.OpenAsync(KeyUri.ParseOrDefaultCa(inv.Get("ca")), inv.Aws, default).ConfigureAwait(false);
+            inv.Out.WriteLine(inv.Has("host") ? CaKeyInfo.KnownHostsLine(key) : key.PublicKey.ToString());
             return 0;
         }
     }

@@ -22,7 +22,7 @@ namespace SshKms.Core.Aws
 
         public string Region { get; }
 
-        /// <summary>The explicit endpoint, else $AWS_ENDPOINT_URL, else null for the regional AWS endpoint.</summary>
+        /// <summary>KMS's endpoint: the explicit one, else $AWS_ENDPOINT_URL_KMS, else $AWS_ENDPOINT_URL, else null for the regional AWS endpoint.</summary>
         public string? EndpointUrl { get; }
     }
 
@@ -39,7 +39,7 @@ namespace SshKms.Core.Aws
         public static AmazonKeyManagementServiceClient CreateKms(AwsSettings settings, ResolvedAwsSettings resolved)
         {
             var config = new AmazonKeyManagementServiceConfig();
-            Configure(config, settings, resolved);
+            Configure(config, settings, resolved.EndpointUrl, resolved);
             return new AmazonKeyManagementServiceClient(resolved.Credentials, config);
         }
 
@@ -47,15 +47,31 @@ namespace SshKms.Core.Aws
         {
             ResolvedAwsSettings resolved = ResolveCredentialsAndRegion(settings);
             var config = new AmazonSecurityTokenServiceConfig();
-            Configure(config, settings, resolved);
+            Configure(config, settings, EffectiveEndpoint(settings, "STS"), resolved);
             return new AmazonSecurityTokenServiceClient(resolved.Credentials, config);
         }
 
-        /// <summary>The endpoint a client for these settings talks to: explicit, else $AWS_ENDPOINT_URL, else null.</summary>
-        public static string? EffectiveEndpoint(AwsSettings settings)
+        /// <summary>
+        /// The endpoint a client of <paramref name="service"/> (the SDKs' AWS_ENDPOINT_URL_&lt;SERVICE&gt; suffix: KMS,
+        /// STS, SECRETS_MANAGER, SSM) talks to: the explicit one (moto, LocalStack: one endpoint for everything), else
+        /// the service's own variable (a VPC endpoint serves one service), else $AWS_ENDPOINT_URL, else null.
+        /// </summary>
+        public static string? EffectiveEndpoint(AwsSettings settings, string service = "KMS")
         {
-            string? endpoint = !string.IsNullOrWhiteSpace(settings.EndpointUrl) ? settings.EndpointUrl : Environment.GetEnvironmentVariable("AWS_ENDPOINT_URL");
-            return string.IsNullOrWhiteSpace(endpoint) ? null : endpoint!.Trim();
+            foreach (string? candidate in new[]
+            {
+                settings.EndpointUrl,
+                Environment.GetEnvironmentVariable("AWS_ENDPOINT_URL_" + service),
+                Environment.GetEnvironmentVariable("AWS_ENDPOINT_URL"),
+            })
+            {
+                if (!string.IsNullOrWhiteSpace(candidate))
+                {
+                    return candidate!.Trim();
+                }
+            }
+
+            return null;
         }
 
         /// <summary>
@@ -121,12 +137,12 @@ namespace SshKms.Core.Aws
             return new ResolvedAwsSettings(credentials, region, EffectiveEndpoint(settings));
         }
 
-        private static void Configure(ClientConfig config, AwsSettings settings, ResolvedAwsSettings resolved)
+        private static void Configure(ClientConfig config, AwsSettings settings, string? endpoint, ResolvedAwsSettings resolved)
         {
-            if (resolved.EndpointUrl != null)
+            if (endpoint != null)
             {
                 // A custom endpoint (moto, LocalStack, a VPC endpoint) still signs SigV4 for the region.
-                config.ServiceURL = resolved.EndpointUrl;
+                config.ServiceURL = endpoint;
                 config.AuthenticationRegion = resolved.Region;
             }
             else

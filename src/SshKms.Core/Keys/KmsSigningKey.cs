@@ -61,7 +61,8 @@ namespace SshKms.Core.Keys
         {
             ResolvedAwsSettings resolved = AwsClientFactory.ResolveCredentialsAndRegion(aws);
             IAmazonKeyManagementService kms = ClientFor(aws, resolved);
-            string cacheKey = (resolved.EndpointUrl ?? "aws") + "|" + resolved.Region + "|" + uri.KeyId;
+            // The profile too: the same alias in another account is another key.
+            string cacheKey = (resolved.EndpointUrl ?? "aws") + "|" + resolved.Region + "|" + aws.ProfileName + "|" + uri.KeyId;
             Task<KmsKeyInfo> fetch = KeyInfos.GetOrAdd(cacheKey, _ => FetchKeyInfoAsync(kms, uri, cancellationToken));
             KmsKeyInfo info;
             try

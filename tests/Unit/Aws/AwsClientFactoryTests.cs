@@ -32,6 +32,26 @@ namespace SshKms.Tests.Aws
         }
 
         [Fact]
+        public async Task ServiceEndpointVariable_SendsOnlyThatServiceThere()
+        {
+            string? saved = Environment.GetEnvironmentVariable("AWS_ENDPOINT_URL_STS");
+            try
+            {
+                // A VPC endpoint serves one service: STS goes to its own, KMS is untouched.
+                Environment.SetEnvironmentVariable("AWS_ENDPOINT_URL_STS", _moto.Endpoint);
+                Assert.Equal(_moto.Endpoint, AwsClientFactory.EffectiveEndpoint(new AwsSettings(), "STS"));
+                Assert.Equal(Environment.GetEnvironmentVariable("AWS_ENDPOINT_URL"), AwsClientFactory.EffectiveEndpoint(new AwsSettings(), "KMS"));
+                Assert.Equal("http://explicit:1", AwsClientFactory.EffectiveEndpoint(new AwsSettings { EndpointUrl = "http://explicit:1" }, "STS"));
+                using var sts = AwsClientFactory.CreateSts(new AwsSettings { Region = MotoServer.TestRegion });
+                Assert.Equal("123456789012", (await sts.GetCallerIdentityAsync(new Amazon.SecurityToken.Model.GetCallerIdentityRequest())).Account);
+            }
+            finally
+            {
+                Environment.SetEnvironmentVariable("AWS_ENDPOINT_URL_STS", saved);
+            }
+        }
+
+        [Fact]
         public void AwsEndpointUrlEnvironmentVariable_IsTheFallbackEndpoint()
         {
             string? saved = Environment.GetEnvironmentVariable("AWS_ENDPOINT_URL");
