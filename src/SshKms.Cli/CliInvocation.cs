@@ -26,8 +26,11 @@ namespace SshKms.Cli
 
         public TextWriter Err { get; }
 
+        /// <summary>True when these are the process's own standard streams, which a child process can inherit as they are.</summary>
+        public bool IsProcessStdio { get; private set; }
+
         public static CliConsole System() =>
-            new CliConsole(Console.OpenStandardInput, Console.OpenStandardOutput, Console.Out, Console.Error);
+            new CliConsole(Console.OpenStandardInput, Console.OpenStandardOutput, Console.Out, Console.Error) { IsProcessStdio = true };
     }
 
     /// <summary>A parsed command line, handed to a command's handler.</summary>

@@ -68,7 +68,11 @@ namespace SshKms.Cli.Commands
             bool json = inv.Has("json");
             bool prefix = inv.Positionals.Count > 1;
             object gate = new object();
-            if (!json && options.Command != null)
+
+            // One host on a real console: ssh gets our stdin, stdout and stderr as they are, so binary output, a last
+            // line without a newline and `... | sshkms ssh host -- 'cat > f'` all work as with ssh itself.
+            options.InheritStdio = !json && !prefix && options.Command != null && inv.Console.IsProcessStdio;
+            if (!json && options.Command != null && !options.InheritStdio)
             {
                 options.OnOutputLine = (host, line) => { lock (gate) { inv.Out.WriteLine(prefix ? host + ": " + line : line); } };
                 options.OnErrorLine = (host, line) => { lock (gate) { inv.Err.WriteLine(prefix ? host + ": " + line : line); } };
@@ -166,11 +170,14 @@ namespace SshKms.Cli.Commands
         {
             private readonly CancellationTokenSource _cts = new CancellationTokenSource();
             private readonly System.Runtime.InteropServices.PosixSignalRegistration? _term;
+            private readonly System.Runtime.InteropServices.PosixSignalRegistration? _hangUp;
 
             public CancellationSource()
             {
                 Console.CancelKeyPress += OnCancel;
                 _term = TryRegister(System.Runtime.InteropServices.PosixSignal.SIGTERM);
+                // A closed terminal: stop ssh and remove the agent's socket folder like any other cancel.
+                _hangUp = TryRegister(System.Runtime.InteropServices.PosixSignal.SIGHUP);
             }
 
             public CancellationToken Token => _cts.Token;
@@ -201,6 +208,7 @@ namespace SshKms.Cli.Commands
             {
                 Console.CancelKeyPress -= OnCancel;
                 _term?.Dispose();
+                _hangUp?.Dispose();
                 _cts.Dispose();
             }
         }

@@ -325,7 +325,7 @@ namespace SshKms.Core.Sessions
             }
             else
             {
-                Set(result, "SshFailed", "ssh failed: " + (lastLine ?? "exit code 255 without a message"));
+                Set(result, "SshFailed", "ssh failed: " + (lastLine ?? "exit code 255 (its own message, if any, went straight to the terminal)"));
             }
         }
 

@@ -38,6 +38,12 @@ namespace SshKms.Core.Sessions
         /// <summary>Trust a host key that is not known yet (StrictHostKeyChecking=accept-new); a changed key is still refused.</summary>
         public bool AcceptNewHostKey { get; set; }
 
+        /// <summary>
+        /// ssh's stdin, stdout and stderr are this process's own, byte for byte, and nothing is captured (a command
+        /// line run on one host). Without it, stdin is closed and output is captured and streamed line by line.
+        /// </summary>
+        public bool InheritStdio { get; set; }
+
         /// <summary>Called per line of each host's output, with the host name; from worker threads.</summary>
         public Action<string, string>? OnOutputLine { get; set; }
 
@@ -238,7 +244,8 @@ namespace SshKms.Core.Sessions
             string? user = target.UserName ?? Options.UserName;
             int? port = target.Port ?? Options.Port;
             return RunThroughAgentAsync(target.Host, user, port, agent => OpenSshClient.BuildSshArguments(agent, target.Host, user, port,
-                interactive: Options.Command == null, Options.AcceptNewHostKey, Options.SshOptions, Options.Command, Options.ConfigFile), "ssh", Options.Command == null, cancellationToken);
+                interactive: Options.Command == null, Options.AcceptNewHostKey, Options.SshOptions, Options.Command, Options.ConfigFile), "ssh",
+                Options.Command == null || Options.InheritStdio, cancellationToken);
         }
 
         /// <summary>scp through the same kind of agent; host:path on either side.</summary>

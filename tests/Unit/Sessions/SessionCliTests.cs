@@ -52,6 +52,19 @@ namespace SshKms.Tests.Sessions
         }
 
         [Fact]
+        public void OneHostOnTheProcessConsolePassesStdinAndOutputThroughByteForByte()
+        {
+            using var server = new SshdServer(trustedUserCaKeys: new[] { _caLine });
+            // A NUL, a non-ASCII byte and no final newline: line-by-line capture would lose or change all three.
+            const string input = "first line\n\u0000second \u00e9 line, no newline at the end";
+            Tool.Result r = Tool.Sshkms(new[] { "ssh", "--port", server.Port.ToString() }.Concat(Common(server))
+                .Concat(new[] { "127.0.0.1", "--", "cat; printf ' [tail]' >&2; exit 4" }), stdin: input);
+            Assert.Equal(4, r.ExitCode);
+            Assert.Equal(input, r.Output);
+            Assert.Equal(" [tail]", r.Error);
+        }
+
+        [Fact]
         public async Task SeveralHostsGiveTheHighestExitCodeAndOneJsonObjectEach()
         {
             using var a = new SshdServer(trustedUserCaKeys: new[] { _caLine });
