@@ -48,6 +48,32 @@ namespace SshKms.Tests.Envelope
             Assert.Equal(4, Directory.GetFiles(dir.Path).Length);
         }
 
+        [Theory]
+        [InlineData("A!!!!@@@")]
+        [InlineData("AgR4\n\u00e9")]
+        public void InvalidBase64IsRefusedWithItsOwnIdNotUnexpected(string text)
+        {
+            (int code, byte[] stdout, string err) = Run(Encoding.UTF8.GetBytes(text), "decrypt");
+            Assert.Equal(1, code);
+            Assert.Contains("[EnvelopeBase64Invalid]", err);
+            Assert.DoesNotContain("[Unexpected]", err);
+            Assert.Empty(stdout);
+        }
+
+        [Fact]
+        public void AStrayCharacterInsideBase64MessageTextIsBase64Invalid()
+        {
+            EnsureHome();
+            string key = NewLocalKey().ToString();
+            (_, byte[] b64, _) = Run(RandomBytes(5000), "encrypt", "--key", key, "--base64");
+            string text = Encoding.ASCII.GetString(b64);
+            string broken = text.Substring(0, 100) + "!" + text.Substring(100);
+            (int code, byte[] stdout, string err) = Run(Encoding.ASCII.GetBytes(broken), "decrypt");
+            Assert.Equal(1, code);
+            Assert.Contains("[EnvelopeBase64Invalid]", err);
+            Assert.Empty(stdout);
+        }
+
         private static (int Code, byte[] Out, string Err) Run(byte[]? stdin, params string[] args)
         {
             var stdout = new MemoryStream();

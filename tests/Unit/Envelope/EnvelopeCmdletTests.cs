@@ -54,6 +54,15 @@ namespace SshKms.Tests.Envelope
             Assert.Equal("s3cret", UnprotectSshKmsDataCommand.Shape(unprotect.UnprotectAsync(null, default).GetAwaiter().GetResult(), true, false));
         }
 
+        [Fact]
+        public void UnprotectPathWithInvalidBase64IsBase64Invalid()
+        {
+            using var dir = new TempDir();
+            File.WriteAllText(dir.File("msg.b64"), "A!!!!@@@");
+            var ex = Assert.Throws<SshKmsException>(() => new UnprotectSshKmsDataCommand().UnprotectAsync(dir.File("msg.b64"), default).GetAwaiter().GetResult());
+            Assert.Equal("EnvelopeBase64Invalid", ex.ErrorId);
+        }
+
         [Theory]
         [InlineData(typeof(ProtectSshKmsDataCommand), "Protect", "SshKmsData")]
         [InlineData(typeof(UnprotectSshKmsDataCommand), "Unprotect", "SshKmsData")]

@@ -63,6 +63,19 @@ namespace SshKms.Tests.Envelope
             return d;
         }
 
+        /// <summary>Decrypts message text the way the CLI and Unprotect -Path read it: binary or base64, detected.</summary>
+        public static byte[] DecryptText(string text, EnvelopeDecryptOptions? options = null)
+        {
+            EnsureHome();
+            var output = new MemoryStream();
+            using (Stream input = EnvelopeCipher.DetectBase64(new MemoryStream(System.Text.Encoding.ASCII.GetBytes(text))))
+            {
+                EnvelopeCipher.DecryptAsync(input, output, options ?? new EnvelopeDecryptOptions()).GetAwaiter().GetResult();
+            }
+
+            return output.ToArray();
+        }
+
         /// <summary>Length of header + header tag, read back through the parser.</summary>
         public static int HeaderLength(byte[] message)
         {
@@ -70,5 +83,54 @@ namespace SshKms.Tests.Envelope
             (_, byte[] bytes) = EnvelopeHeader.ReadAsync(input, default).GetAwaiter().GetResult();
             return bytes.Length + 16;
         }
+    }
+
+    /// <summary>A stream that returns at most one byte per read, as a pipe may: callers must loop.</summary>
+    internal sealed class OneByteReads : Stream
+    {
+        private readonly byte[] _data;
+        private int _position;
+
+        public OneByteReads(byte[] data)
+        {
+            _data = data;
+        }
+
+        public int Reads { get; private set; }
+
+        public override bool CanRead => true;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => false;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+        public override int Read(byte[] buffer, int offset, int count)
+        {
+            Reads++;
+            if (count == 0 || _position == _data.Length)
+            {
+                return 0;
+            }
+
+            buffer[offset] = _data[_position++];
+            return 1;
+        }
+
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, System.Threading.CancellationToken cancellationToken) =>
+            Task.FromResult(Read(buffer, offset, count));
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 }
