@@ -1,4 +1,5 @@
 using System.IO;
+using System.Linq;
 using System.Text;
 using SshKms.Cli;
 using SshKms.Tests.Infrastructure;
@@ -72,6 +73,29 @@ namespace SshKms.Tests.Envelope
             Assert.Equal(1, code);
             Assert.Contains("[EnvelopeBase64Invalid]", err);
             Assert.Empty(stdout);
+        }
+
+        [Theory]
+        [InlineData("***")]
+        [InlineData("\n***")]
+        [InlineData("AB")]
+        [InlineData("\nA")]
+        [InlineData("\nAAAA\n")]
+        [InlineData("=")]
+        [InlineData("\n\u00e9")]
+        public void AnythingButWhitespaceAfterABase64MessageIsTrailingData(string junk)
+        {
+            EnsureHome();
+            string key = NewLocalKey().ToString();
+            (_, byte[] b64, _) = Run(Encoding.UTF8.GetBytes("secret"), "encrypt", "--key", key, "--base64");
+            (int code, byte[] stdout, string err) = Run(b64.Concat(Encoding.UTF8.GetBytes(junk)).ToArray(), "decrypt");
+            Assert.Equal(1, code);
+            Assert.Contains("[EnvelopeTrailingData]", err);
+            Assert.Empty(stdout);
+
+            (code, stdout, err) = Run(b64.Concat(Encoding.UTF8.GetBytes(" \r\n\t\n")).ToArray(), "decrypt");
+            Assert.True(code == 0, err);
+            Assert.Equal("secret", Encoding.UTF8.GetString(stdout));
         }
 
         private static (int Code, byte[] Out, string Err) Run(byte[]? stdin, params string[] args)

@@ -201,6 +201,28 @@ namespace SshKms.Tests.Envelope
         }
 
         [Fact]
+        public void Base64TextMayEndInWhitespaceButNothingElse()
+        {
+            KeyUri key = NewLocalKey();
+            // Three sizes in a row: their base64 ends in "==", "=" and no padding.
+            var paddings = new HashSet<int>();
+            foreach (int size in new[] { 1, 2, 3 })
+            {
+                byte[] message = Encrypt(RandomBytes(size), new EnvelopeEncryptOptions(key));
+                string b64 = Convert.ToBase64String(message);
+                paddings.Add(b64.Length - b64.TrimEnd('=').Length);
+                Assert.Equal(size, DecryptText(b64 + "\r\n \t").Length);
+                foreach (string junk in new[] { "*", "A", "AAAA", "\nAA==", "=" })
+                {
+                    var ex = Assert.Throws<SshKmsException>(() => DecryptText(b64 + junk));
+                    Assert.Equal("EnvelopeTrailingData", ex.ErrorId);
+                }
+            }
+
+            Assert.Equal(3, paddings.Count);
+        }
+
+        [Fact]
         public void FailedDecryptToFileLeavesNoFile()
         {
             KeyUri key = NewLocalKey();
