@@ -98,6 +98,20 @@ namespace SshKms.Tests.Envelope
             Assert.Equal("secret", Encoding.UTF8.GetString(stdout));
         }
 
+        [Fact]
+        public void ALocalKeyOfTheWrongSizeIsNamedNotUnexpected()
+        {
+            string home = EnsureHome();
+            string key = NewLocalKey().ToString();
+            (_, byte[] message, _) = Run(Encoding.UTF8.GetBytes("secret"), "encrypt", "--key", key);
+            File.WriteAllBytes(Path.Combine(home, "keys", key.Substring("local:".Length) + ".aes256"), new byte[] { 1, 2, 3 });
+            (int code, byte[] stdout, string err) = Run(message, "decrypt");
+            Assert.Equal(1, code);
+            Assert.Contains("[EnvelopeLocalKeyInvalid]", err);
+            Assert.DoesNotContain("[Unexpected]", err);
+            Assert.Empty(stdout);
+        }
+
         private static (int Code, byte[] Out, string Err) Run(byte[]? stdin, params string[] args)
         {
             var stdout = new MemoryStream();

@@ -166,6 +166,36 @@ namespace SshKms.Tests.Envelope
             DecryptFails(message, null, "EnvelopeNoDecryptableKey");
         }
 
+        [Theory]
+        [InlineData(3)]
+        [InlineData(0)]
+        [InlineData(33)]
+        public void ALocalKeyFileOfTheWrongSizeIsLocalKeyInvalidOnDecrypt(int size)
+        {
+            KeyUri key = NewLocalKey();
+            byte[] message = Encrypt(RandomBytes(100), new EnvelopeEncryptOptions(key));
+            string path = Path.Combine(EnsureHome(), "keys", key.KeyId + ".aes256");
+            File.WriteAllBytes(path, RandomBytes(size));
+
+            Assert.Contains(path, DecryptFails(message, null, "EnvelopeLocalKeyInvalid").Message);
+            DecryptFails(message, new EnvelopeDecryptOptions { AllowedKeys = { key } }, "EnvelopeLocalKeyInvalid");
+        }
+
+        [Fact]
+        public void AKeyFileThatCannotBeReadIsFileReadFailed()
+        {
+            KeyUri key = NewLocalKey();
+            var keyring = new LocalEnvelopeKeyring(key.KeyId);
+            var context = new EnvelopeKeyContext(new SortedDictionary<string, string>());
+            (byte[] dataKey, EncryptedDataKey wrapped) = keyring.GenerateAsync(context, default).GetAwaiter().GetResult();
+            Assert.Equal(dataKey, keyring.TryUnwrapAsync(wrapped, context, default).GetAwaiter().GetResult());
+
+            // Gone between the check that it exists and the read.
+            File.Delete(Path.Combine(EnsureHome(), "keys", key.KeyId + ".aes256"));
+            var ex = Assert.Throws<SshKmsException>(() => keyring.TryUnwrapAsync(wrapped, context, default).GetAwaiter().GetResult());
+            Assert.Equal("FileReadFailed", ex.ErrorId);
+        }
+
         [Fact]
         public void UnsupportedVersionAndSuiteAreRefusedClearly()
         {
