@@ -449,12 +449,8 @@ namespace SshKms.Core.Envelope
                     stream.Flush(true);
                 }
 
-                if (File.Exists(full))
-                {
-                    File.Delete(full);
-                }
-
-                File.Move(temp, full);
+                // Not delete-then-move: a failure or a reader between the two would find no file at all.
+                OwnerOnly.MoveIntoPlace(temp, full, overwrite);
                 return info;
             }
             catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
