@@ -41,7 +41,11 @@ namespace SshKms.Tests.Envelope
             return (output.ToArray(), info);
         }
 
-        /// <summary>Decrypt must fail with this id and release no byte of plaintext.</summary>
+        /// <summary>
+        /// Decrypt must fail with one of these ids and release no byte of plaintext. Streaming decrypt releases
+        /// verified plaintext in 256 KiB batches (PlaintextBuffer), so this holds for messages below that size;
+        /// bigger ones go through DecryptToFileFails or the cmdlet's in-memory path.
+        /// </summary>
         public static SshKmsException DecryptFails(byte[] message, EnvelopeDecryptOptions? options, params string[] allowedIds)
         {
             EnsureHome();
@@ -49,6 +53,19 @@ namespace SshKms.Tests.Envelope
             var ex = Assert.Throws<SshKmsException>(() =>
                 EnvelopeCipher.DecryptAsync(new MemoryStream(message), output, options ?? new EnvelopeDecryptOptions()).GetAwaiter().GetResult());
             Assert.Contains(ex.ErrorId, allowedIds);
+            Assert.Empty(output.ToArray());
+            return ex;
+        }
+
+        /// <summary>Decrypt to a file must fail with this id and leave no file behind (not the target, not the temp), whatever the size.</summary>
+        public static SshKmsException DecryptToFileFails(Stream message, EnvelopeDecryptOptions? options, string id)
+        {
+            EnsureHome();
+            using var dir = new TempDir();
+            var ex = Assert.Throws<SshKmsException>(() =>
+                EnvelopeCipher.DecryptToFileAsync(message, dir.File("plain"), options ?? new EnvelopeDecryptOptions(), overwrite: false).GetAwaiter().GetResult());
+            Assert.Equal(id, ex.ErrorId);
+            Assert.Empty(Directory.GetFileSystemEntries(dir.Path));
             return ex;
         }
 
