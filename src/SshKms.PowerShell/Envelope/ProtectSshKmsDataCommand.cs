@@ -111,7 +111,8 @@ namespace SshKms.PowerShell.Envelope
 
         private string? ResolvedPath() => Path == null ? null : GetUnresolvedProviderPathFromPSPath(Path);
 
-        private Stream OpenInput(string? resolvedPath)
+        /// <summary>The input to encrypt. UTF-8 bytes made here from a string or SecureString are zeroed when the stream is disposed; -Bytes is the caller's array and stays as it is.</summary>
+        internal Stream OpenInput(string? resolvedPath)
         {
             if (resolvedPath != null)
             {
@@ -125,10 +126,12 @@ namespace SshKms.PowerShell.Envelope
                 }
             }
 
-            byte[] data = SecureString != null ? ParameterValues.ToUtf8(SecureString)
-                : Bytes != null ? Bytes
-                : new UTF8Encoding(false).GetBytes(String ?? string.Empty);
-            return new MemoryStream(data, writable: false);
+            if (Bytes != null)
+            {
+                return new MemoryStream(Bytes, writable: false);
+            }
+
+            return new PlaintextMemoryStream(SecureString != null ? ParameterValues.ToUtf8(SecureString) : new UTF8Encoding(false).GetBytes(String ?? string.Empty));
         }
     }
 }

@@ -76,9 +76,10 @@ namespace SshKms.PowerShell.Envelope
         /// <summary>The whole plaintext, returned only after every frame and the signature verified.</summary>
         internal async Task<byte[]> UnprotectAsync(string? resolvedPath, CancellationToken ct)
         {
+            // The output buffer is zeroed when disposed, success or not: only the returned copy holds the plaintext.
             using (Stream input = OpenInput(resolvedPath))
+            using (var output = new PlaintextMemoryStream())
             {
-                var output = new MemoryStream();
                 await EnvelopeCipher.DecryptAsync(input, output, Options(), ct).ConfigureAwait(false);
                 return output.ToArray();
             }
