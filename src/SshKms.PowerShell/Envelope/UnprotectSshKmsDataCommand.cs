@@ -16,8 +16,10 @@ namespace SshKms.PowerShell.Envelope
     /// <summary>Decrypts an AWS Encryption SDK message (ours or any official SDK's) written under a KMS or local key.</summary>
     [Cmdlet(VerbsSecurity.Unprotect, "SshKmsData", DefaultParameterSetName = "Message", SupportsShouldProcess = true)]
     [OutputType(typeof(SecureString), typeof(string), typeof(byte[]), typeof(FileInfo))]
-    public sealed class UnprotectSshKmsDataCommand : SshKmsAwsCmdlet
+    public sealed class UnprotectSshKmsDataCommand : SshKmsAwsCmdlet, IDisposable
     {
+        private readonly PipedBytes _piped = new PipedBytes();
+
         [Parameter(Mandatory = true, ParameterSetName = "Message", ValueFromPipeline = true, Position = 0)]
         public byte[]? Message { get; set; }
 
@@ -51,20 +53,46 @@ namespace SshKms.PowerShell.Envelope
 
         protected override void ProcessRecord()
         {
+            if (ParameterSetName == "Message" && MyInvocation.ExpectingInput)
+            {
+                // A piped message arrives one record per byte: decrypt them as one message, in EndProcessing.
+                AddPiped(Message);
+                return;
+            }
+
+            Unprotect();
+        }
+
+        protected override void EndProcessing()
+        {
+            if (_piped.Any)
+            {
+                Unprotect();
+            }
+        }
+
+        public void Dispose() => _piped.Dispose();
+
+        /// <summary>One piped byte record (ProcessRecord without a runspace, for tests); OpenInput then reads them all.</summary>
+        internal void AddPiped(byte[]? record) => _piped.Add(record);
+
+        private void Unprotect()
+        {
             try
             {
+                string? path = ResolvedPath();
                 if (OutFile != null)
                 {
                     string target = GetUnresolvedProviderPathFromPSPath(OutFile);
                     if (ShouldProcess(target, "Write decrypted plaintext"))
                     {
-                        WriteObject(Await(ct => UnprotectToFileAsync(ResolvedPath(), target, Force.IsPresent, ct)));
+                        WriteObject(Await(ct => UnprotectToFileAsync(path, target, Force.IsPresent, ct)));
                     }
 
                     return;
                 }
 
-                byte[] plaintext = Await(ct => UnprotectAsync(ResolvedPath(), ct));
+                byte[] plaintext = Await(ct => UnprotectAsync(path, ct));
                 WriteObject(Shape(plaintext, AsPlainText.IsPresent, AsBytes.IsPresent), enumerateCollection: false);
             }
             catch (SshKmsException ex)
@@ -123,6 +151,11 @@ namespace SshKms.PowerShell.Envelope
 
         private Stream OpenInput(string? resolvedPath)
         {
+            if (_piped.Any)
+            {
+                return _piped.Open();
+            }
+
             if (resolvedPath != null)
             {
                 try
