@@ -112,6 +112,30 @@ namespace SshKms.Tests.Envelope
             Assert.Empty(stdout);
         }
 
+        /// <summary>What the docs promise: stdout streams verified frames and fails late; --out is all or nothing.</summary>
+        [Fact]
+        public void ABadSignatureAfterMiBsFailsLateOnStdoutAndLeavesNoOutFile()
+        {
+            EnsureHome();
+            string key = NewLocalKey().ToString();
+            byte[] plaintext = RandomBytes(2 * 1024 * 1024);
+            (_, byte[] message, _) = Run(plaintext, "encrypt", "--key", key, "--signed");
+            message[message.Length - 3] ^= 1;
+
+            (int code, byte[] stdout, string err) = Run(message, "decrypt");
+            Assert.Equal(1, code);
+            Assert.Contains("[EnvelopeSignatureInvalid]", err);
+            Assert.True(stdout.Length > 0 && stdout.Length <= plaintext.Length, $"{stdout.Length} bytes streamed");
+            Assert.Equal(plaintext.Take(stdout.Length), stdout);
+
+            using var dir = new TempDir();
+            (code, stdout, err) = Run(message, "decrypt", "--out", dir.File("plain"));
+            Assert.Equal(1, code);
+            Assert.Contains("[EnvelopeSignatureInvalid]", err);
+            Assert.Empty(stdout);
+            Assert.Empty(Directory.GetFiles(dir.Path));
+        }
+
         private static (int Code, byte[] Out, string Err) Run(byte[]? stdin, params string[] args)
         {
             var stdout = new MemoryStream();
