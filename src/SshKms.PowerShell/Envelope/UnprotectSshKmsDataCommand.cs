@@ -170,14 +170,9 @@ namespace SshKms.PowerShell.Envelope
 
             if (Base64 != null)
             {
-                try
-                {
-                    return new MemoryStream(Convert.FromBase64String(Base64.Trim()));
-                }
-                catch (FormatException)
-                {
-                    throw new SshKmsException("EnvelopeBase64Invalid", SshKmsErrorCategory.InvalidArgument, "-Base64 is not valid base64.");
-                }
+                // The decoder files and the CLI use: invalid text is EnvelopeBase64Invalid, and anything but
+                // whitespace after the message is EnvelopeTrailingData, as with -Path.
+                return new Base64InputStream(new MemoryStream(Encoding.ASCII.GetBytes(Base64), writable: false));
             }
 
             return new MemoryStream(Message ?? Array.Empty<byte>(), writable: false);

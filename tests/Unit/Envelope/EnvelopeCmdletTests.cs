@@ -114,6 +114,27 @@ namespace SshKms.Tests.Envelope
             Assert.All(buffer, b => Assert.Equal(0, b));
         }
 
+        [Theory]
+        [InlineData("", "\n", null)]
+        [InlineData("", "\n***", "EnvelopeTrailingData")]
+        [InlineData("", "AAAA", "EnvelopeTrailingData")]
+        [InlineData("!", "", "EnvelopeBase64Invalid")]
+        [InlineData("\u00e9", "", "EnvelopeBase64Invalid")]
+        public void UnprotectBase64ReadsTextLikePathDoes(string prefix, string suffix, string? errorId)
+        {
+            EnsureHome();
+            string key = NewLocalKey().ToString();
+            byte[] message = new ProtectSshKmsDataCommand { String = "x", KeyId = key }.ProtectAsync(null, true, default).GetAwaiter().GetResult();
+            var unprotect = new UnprotectSshKmsDataCommand { Base64 = prefix + System.Convert.ToBase64String(message) + suffix };
+            if (errorId == null)
+            {
+                Assert.Equal("x", UnprotectSshKmsDataCommand.Shape(unprotect.UnprotectAsync(null, default).GetAwaiter().GetResult(), true, false));
+                return;
+            }
+
+            Assert.Equal(errorId, Assert.Throws<SshKmsException>(() => unprotect.UnprotectAsync(null, default).GetAwaiter().GetResult()).ErrorId);
+        }
+
         [Fact]
         public void UnprotectPathWithInvalidBase64IsBase64Invalid()
         {
