@@ -89,6 +89,38 @@ namespace SshKms.Core
 #endif
         }
 
+        /// <summary>
+        /// Renames a finished temp file onto target in one step: a reader sees the old file or the new one, never
+        /// neither. Without overwrite an existing target (even one created meanwhile) fails the move.
+        /// </summary>
+        internal static void MoveIntoPlace(string temp, string target, bool overwrite)
+        {
+            if (!overwrite)
+            {
+                File.Move(temp, target);
+                return;
+            }
+
+#if NET8_0_OR_GREATER
+            File.Move(temp, target, overwrite: true);
+#else
+            ReplaceOrMove(temp, target);
+#endif
+        }
+
+        /// <summary>netstandard2.0 has no File.Move(overwrite): File.Replace swaps atomically when the target exists.</summary>
+        internal static void ReplaceOrMove(string temp, string target)
+        {
+            if (File.Exists(target))
+            {
+                File.Replace(temp, target, null);
+            }
+            else
+            {
+                File.Move(temp, target);
+            }
+        }
+
         public static void TryDelete(string path)
         {
             try

@@ -82,6 +82,15 @@ Describe 'Envelope encryption with a local key' {
         Unprotect-SshKmsData -Base64 $b64 -EncryptionContext @{ app = 'pester' } -AsPlainText | Should -Be 'pester-secret'
     }
 
+    It 'piped bytes make one message, a piped message decrypts as one, and strings stay one message each' {
+        $bytes = [byte[]](1..200)
+        $message = $bytes | Protect-SshKmsData -KeyId local:pester-data
+        $message.GetType().Name | Should -Be 'Byte[]'
+        $back = $message | Unprotect-SshKmsData -AsBytes
+        [Convert]::ToBase64String($back) | Should -Be ([Convert]::ToBase64String($bytes))
+        @('a', 'b' | Protect-SshKmsData -KeyId local:pester-data -AsBase64).Count | Should -Be 2
+    }
+
     It 'a wrong encryption context releases nothing and names its ErrorId' {
         $b64 = 'pester-secret' | Protect-SshKmsData -KeyId local:pester-data -EncryptionContext @{ app = 'pester' } -AsBase64
         $out = Unprotect-SshKmsData -Base64 $b64 -EncryptionContext @{ app = 'other' } -AsPlainText -ErrorVariable err -ErrorAction SilentlyContinue

@@ -64,37 +64,44 @@ namespace SshKms.Core.Envelope
     }
 #endif
 
-    /// <summary>Compiled into both targets so tests on net10.0 can check each reads the other's output.</summary>
+    /// <summary>
+    /// Compiled into both targets so tests on net10.0 can check each reads the other's output. One GCM instance
+    /// and one KeyParameter per message: BouncyCastle copies the key into the KeyParameter, the GCM state
+    /// (lastKey, H) and the AES round keys, and offers no way to clear any of them, so building them per frame
+    /// left a key copy per frame for the GC; now there is one set per message. Later frames re-initialize with a
+    /// null key, which BouncyCastle defines as "same key, new IV and AAD".
+    /// </summary>
     internal sealed class BouncyCastleAesGcmCipher : IAesGcmCipher
     {
-        private readonly byte[] _key;
+        private readonly GcmBlockCipher _gcm = new GcmBlockCipher(new AesEngine());
+        private KeyParameter? _key;
         private byte[] _scratch = Array.Empty<byte>();
 
         public BouncyCastleAesGcmCipher(byte[] key)
         {
-            _key = (byte[])key.Clone();
+            _key = new KeyParameter(key);
         }
 
         public void Encrypt(byte[] iv, byte[] plaintext, int offset, int count, byte[] aad, byte[] ciphertext, byte[] tag)
         {
-            GcmBlockCipher gcm = Init(true, iv, aad);
+            Init(true, iv, aad);
             byte[] output = Scratch(count + AesGcmCipher.TagLength);
-            int n = gcm.ProcessBytes(plaintext, offset, count, output, 0);
-            gcm.DoFinal(output, n);
+            int n = _gcm.ProcessBytes(plaintext, offset, count, output, 0);
+            _gcm.DoFinal(output, n);
             Buffer.BlockCopy(output, 0, ciphertext, 0, count);
             Buffer.BlockCopy(output, count, tag, 0, AesGcmCipher.TagLength);
         }
 
         public bool TryDecrypt(byte[] iv, byte[] ciphertext, int offset, int count, byte[] tag, byte[] aad, byte[] plaintext)
         {
-            GcmBlockCipher gcm = Init(false, iv, aad);
+            Init(false, iv, aad);
             byte[] output = Scratch(count);
             try
             {
                 // BouncyCastle's GCM decryption holds back all output until DoFinal has checked the tag.
-                int n = gcm.ProcessBytes(ciphertext, offset, count, output, 0);
-                n += gcm.ProcessBytes(tag, 0, AesGcmCipher.TagLength, output, n);
-                gcm.DoFinal(output, n);
+                int n = _gcm.ProcessBytes(ciphertext, offset, count, output, 0);
+                n += _gcm.ProcessBytes(tag, 0, AesGcmCipher.TagLength, output, n);
+                _gcm.DoFinal(output, n);
             }
             catch (InvalidCipherTextException)
             {
@@ -108,15 +115,16 @@ namespace SshKms.Core.Envelope
 
         public void Dispose()
         {
-            Array.Clear(_key, 0, _key.Length);
+            _key = null;
             Array.Clear(_scratch, 0, _scratch.Length);
         }
 
-        private GcmBlockCipher Init(bool encrypt, byte[] iv, byte[] aad)
+        private void Init(bool encrypt, byte[] iv, byte[] aad)
         {
-            var gcm = new GcmBlockCipher(new AesEngine());
-            gcm.Init(encrypt, new AeadParameters(new KeyParameter(_key), AesGcmCipher.TagLength * 8, iv, aad));
-            return gcm;
+            // The key goes in with the first call only; null afterwards keeps the expanded key. The IV is copied:
+            // GCM keeps a reference to compare the next IV with, and callers reuse one IV buffer for every frame.
+            _gcm.Init(encrypt, new AeadParameters(_key, AesGcmCipher.TagLength * 8, (byte[])iv.Clone(), aad));
+            _key = null;
         }
 
         private byte[] Scratch(int length)

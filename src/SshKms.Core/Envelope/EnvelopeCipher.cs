@@ -69,9 +69,7 @@ namespace SshKms.Core.Envelope
             var buffered = new BufferedStream(input, 64 * 1024);
             int first = buffered.ReadByte();
             var whole = new PrefixedStream(first < 0 ? Array.Empty<byte>() : new[] { (byte)first }, buffered);
-            return first == 'A'
-                ? new CryptoStream(whole, new FromBase64Transform(FromBase64TransformMode.IgnoreWhiteSpaces), CryptoStreamMode.Read)
-                : (Stream)whole;
+            return first == 'A' ? new Base64InputStream(whole) : (Stream)whole;
         }
 
         internal static async Task<EnvelopeMessageInfo> EncryptAsync(Stream plaintext, Stream output, EnvelopeEncryptOptions options,
@@ -451,12 +449,8 @@ namespace SshKms.Core.Envelope
                     stream.Flush(true);
                 }
 
-                if (File.Exists(full))
-                {
-                    File.Delete(full);
-                }
-
-                File.Move(temp, full);
+                // Not delete-then-move: a failure or a reader between the two would find no file at all.
+                OwnerOnly.MoveIntoPlace(temp, full, overwrite);
                 return info;
             }
             catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
@@ -591,6 +585,17 @@ namespace SshKms.Core.Envelope
             public override void SetLength(long value) => throw new NotSupportedException();
 
             public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+            // The caller disposes what DetectBase64 returned: that must close the file under it.
+            protected override void Dispose(bool disposing)
+            {
+                if (disposing)
+                {
+                    _rest.Dispose();
+                }
+
+                base.Dispose(disposing);
+            }
         }
     }
 }

@@ -39,6 +39,9 @@ namespace SshKms.Core.Envelope
         public static SshKmsException ContextInvalid(string why) =>
             new SshKmsException("EnvelopeContextInvalid", SshKmsErrorCategory.InvalidArgument, $"Invalid encryption context: {why}.");
 
+        public static SshKmsException Base64Invalid() =>
+            new SshKmsException("EnvelopeBase64Invalid", SshKmsErrorCategory.InvalidData, "The encrypted message text is not valid base64.");
+
         public static SshKmsException TrailingData() =>
             new SshKmsException("EnvelopeTrailingData", SshKmsErrorCategory.InvalidData, "Bytes follow the end of the encrypted message.");
     }

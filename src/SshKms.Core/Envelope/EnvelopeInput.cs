@@ -70,9 +70,21 @@ namespace SshKms.Core.Envelope
         public async Task<byte[]> ReadShortBytesAsync(CancellationToken ct) =>
             await ReadBytesAsync(await ReadUInt16Async(ct).ConfigureAwait(false), ct).ConfigureAwait(false);
 
-        /// <summary>True when the stream has ended: a complete message has nothing after it.</summary>
-        public async Task<bool> AtEndAsync(CancellationToken ct) =>
-            await _stream.ReadAsync(_small, 0, 1, ct).ConfigureAwait(false) == 0;
+        /// <summary>
+        /// True when the stream has ended: a complete message has nothing after it. In base64 message text,
+        /// whitespace may follow the message but anything else (base64 or not) is bytes after it, not a base64 error.
+        /// </summary>
+        public async Task<bool> AtEndAsync(CancellationToken ct)
+        {
+            try
+            {
+                return await _stream.ReadAsync(_small, 0, 1, ct).ConfigureAwait(false) == 0;
+            }
+            catch (SshKmsException ex) when (ex.ErrorId == "EnvelopeBase64Invalid")
+            {
+                return false;
+            }
+        }
 
         public void Dispose() => Hash?.Dispose();
     }

@@ -65,7 +65,8 @@ namespace SshKms.Core.Envelope
             }
 
             string arn = Encoding.UTF8.GetString(edk.ProviderInfo);
-            return arn == await ResolveArnAsync(ct).ConfigureAwait(false);
+            // Key ids are lowercase hex in KMS's ARNs; a key ARN typed in capitals still names the same key.
+            return string.Equals(arn, await ResolveArnAsync(ct).ConfigureAwait(false), StringComparison.OrdinalIgnoreCase);
         }
 
         public async Task<byte[]?> TryUnwrapAsync(EncryptedDataKey edk, EnvelopeKeyContext context, CancellationToken ct)
@@ -94,8 +95,17 @@ namespace SshKms.Core.Envelope
             }
         }
 
+        /// <summary>
+        /// The key ARN messages record for the allowed key. A key ARN already is that (the ESDK's strict mode
+        /// compares it as is), so only a key id or an alias costs a DescribeKey, once per keyring.
+        /// </summary>
         private async Task<string> ResolveArnAsync(CancellationToken ct)
         {
+            if (_resolvedArn == null && IsKeyArn(_keyId!))
+            {
+                _resolvedArn = _keyId;
+            }
+
             if (_resolvedArn == null)
             {
                 DescribeKeyResponse described = await Call(() => _kms.DescribeKeyAsync(new DescribeKeyRequest { KeyId = _keyId }, ct)).ConfigureAwait(false);
@@ -103,6 +113,13 @@ namespace SshKms.Core.Envelope
             }
 
             return _resolvedArn;
+        }
+
+        /// <summary>arn:PARTITION:kms:REGION:ACCOUNT:key/ID; not an alias ARN, which must be resolved.</summary>
+        internal static bool IsKeyArn(string keyId)
+        {
+            string[] parts = keyId.Split(':');
+            return parts.Length == 6 && parts[0] == "arn" && parts[2] == "kms" && parts[5].StartsWith("key/", StringComparison.Ordinal);
         }
 
         private static async Task<T> Call<T>(Func<Task<T>> call)

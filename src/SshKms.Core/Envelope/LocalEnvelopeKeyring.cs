@@ -38,12 +38,18 @@ namespace SshKms.Core.Envelope
             byte[] iv = Random(AesGcmCipher.IvLength);
             byte[] wrapped = new byte[AesGcmCipher.KeyLength + AesGcmCipher.TagLength];
             byte[] tag = new byte[AesGcmCipher.TagLength];
-            using (IAesGcmCipher gcm = AesGcmCipher.Create(wrappingKey))
+            try
             {
-                gcm.Encrypt(iv, dataKey, 0, dataKey.Length, context.Serialized, wrapped, tag);
+                using (IAesGcmCipher gcm = AesGcmCipher.Create(wrappingKey))
+                {
+                    gcm.Encrypt(iv, dataKey, 0, dataKey.Length, context.Serialized, wrapped, tag);
+                }
+            }
+            finally
+            {
+                Array.Clear(wrappingKey, 0, wrappingKey.Length);
             }
 
-            Array.Clear(wrappingKey, 0, wrappingKey.Length);
             Buffer.BlockCopy(tag, 0, wrapped, AesGcmCipher.KeyLength, tag.Length);
             return Task.FromResult((dataKey, new EncryptedDataKey(KeyNamespace, ProviderInfo(name, iv), wrapped)));
         }
@@ -65,18 +71,22 @@ namespace SshKms.Core.Envelope
                 return Task.FromResult<byte[]?>(null);
             }
 
-            byte[] wrappingKey = File.ReadAllBytes(KeyPath(name));
-            byte[] tag = new byte[AesGcmCipher.TagLength];
-            Buffer.BlockCopy(edk.Ciphertext, AesGcmCipher.KeyLength, tag, 0, tag.Length);
-            byte[] dataKey = new byte[AesGcmCipher.KeyLength];
-            bool ok;
-            using (IAesGcmCipher gcm = AesGcmCipher.Create(wrappingKey))
+            byte[] wrappingKey = ReadKey(KeyPath(name));
+            try
             {
-                ok = gcm.TryDecrypt(iv, edk.Ciphertext, 0, AesGcmCipher.KeyLength, tag, context.Serialized, dataKey);
+                byte[] tag = new byte[AesGcmCipher.TagLength];
+                Buffer.BlockCopy(edk.Ciphertext, AesGcmCipher.KeyLength, tag, 0, tag.Length);
+                byte[] dataKey = new byte[AesGcmCipher.KeyLength];
+                using (IAesGcmCipher gcm = AesGcmCipher.Create(wrappingKey))
+                {
+                    bool ok = gcm.TryDecrypt(iv, edk.Ciphertext, 0, AesGcmCipher.KeyLength, tag, context.Serialized, dataKey);
+                    return Task.FromResult<byte[]?>(ok ? dataKey : null);
+                }
             }
-
-            Array.Clear(wrappingKey, 0, wrappingKey.Length);
-            return Task.FromResult<byte[]?>(ok ? dataKey : null);
+            finally
+            {
+                Array.Clear(wrappingKey, 0, wrappingKey.Length);
+            }
         }
 
         private static byte[] LoadOrCreate(string name)
@@ -99,7 +109,22 @@ namespace SshKms.Core.Envelope
                 }
             }
 
-            byte[] key = File.ReadAllBytes(path);
+            return ReadKey(path);
+        }
+
+        /// <summary>The 32 key bytes of a key file; any other size or a read failure is an SshKmsException, never a crash in AES.</summary>
+        internal static byte[] ReadKey(string path)
+        {
+            byte[] key;
+            try
+            {
+                key = File.ReadAllBytes(path);
+            }
+            catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
+            {
+                throw new SshKmsException("FileReadFailed", SshKmsErrorCategory.ReadError, $"Could not read the local key {path}: {ex.Message}");
+            }
+
             if (key.Length != AesGcmCipher.KeyLength)
             {
                 Array.Clear(key, 0, key.Length);

@@ -15,8 +15,10 @@ namespace SshKms.PowerShell.Envelope
     /// <summary>Encrypts data into an AWS Encryption SDK message under a KMS or local key.</summary>
     [Cmdlet(VerbsSecurity.Protect, "SshKmsData", DefaultParameterSetName = "String", SupportsShouldProcess = true)]
     [OutputType(typeof(byte[]), typeof(string), typeof(FileInfo))]
-    public sealed class ProtectSshKmsDataCommand : SshKmsAwsCmdlet
+    public sealed class ProtectSshKmsDataCommand : SshKmsAwsCmdlet, IDisposable
     {
+        private readonly PipedBytes _piped = new PipedBytes();
+
         [Parameter(Mandatory = true, ParameterSetName = "String", ValueFromPipeline = true, Position = 0)]
         [AllowEmptyString]
         public string? String { get; set; }
@@ -53,20 +55,47 @@ namespace SshKms.PowerShell.Envelope
 
         protected override void ProcessRecord()
         {
+            if (ParameterSetName == "Bytes" && MyInvocation.ExpectingInput)
+            {
+                // Piped bytes arrive one record per byte: one message for all of them, in EndProcessing.
+                AddPiped(Bytes);
+                return;
+            }
+
+            Protect();
+        }
+
+        protected override void EndProcessing()
+        {
+            if (_piped.Any)
+            {
+                Protect();
+            }
+        }
+
+        /// <summary>PowerShell disposes the cmdlet even when the pipeline stops early: the gathered plaintext is zeroed.</summary>
+        public void Dispose() => _piped.Dispose();
+
+        /// <summary>One piped byte record (ProcessRecord without a runspace, for tests); OpenInput then reads them all.</summary>
+        internal void AddPiped(byte[]? record) => _piped.Add(record);
+
+        private void Protect()
+        {
             try
             {
+                string? path = ResolvedPath();
                 if (OutFile != null)
                 {
                     string target = GetUnresolvedProviderPathFromPSPath(OutFile);
                     if (ShouldProcess(target, "Write encrypted message"))
                     {
-                        WriteObject(Await(ct => ProtectToFileAsync(ResolvedPath(), target, Signed.IsPresent, Force.IsPresent, ct)));
+                        WriteObject(Await(ct => ProtectToFileAsync(path, target, Signed.IsPresent, Force.IsPresent, ct)));
                     }
 
                     return;
                 }
 
-                byte[] message = Await(ct => ProtectAsync(ResolvedPath(), Signed.IsPresent, ct));
+                byte[] message = Await(ct => ProtectAsync(path, Signed.IsPresent, ct));
                 if (AsBase64)
                 {
                     WriteObject(Convert.ToBase64String(message));
@@ -111,8 +140,17 @@ namespace SshKms.PowerShell.Envelope
 
         private string? ResolvedPath() => Path == null ? null : GetUnresolvedProviderPathFromPSPath(Path);
 
-        private Stream OpenInput(string? resolvedPath)
+        /// <summary>
+        /// The input to encrypt. UTF-8 bytes made here from a string or SecureString, and piped bytes, are zeroed
+        /// when the stream is disposed; -Bytes is the caller's array and stays as it is.
+        /// </summary>
+        internal Stream OpenInput(string? resolvedPath)
         {
+            if (_piped.Any)
+            {
+                return _piped.Open();
+            }
+
             if (resolvedPath != null)
             {
                 try
@@ -125,10 +163,12 @@ namespace SshKms.PowerShell.Envelope
                 }
             }
 
-            byte[] data = SecureString != null ? ParameterValues.ToUtf8(SecureString)
-                : Bytes != null ? Bytes
-                : new UTF8Encoding(false).GetBytes(String ?? string.Empty);
-            return new MemoryStream(data, writable: false);
+            if (Bytes != null)
+            {
+                return new MemoryStream(Bytes, writable: false);
+            }
+
+            return new PlaintextMemoryStream(SecureString != null ? ParameterValues.ToUtf8(SecureString) : new UTF8Encoding(false).GetBytes(String ?? string.Empty));
         }
     }
 }

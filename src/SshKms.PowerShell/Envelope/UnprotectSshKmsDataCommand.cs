@@ -16,8 +16,10 @@ namespace SshKms.PowerShell.Envelope
     /// <summary>Decrypts an AWS Encryption SDK message (ours or any official SDK's) written under a KMS or local key.</summary>
     [Cmdlet(VerbsSecurity.Unprotect, "SshKmsData", DefaultParameterSetName = "Message", SupportsShouldProcess = true)]
     [OutputType(typeof(SecureString), typeof(string), typeof(byte[]), typeof(FileInfo))]
-    public sealed class UnprotectSshKmsDataCommand : SshKmsAwsCmdlet
+    public sealed class UnprotectSshKmsDataCommand : SshKmsAwsCmdlet, IDisposable
     {
+        private readonly PipedBytes _piped = new PipedBytes();
+
         [Parameter(Mandatory = true, ParameterSetName = "Message", ValueFromPipeline = true, Position = 0)]
         public byte[]? Message { get; set; }
 
@@ -51,20 +53,46 @@ namespace SshKms.PowerShell.Envelope
 
         protected override void ProcessRecord()
         {
+            if (ParameterSetName == "Message" && MyInvocation.ExpectingInput)
+            {
+                // A piped message arrives one record per byte: decrypt them as one message, in EndProcessing.
+                AddPiped(Message);
+                return;
+            }
+
+            Unprotect();
+        }
+
+        protected override void EndProcessing()
+        {
+            if (_piped.Any)
+            {
+                Unprotect();
+            }
+        }
+
+        public void Dispose() => _piped.Dispose();
+
+        /// <summary>One piped byte record (ProcessRecord without a runspace, for tests); OpenInput then reads them all.</summary>
+        internal void AddPiped(byte[]? record) => _piped.Add(record);
+
+        private void Unprotect()
+        {
             try
             {
+                string? path = ResolvedPath();
                 if (OutFile != null)
                 {
                     string target = GetUnresolvedProviderPathFromPSPath(OutFile);
                     if (ShouldProcess(target, "Write decrypted plaintext"))
                     {
-                        WriteObject(Await(ct => UnprotectToFileAsync(ResolvedPath(), target, Force.IsPresent, ct)));
+                        WriteObject(Await(ct => UnprotectToFileAsync(path, target, Force.IsPresent, ct)));
                     }
 
                     return;
                 }
 
-                byte[] plaintext = Await(ct => UnprotectAsync(ResolvedPath(), ct));
+                byte[] plaintext = Await(ct => UnprotectAsync(path, ct));
                 WriteObject(Shape(plaintext, AsPlainText.IsPresent, AsBytes.IsPresent), enumerateCollection: false);
             }
             catch (SshKmsException ex)
@@ -76,9 +104,10 @@ namespace SshKms.PowerShell.Envelope
         /// <summary>The whole plaintext, returned only after every frame and the signature verified.</summary>
         internal async Task<byte[]> UnprotectAsync(string? resolvedPath, CancellationToken ct)
         {
+            // The output buffer is zeroed when disposed, success or not: only the returned copy holds the plaintext.
             using (Stream input = OpenInput(resolvedPath))
+            using (var output = new PlaintextMemoryStream())
             {
-                var output = new MemoryStream();
                 await EnvelopeCipher.DecryptAsync(input, output, Options(), ct).ConfigureAwait(false);
                 return output.ToArray();
             }
@@ -122,6 +151,11 @@ namespace SshKms.PowerShell.Envelope
 
         private Stream OpenInput(string? resolvedPath)
         {
+            if (_piped.Any)
+            {
+                return _piped.Open();
+            }
+
             if (resolvedPath != null)
             {
                 try
@@ -136,14 +170,9 @@ namespace SshKms.PowerShell.Envelope
 
             if (Base64 != null)
             {
-                try
-                {
-                    return new MemoryStream(Convert.FromBase64String(Base64.Trim()));
-                }
-                catch (FormatException)
-                {
-                    throw new SshKmsException("EnvelopeBase64Invalid", SshKmsErrorCategory.InvalidArgument, "-Base64 is not valid base64.");
-                }
+                // The decoder files and the CLI use: invalid text is EnvelopeBase64Invalid, and anything but
+                // whitespace after the message is EnvelopeTrailingData, as with -Path.
+                return new Base64InputStream(new MemoryStream(Encoding.ASCII.GetBytes(Base64), writable: false));
             }
 
             return new MemoryStream(Message ?? Array.Empty<byte>(), writable: false);

@@ -54,6 +54,96 @@ namespace SshKms.Tests.Envelope
             Assert.Equal("s3cret", UnprotectSshKmsDataCommand.Shape(unprotect.UnprotectAsync(null, default).GetAwaiter().GetResult(), true, false));
         }
 
+        /// <summary>$bytes | Protect-SshKmsData: PowerShell sends one record per byte (or -ReadCount chunks); all of them make one message.</summary>
+        [Fact]
+        public void PipedByteRecordsMakeOneMessageAndAPipedMessageDecryptsAsOne()
+        {
+            EnsureHome();
+            string key = NewLocalKey().ToString();
+            byte[] data = RandomBytes(5000);
+            var protect = new ProtectSshKmsDataCommand { KeyId = key };
+            foreach (byte b in data.Take(1000))
+            {
+                protect.AddPiped(new[] { b });
+            }
+
+            protect.AddPiped(null);
+            protect.AddPiped(new byte[0]);
+            protect.AddPiped(data.Skip(1000).ToArray());
+            byte[] message = protect.ProtectAsync(null, false, default).GetAwaiter().GetResult();
+
+            var unprotect = new UnprotectSshKmsDataCommand { KeyId = new[] { key } };
+            foreach (byte b in message)
+            {
+                unprotect.AddPiped(new[] { b });
+            }
+
+            Assert.Equal(data, UnprotectSshKmsDataCommand.Shape(unprotect.UnprotectAsync(null, default).GetAwaiter().GetResult(), false, true));
+
+            using var dir = new TempDir();
+            var toFile = new UnprotectSshKmsDataCommand();
+            toFile.AddPiped(message.Take(100).ToArray());
+            toFile.AddPiped(message.Skip(100).ToArray());
+            toFile.UnprotectToFileAsync(null, dir.File("out"), false, default).GetAwaiter().GetResult();
+            Assert.Equal(data, File.ReadAllBytes(dir.File("out")));
+        }
+
+        [Fact]
+        public void TwoMessagesPipedAsBytesAreOneInputWithTrailingData()
+        {
+            EnsureHome();
+            string key = NewLocalKey().ToString();
+            byte[] first = new ProtectSshKmsDataCommand { String = "one", KeyId = key }.ProtectAsync(null, false, default).GetAwaiter().GetResult();
+            byte[] second = new ProtectSshKmsDataCommand { String = "two", KeyId = key }.ProtectAsync(null, false, default).GetAwaiter().GetResult();
+            var unprotect = new UnprotectSshKmsDataCommand();
+            unprotect.AddPiped(first);
+            unprotect.AddPiped(second);
+            Assert.Equal("EnvelopeTrailingData", Assert.Throws<SshKmsException>(() => unprotect.UnprotectAsync(null, default).GetAwaiter().GetResult()).ErrorId);
+        }
+
+        [Fact]
+        public void PipedPlaintextIsZeroedOnceEncrypted()
+        {
+            EnsureHome();
+            var protect = new ProtectSshKmsDataCommand { KeyId = NewLocalKey().ToString() };
+            protect.AddPiped(new byte[] { 7, 7, 7 });
+            var gathered = Assert.IsType<SshKms.Core.Envelope.PlaintextMemoryStream>(protect.OpenInput(null));
+            byte[] buffer = gathered.GetBuffer();
+            Assert.Contains(buffer, b => b == 7);
+            protect.ProtectAsync(null, false, default).GetAwaiter().GetResult();
+            Assert.All(buffer, b => Assert.Equal(0, b));
+        }
+
+        [Theory]
+        [InlineData("", "\n", null)]
+        [InlineData("", "\n***", "EnvelopeTrailingData")]
+        [InlineData("", "AAAA", "EnvelopeTrailingData")]
+        [InlineData("!", "", "EnvelopeBase64Invalid")]
+        [InlineData("\u00e9", "", "EnvelopeBase64Invalid")]
+        public void UnprotectBase64ReadsTextLikePathDoes(string prefix, string suffix, string? errorId)
+        {
+            EnsureHome();
+            string key = NewLocalKey().ToString();
+            byte[] message = new ProtectSshKmsDataCommand { String = "x", KeyId = key }.ProtectAsync(null, true, default).GetAwaiter().GetResult();
+            var unprotect = new UnprotectSshKmsDataCommand { Base64 = prefix + System.Convert.ToBase64String(message) + suffix };
+            if (errorId == null)
+            {
+                Assert.Equal("x", UnprotectSshKmsDataCommand.Shape(unprotect.UnprotectAsync(null, default).GetAwaiter().GetResult(), true, false));
+                return;
+            }
+
+            Assert.Equal(errorId, Assert.Throws<SshKmsException>(() => unprotect.UnprotectAsync(null, default).GetAwaiter().GetResult()).ErrorId);
+        }
+
+        [Fact]
+        public void UnprotectPathWithInvalidBase64IsBase64Invalid()
+        {
+            using var dir = new TempDir();
+            File.WriteAllText(dir.File("msg.b64"), "A!!!!@@@");
+            var ex = Assert.Throws<SshKmsException>(() => new UnprotectSshKmsDataCommand().UnprotectAsync(dir.File("msg.b64"), default).GetAwaiter().GetResult());
+            Assert.Equal("EnvelopeBase64Invalid", ex.ErrorId);
+        }
+
         [Theory]
         [InlineData(typeof(ProtectSshKmsDataCommand), "Protect", "SshKmsData")]
         [InlineData(typeof(UnprotectSshKmsDataCommand), "Unprotect", "SshKmsData")]

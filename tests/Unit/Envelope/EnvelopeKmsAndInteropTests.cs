@@ -66,6 +66,32 @@ namespace SshKms.Tests.Envelope
             DecryptFails(bad, new EnvelopeDecryptOptions { Aws = _moto.Settings }, "EnvelopeNoDecryptableKey");
         }
 
+        /// <summary>An allow-listed key ARN is compared as is: one Decrypt. A key id or alias is resolved first: DescribeKey + Decrypt.</summary>
+        [Fact]
+        public void AllowListedKeyArnCostsOnlyTheDecryptCall()
+        {
+            string arn = CreateKey();
+            string alias = "alias/envelope-" + System.Guid.NewGuid().ToString("N").Substring(0, 8);
+            using (var kms = Client())
+            {
+                kms.CreateAliasAsync(new CreateAliasRequest { AliasName = alias, TargetKeyId = arn }).GetAwaiter().GetResult();
+            }
+
+            byte[] message = Encrypt(new byte[] { 5 }, new EnvelopeEncryptOptions(KeyUri.Parse(arn)) { Aws = _moto.Settings });
+            string keyId = arn.Substring(arn.IndexOf("key/", System.StringComparison.Ordinal) + 4);
+            foreach ((string allowed, int calls) in new[] { (arn, 1), (arn.Replace(keyId, keyId.ToUpperInvariant()), 1), (keyId, 2), (alias, 2) })
+            {
+                int before = KmsEnvelopeKeyring.CallCount;
+                Assert.Equal(new byte[] { 5 }, Decrypt(message, new EnvelopeDecryptOptions { Aws = _moto.Settings, AllowedKeys = { KeyUri.Parse(allowed) } }).Plaintext);
+                Assert.True(calls == KmsEnvelopeKeyring.CallCount - before, $"{allowed}: {KmsEnvelopeKeyring.CallCount - before} KMS calls");
+            }
+
+            // Another key's ARN is refused without asking KMS anything.
+            int start = KmsEnvelopeKeyring.CallCount;
+            DecryptFails(message, new EnvelopeDecryptOptions { Aws = _moto.Settings, AllowedKeys = { KeyUri.Parse(CreateKey()) } }, "EnvelopeKeyNotAllowed");
+            Assert.Equal(0, KmsEnvelopeKeyring.CallCount - start);
+        }
+
         [Theory]
         [InlineData(false)]
         [InlineData(true)]
@@ -134,10 +160,13 @@ namespace SshKms.Tests.Envelope
 
         private string CreateKey()
         {
-            using var kms = new AmazonKeyManagementServiceClient(new Amazon.Runtime.BasicAWSCredentials("testing", "testing"),
-                new AmazonKeyManagementServiceConfig { ServiceURL = _moto.Endpoint, AuthenticationRegion = MotoServer.TestRegion });
+            using var kms = Client();
             return kms.CreateKeyAsync(new CreateKeyRequest()).GetAwaiter().GetResult().KeyMetadata.Arn;
         }
+
+        private AmazonKeyManagementServiceClient Client() =>
+            new AmazonKeyManagementServiceClient(new Amazon.Runtime.BasicAWSCredentials("testing", "testing"),
+                new AmazonKeyManagementServiceConfig { ServiceURL = _moto.Endpoint, AuthenticationRegion = MotoServer.TestRegion });
 
         private static JsonElement Node(string script, params string[] args)
         {

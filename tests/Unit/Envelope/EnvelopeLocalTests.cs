@@ -73,6 +73,67 @@ namespace SshKms.Tests.Envelope
             }
         }
 
+        /// <summary>
+        /// Bigger than the 256 KiB that streaming decrypt batches: the file and in-memory paths must still release
+        /// nothing, while streaming to a stream releases only a verified prefix before the error.
+        /// </summary>
+        [Theory]
+        [InlineData(false)]
+        [InlineData(true)]
+        public void AMultiMiBMessageCutShortReleasesNothingToAFileOrMemory(bool signed)
+        {
+            KeyUri key = NewLocalKey();
+            byte[] plaintext = RandomBytes(3 * 1024 * 1024 + 5);
+            byte[] message = Encrypt(plaintext, new EnvelopeEncryptOptions(key) { Signed = signed });
+            foreach (int cut in new[] { message.Length / 2, message.Length - 1 })
+            {
+                byte[] truncated = message.Take(cut).ToArray();
+                DecryptToFileFails(new MemoryStream(truncated), null, "EnvelopeTruncated");
+
+                var unprotect = new SshKms.PowerShell.Envelope.UnprotectSshKmsDataCommand { Message = truncated };
+                Assert.Equal("EnvelopeTruncated", Assert.Throws<SshKmsException>(() => unprotect.UnprotectAsync(null, default).GetAwaiter().GetResult()).ErrorId);
+
+                var streamed = new MemoryStream();
+                Assert.Equal("EnvelopeTruncated", Assert.Throws<SshKmsException>(() =>
+                    EnvelopeCipher.DecryptAsync(new MemoryStream(truncated), streamed, new EnvelopeDecryptOptions()).GetAwaiter().GetResult()).ErrorId);
+                byte[] released = streamed.ToArray();
+                Assert.True(released.Length > 0 && released.Length < plaintext.Length, $"released {released.Length} bytes");
+                Assert.Equal(plaintext.Take(released.Length), released);
+            }
+        }
+
+        [Theory]
+        [InlineData(false)]
+        [InlineData(true)]
+        public void OneByteReadsDecryptAndAShortFinalReadIsTruncated(bool signed)
+        {
+            KeyUri key = NewLocalKey();
+            byte[] plaintext = RandomBytes(3 * 1024 + 7);
+            byte[] message = Encrypt(plaintext, new EnvelopeEncryptOptions(key) { Signed = signed, FrameLength = 1024 });
+
+            var whole = new OneByteReads(message);
+            var output = new MemoryStream();
+            EnvelopeCipher.DecryptAsync(whole, output, new EnvelopeDecryptOptions { AllowedKeys = { key } }).GetAwaiter().GetResult();
+            Assert.Equal(plaintext, output.ToArray());
+            Assert.True(whole.Reads > message.Length, "every read returned one byte");
+
+            foreach (int cut in new[] { message.Length - 1, message.Length - 17, HeaderLength(message) + 3 })
+            {
+                var shortRead = new OneByteReads(message.Take(cut).ToArray());
+                output = new MemoryStream();
+                var ex = Assert.Throws<SshKmsException>(() =>
+                    EnvelopeCipher.DecryptAsync(shortRead, output, new EnvelopeDecryptOptions { AllowedKeys = { key } }).GetAwaiter().GetResult());
+                Assert.Equal("EnvelopeTruncated", ex.ErrorId);
+                Assert.Empty(output.ToArray());
+            }
+
+            // The same through the base64 decoder, one character per read.
+            var text = new OneByteReads(System.Text.Encoding.ASCII.GetBytes(Convert.ToBase64String(message)));
+            output = new MemoryStream();
+            EnvelopeCipher.DecryptAsync(EnvelopeCipher.DetectBase64(text), output, new EnvelopeDecryptOptions()).GetAwaiter().GetResult();
+            Assert.Equal(plaintext, output.ToArray());
+        }
+
         [Fact]
         public void TrailingBytesAreRefused()
         {
@@ -166,6 +227,36 @@ namespace SshKms.Tests.Envelope
             DecryptFails(message, null, "EnvelopeNoDecryptableKey");
         }
 
+        [Theory]
+        [InlineData(3)]
+        [InlineData(0)]
+        [InlineData(33)]
+        public void ALocalKeyFileOfTheWrongSizeIsLocalKeyInvalidOnDecrypt(int size)
+        {
+            KeyUri key = NewLocalKey();
+            byte[] message = Encrypt(RandomBytes(100), new EnvelopeEncryptOptions(key));
+            string path = Path.Combine(EnsureHome(), "keys", key.KeyId + ".aes256");
+            File.WriteAllBytes(path, RandomBytes(size));
+
+            Assert.Contains(path, DecryptFails(message, null, "EnvelopeLocalKeyInvalid").Message);
+            DecryptFails(message, new EnvelopeDecryptOptions { AllowedKeys = { key } }, "EnvelopeLocalKeyInvalid");
+        }
+
+        [Fact]
+        public void AKeyFileThatCannotBeReadIsFileReadFailed()
+        {
+            KeyUri key = NewLocalKey();
+            var keyring = new LocalEnvelopeKeyring(key.KeyId);
+            var context = new EnvelopeKeyContext(new SortedDictionary<string, string>());
+            (byte[] dataKey, EncryptedDataKey wrapped) = keyring.GenerateAsync(context, default).GetAwaiter().GetResult();
+            Assert.Equal(dataKey, keyring.TryUnwrapAsync(wrapped, context, default).GetAwaiter().GetResult());
+
+            // Gone between the check that it exists and the read.
+            File.Delete(Path.Combine(EnsureHome(), "keys", key.KeyId + ".aes256"));
+            var ex = Assert.Throws<SshKmsException>(() => keyring.TryUnwrapAsync(wrapped, context, default).GetAwaiter().GetResult());
+            Assert.Equal("FileReadFailed", ex.ErrorId);
+        }
+
         [Fact]
         public void UnsupportedVersionAndSuiteAreRefusedClearly()
         {
@@ -198,6 +289,28 @@ namespace SshKms.Tests.Envelope
             var output = new MemoryStream();
             EnvelopeCipher.DecryptAsync(stream, output, new EnvelopeDecryptOptions()).GetAwaiter().GetResult();
             Assert.Equal(new byte[] { 42 }, output.ToArray());
+        }
+
+        [Fact]
+        public void Base64TextMayEndInWhitespaceButNothingElse()
+        {
+            KeyUri key = NewLocalKey();
+            // Three sizes in a row: their base64 ends in "==", "=" and no padding.
+            var paddings = new HashSet<int>();
+            foreach (int size in new[] { 1, 2, 3 })
+            {
+                byte[] message = Encrypt(RandomBytes(size), new EnvelopeEncryptOptions(key));
+                string b64 = Convert.ToBase64String(message);
+                paddings.Add(b64.Length - b64.TrimEnd('=').Length);
+                Assert.Equal(size, DecryptText(b64 + "\r\n \t").Length);
+                foreach (string junk in new[] { "*", "A", "AAAA", "\nAA==", "=" })
+                {
+                    var ex = Assert.Throws<SshKmsException>(() => DecryptText(b64 + junk));
+                    Assert.Equal("EnvelopeTrailingData", ex.ErrorId);
+                }
+            }
+
+            Assert.Equal(3, paddings.Count);
         }
 
         [Fact]

@@ -41,7 +41,11 @@ namespace SshKms.Tests.Envelope
             return (output.ToArray(), info);
         }
 
-        /// <summary>Decrypt must fail with this id and release no byte of plaintext.</summary>
+        /// <summary>
+        /// Decrypt must fail with one of these ids and release no byte of plaintext. Streaming decrypt releases
+        /// verified plaintext in 256 KiB batches (PlaintextBuffer), so this holds for messages below that size;
+        /// bigger ones go through DecryptToFileFails or the cmdlet's in-memory path.
+        /// </summary>
         public static SshKmsException DecryptFails(byte[] message, EnvelopeDecryptOptions? options, params string[] allowedIds)
         {
             EnsureHome();
@@ -49,6 +53,19 @@ namespace SshKms.Tests.Envelope
             var ex = Assert.Throws<SshKmsException>(() =>
                 EnvelopeCipher.DecryptAsync(new MemoryStream(message), output, options ?? new EnvelopeDecryptOptions()).GetAwaiter().GetResult());
             Assert.Contains(ex.ErrorId, allowedIds);
+            Assert.Empty(output.ToArray());
+            return ex;
+        }
+
+        /// <summary>Decrypt to a file must fail with this id and leave no file behind (not the target, not the temp), whatever the size.</summary>
+        public static SshKmsException DecryptToFileFails(Stream message, EnvelopeDecryptOptions? options, string id)
+        {
+            EnsureHome();
+            using var dir = new TempDir();
+            var ex = Assert.Throws<SshKmsException>(() =>
+                EnvelopeCipher.DecryptToFileAsync(message, dir.File("plain"), options ?? new EnvelopeDecryptOptions(), overwrite: false).GetAwaiter().GetResult());
+            Assert.Equal(id, ex.ErrorId);
+            Assert.Empty(Directory.GetFileSystemEntries(dir.Path));
             return ex;
         }
 
@@ -63,6 +80,19 @@ namespace SshKms.Tests.Envelope
             return d;
         }
 
+        /// <summary>Decrypts message text the way the CLI and Unprotect -Path read it: binary or base64, detected.</summary>
+        public static byte[] DecryptText(string text, EnvelopeDecryptOptions? options = null)
+        {
+            EnsureHome();
+            var output = new MemoryStream();
+            using (Stream input = EnvelopeCipher.DetectBase64(new MemoryStream(System.Text.Encoding.ASCII.GetBytes(text))))
+            {
+                EnvelopeCipher.DecryptAsync(input, output, options ?? new EnvelopeDecryptOptions()).GetAwaiter().GetResult();
+            }
+
+            return output.ToArray();
+        }
+
         /// <summary>Length of header + header tag, read back through the parser.</summary>
         public static int HeaderLength(byte[] message)
         {
@@ -70,5 +100,54 @@ namespace SshKms.Tests.Envelope
             (_, byte[] bytes) = EnvelopeHeader.ReadAsync(input, default).GetAwaiter().GetResult();
             return bytes.Length + 16;
         }
+    }
+
+    /// <summary>A stream that returns at most one byte per read, as a pipe may: callers must loop.</summary>
+    internal sealed class OneByteReads : Stream
+    {
+        private readonly byte[] _data;
+        private int _position;
+
+        public OneByteReads(byte[] data)
+        {
+            _data = data;
+        }
+
+        public int Reads { get; private set; }
+
+        public override bool CanRead => true;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => false;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+        public override int Read(byte[] buffer, int offset, int count)
+        {
+            Reads++;
+            if (count == 0 || _position == _data.Length)
+            {
+                return 0;
+            }
+
+            buffer[offset] = _data[_position++];
+            return 1;
+        }
+
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, System.Threading.CancellationToken cancellationToken) =>
+            Task.FromResult(Read(buffer, offset, count));
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 }
