@@ -33,7 +33,16 @@ namespace SshKms.Core
             string dir = child == null ? Path : System.IO.Path.Combine(Path, child);
             if (!Directory.Exists(dir))
             {
-                Directory.CreateDirectory(dir);
+                try
+                {
+                    Directory.CreateDirectory(dir);
+                }
+                catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
+                {
+                    throw new SshKmsException("SshKmsHomeInvalid", SshKmsErrorCategory.WriteError,
+                        $"Could not create {dir} (SSHKMS_HOME is {Path}): {ex.Message}");
+                }
+
                 OwnerOnly.RestrictDirectory(dir);
             }
 

@@ -112,6 +112,18 @@ namespace SshKms.Tests.Cli
         }
 
         [Fact]
+        public void AnSshKmsHomeThatIsAFileIsOneClearError()
+        {
+            using var dir = new TempDir();
+            string file = dir.File("not-a-folder");
+            File.WriteAllText(file, "x");
+            Tool.Result r = Tool.Sshkms(new[] { "ca", "public-key", "--ca", "local:any" }, new System.Collections.Generic.Dictionary<string, string?> { ["SSHKMS_HOME"] = file });
+            Assert.Equal(1, r.ExitCode);
+            Assert.Contains("[SshKmsHomeInvalid]", r.Error);
+            Assert.DoesNotContain("Unexpected", r.Error);
+        }
+
+        [Fact]
         public async Task RsaSha256SwitchSelectsTheSignatureAlgorithmOfAnRsaCa()
         {
             string rsaCa = TestHome.NewLocalKey("cli-rsa-ca");
