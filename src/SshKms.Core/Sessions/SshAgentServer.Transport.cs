@@ -28,7 +28,8 @@ namespace SshKms.Core.Sessions
 
             // A fresh directory only we can enter: the socket inside it is unreachable by others from the moment
             // it is bound, so chmod 0600 afterwards leaves no window.
-            string dir = Path.Combine(Path.GetTempPath(), "sshkms-agent-" + RandomName());
+            // The PID names the owner, for an operator looking at /tmp and for tests that share it with other processes.
+            string dir = Path.Combine(Path.GetTempPath(), $"sshkms-agent-{ProcessId}-{RandomName()}");
             if (System.IO.Directory.Exists(dir))
             {
                 throw new SshKmsException("AgentDirectoryExists", SshKmsErrorCategory.SecurityError, $"The agent directory '{dir}' already exists.");
@@ -105,6 +106,17 @@ namespace SshKms.Core.Sessions
         }
 
         /// <summary>Closes the socket or pipe; returns the accept loop, which ends on its own once cancelled.</summary>
+        private static int ProcessId
+        {
+            get
+            {
+                using (System.Diagnostics.Process self = System.Diagnostics.Process.GetCurrentProcess())
+                {
+                    return self.Id;
+                }
+            }
+        }
+
         private Task? CloseListener()
         {
             _listener?.Dispose();

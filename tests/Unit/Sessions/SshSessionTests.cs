@@ -34,7 +34,8 @@ namespace SshKms.Tests.Sessions
         private Task<IReadOnlyList<SshSessionResult>> Run(SshSessionOptions options, params string[] hosts) =>
             SshSession.WithCertificates(_minter.IssueAsync, options).RunAsync(hosts.Length == 0 ? new[] { "127.0.0.1" } : hosts, null, CancellationToken.None);
 
-        private static string[] AgentDirs() => Directory.GetDirectories(Path.GetTempPath(), "sshkms-agent-*");
+        /// <summary>This process's agent folders only: other test runs on the machine share /tmp.</summary>
+        private static string[] AgentDirs() => Directory.GetDirectories(Path.GetTempPath(), $"sshkms-agent-{Environment.ProcessId}-*");
 
         [Theory]
         [InlineData(SshKeyAlgorithm.EcdsaP256, 5)]
@@ -124,7 +125,7 @@ namespace SshKms.Tests.Sessions
             using SshdServer server = Server();
             string tmp = Path.GetTempPath().TrimEnd('/');
             // sshd runs on this machine, so the remote command can look at our agent's files.
-            SshSessionResult r = (await Run(OptionsFor(server, $"stat -c '%a %F %n' {tmp}/sshkms-agent-* {tmp}/sshkms-agent-*/agent.sock"))).Single();
+            SshSessionResult r = (await Run(OptionsFor(server, $"stat -c '%a %F %n' {tmp}/sshkms-agent-{Environment.ProcessId}-* {tmp}/sshkms-agent-{Environment.ProcessId}-*/agent.sock"))).Single();
             Assert.Equal(0, r.ExitCode);
             string[] lines = r.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
             Assert.Equal(2, lines.Length);
