@@ -12,7 +12,10 @@ namespace SshKms.Core.Rotation
         /// <summary>Remove the lines with exactly this tag (a failed test takes the pending key back).</summary>
         Remove,
 
-        /// <summary>Remove every line of this secret except the one with this tag (finishSecret).</summary>
+        /// <summary>
+        /// Remove every line of this secret except the one with this tag (finishSecret). Exits 5 and changes
+        /// nothing when no line carries the tag: removing the others would leave the node no key of this secret.
+        /// </summary>
         KeepOnly,
 
         /// <summary>Exit 0 when the key line with this tag is present, 3 when not (testSecret over SSM).</summary>
@@ -63,6 +66,11 @@ dir=$(dirname ""$ak"")
 if [ ""$mode"" = check ]; then
   [ -f ""$ak"" ] && awk -v l=""$line"" -v t=""$tag"" '$NF == t && index($0, l) > 0 { found = 1 } END { exit found ? 0 : 3 }' ""$ak"" && exit 0
   echo ""sshkms: $tag is not in $ak"" >&2; exit 3
+fi
+if [ ""$mode"" = keeponly ]; then
+  # A node that never got the new key (tagged late, or added on a rerun) would lose its only key of this secret.
+  [ -f ""$ak"" ] && awk -v t=""$tag"" '$NF == t { found = 1 } END { exit found ? 0 : 5 }' ""$ak"" || {
+    echo ""sshkms: $tag (the new key) is not in $ak, so its old keys stay"" >&2; exit 5; }
 fi
 if [ ! -d ""$dir"" ]; then
   mkdir -p ""$dir""; chmod 700 ""$dir""

@@ -201,6 +201,33 @@ namespace SshKms.Tests.Rotation
         }
 
         [Fact]
+        public async Task RerunAfterAwsCurrentMovedNamesANodeWithoutTheNewKeyAndLeavesItsOldKey()
+        {
+            var (name, _) = await SetUpAsync();
+            string[] oldLines = File.ReadAllLines(_agent.AuthorizedKeys(Nodes[0]));
+            string token = Guid.NewGuid().ToString();
+            _folders.FailWhen = (n, m) => n == Nodes[1] && m == "keeponly";
+            await Assert.ThrowsAsync<SshKmsException>(() => new KeyRotation(_sm, _folders, name, token).RunAsync(CancellationToken.None));
+            Assert.Equal(token, (await _sm.DescribeSecretAsync(name, CancellationToken.None)).VersionWithStage("AWSCURRENT"));
+
+            // The rerun also reaches a node that was added after setSecret: it holds only the old key.
+            const string late = "i-0000000000000000a";
+            Directory.CreateDirectory(Path.GetDirectoryName(_agent.AuthorizedKeys(late))!);
+            File.WriteAllLines(_agent.AuthorizedKeys(late), oldLines);
+            var rerun = new FakeFolderDistributor(_dir.Path, Nodes.Append(late).ToArray());
+            var reported = new List<RotationStepResult>();
+            var ex = await Assert.ThrowsAsync<SshKmsException>(() => new KeyRotation(_sm, rerun, name, token, report: reported.Add).RunAsync(CancellationToken.None));
+
+            Assert.Equal("RotationNodesFailed", ex.ErrorId);
+            Assert.Contains(late, ex.Message);
+            Assert.DoesNotContain(Nodes[1], ex.Message);
+            Assert.Contains("is not in", reported.Single(r => r.Node == late && r.Step == RotationStep.FinishSecret).Detail);
+            Assert.Equal(oldLines, File.ReadAllLines(_agent.AuthorizedKeys(late)));
+            SshPublicKey current = await StageKeyAsync(name, "AWSCURRENT");
+            Assert.All(Nodes, n => Assert.Equal(new[] { AdminLine, current.ToString() }, File.ReadAllLines(_agent.AuthorizedKeys(n))));
+        }
+
+        [Fact]
         public async Task UnreachableNodeIsReportedByNameAndRotationDoesNotFinish()
         {
             var (name, firstVersion) = await SetUpAsync();
