@@ -80,21 +80,33 @@ namespace SshKms.Core.Rotation
                 Record(RotationStep.CreateSecret, null, true, "already done", skipped: true);
                 Record(RotationStep.SetSecret, null, true, "already done", skipped: true);
                 Record(RotationStep.TestSecret, null, true, "already done", skipped: true);
-                await FinishOnNodesAsync(name, newTag, cancellationToken).ConfigureAwait(false);
+                string finishUser;
+                using (SecretValue currentValue = await _sm.GetSecretValueAsync(_secretId, _token, SecretsManagerClient.Current, cancellationToken).ConfigureAwait(false))
+                using (KeyPairSecret current = KeyPairSecret.Parse(currentValue.SecretUtf8))
+                {
+                    finishUser = UserOf(current);
+                }
+
+                await _nodes.PrepareAsync(finishUser, cancellationToken).ConfigureAwait(false);
+                await FinishOnNodesAsync(name, newTag, finishUser, cancellationToken).ConfigureAwait(false);
                 return _results;
             }
 
             await CreateSecretAsync(described, name, cancellationToken).ConfigureAwait(false);
+            string user;
             using (SecretValue pendingValue = await _sm.GetSecretValueAsync(_secretId, _token, null, cancellationToken).ConfigureAwait(false))
             using (KeyPairSecret pending = KeyPairSecret.Parse(pendingValue.SecretUtf8))
             {
-                string user = _userName ?? pending.UserName ?? string.Empty;
+                // Decided once: every step on every channel edits this same account's authorized_keys.
+                user = UserOf(pending);
+                await _nodes.PrepareAsync(user, cancellationToken).ConfigureAwait(false);
                 IReadOnlyList<NodeOutcome> set = await _nodes.RunAsync(
                     AuthorizedKeysScript.Build(AuthorizedKeysMode.Add, name, newTag, pending.PublicKey, user), cancellationToken).ConfigureAwait(false);
                 RecordNodes(RotationStep.SetSecret, set);
                 ThrowIfAnyFailed(RotationStep.SetSecret, set, "RotationNodesFailed", "the new key could not be added");
 
-                IReadOnlyList<NodeOutcome> test = await _nodes.TestAsync(pending, newTag, name, cancellationToken).ConfigureAwait(false);
+                IReadOnlyList<NodeOutcome> test = await _nodes.TestAsync(pending,
+                    AuthorizedKeysScript.Build(AuthorizedKeysMode.Check, name, newTag, pending.PublicKey, user), cancellationToken).ConfigureAwait(false);
                 RecordNodes(RotationStep.TestSecret, test);
                 if (test.Any(o => !o.Succeeded))
                 {
@@ -107,9 +119,13 @@ namespace SshKms.Core.Rotation
             string? oldVersion = described.VersionWithStage(SecretsManagerClient.Current);
             await _sm.UpdateSecretVersionStageAsync(_secretId, SecretsManagerClient.Current, _token, oldVersion, cancellationToken).ConfigureAwait(false);
             Record(RotationStep.FinishSecret, null, true, $"AWSCURRENT moved from {oldVersion} to {_token}");
-            await FinishOnNodesAsync(name, newTag, cancellationToken).ConfigureAwait(false);
+            await FinishOnNodesAsync(name, newTag, user, cancellationToken).ConfigureAwait(false);
             return _results;
         }
+
+        /// <summary>Whose authorized_keys the nodes edit: the caller's user, else the one the new version records; "" is the account the channel runs as.</summary>
+        private string UserOf(KeyPairSecret version) =>
+            !string.IsNullOrEmpty(_userName) ? _userName! : version.UserName ?? string.Empty;
 
         private async Task CreateSecretAsync(DescribeSecretResponse described, string name, CancellationToken cancellationToken)
         {
@@ -135,7 +151,7 @@ namespace SshKms.Core.Rotation
         }
 
         /// <summary>The second half of finishSecret, repeatable: only the new key stays on the nodes, and AWSPENDING is dropped.</summary>
-        private async Task FinishOnNodesAsync(string name, string newTag, CancellationToken cancellationToken)
+        private async Task FinishOnNodesAsync(string name, string newTag, string user, CancellationToken cancellationToken)
         {
             DescribeSecretResponse now = await _sm.DescribeSecretAsync(_secretId, cancellationToken).ConfigureAwait(false);
             if (now.VersionIdsToStages != null && now.VersionIdsToStages.TryGetValue(_token, out List<string>? stages) && stages.Contains(SecretsManagerClient.Pending))
@@ -144,7 +160,7 @@ namespace SshKms.Core.Rotation
             }
 
             IReadOnlyList<NodeOutcome> finish = await _nodes.RunAsync(
-                AuthorizedKeysScript.Build(AuthorizedKeysMode.KeepOnly, name, newTag, null, _userName ?? string.Empty), cancellationToken).ConfigureAwait(false);
+                AuthorizedKeysScript.Build(AuthorizedKeysMode.KeepOnly, name, newTag, null, user), cancellationToken).ConfigureAwait(false);
             RecordNodes(RotationStep.FinishSecret, finish);
             ThrowIfAnyFailed(RotationStep.FinishSecret, finish, "RotationNodesFailed", "AWSCURRENT moved, but the old key could not be removed; rerun with the same token");
         }

@@ -30,14 +30,21 @@ namespace SshKms.Core.Rotation
     /// </summary>
     public interface INodeDistributor
     {
+        /// <summary>
+        /// Called once per rotation before any node step, with the account whose authorized_keys every script
+        /// edits ("" is the account the channel runs as); over SSH it is also the login user where a node names none.
+        /// </summary>
+        Task PrepareAsync(string userName, CancellationToken cancellationToken);
+
         /// <summary>Runs <paramref name="script"/> (from <see cref="AuthorizedKeysScript"/>) on every node.</summary>
         Task<IReadOnlyList<NodeOutcome>> RunAsync(string script, CancellationToken cancellationToken);
 
         /// <summary>
-        /// testSecret: proves every node accepts the pending key. Over SSH this is a login with that key (host key
-        /// verified, exit status checked); over SSM, which cannot log in, it checks the tagged line is installed.
+        /// testSecret: proves every node accepts the pending key, running <paramref name="checkScript"/> (mode Check).
+        /// Over SSH it runs in a login with the pending key (host key verified, exit status checked); over SSM,
+        /// which cannot log in, the check alone proves the tagged line is installed.
         /// </summary>
-        Task<IReadOnlyList<NodeOutcome>> TestAsync(KeyPairSecret pending, string pendingTag, string secretName, CancellationToken cancellationToken);
+        Task<IReadOnlyList<NodeOutcome>> TestAsync(KeyPairSecret pending, string checkScript, CancellationToken cancellationToken);
     }
 
     /// <summary>Distribution by SSM Run Command (AWS-RunShellScript) to instances by id or by tag.</summary>
@@ -48,14 +55,12 @@ namespace SshKms.Core.Rotation
         private readonly SsmClient _ssm;
         private readonly IReadOnlyList<string> _instanceIds;
         private readonly IReadOnlyList<SsmTarget> _targets;
-        private readonly string? _userName;
 
-        public SsmNodeDistributor(SsmClient ssm, IReadOnlyList<string>? instanceIds, string? targetTag, string? userName)
+        public SsmNodeDistributor(SsmClient ssm, IReadOnlyList<string>? instanceIds, string? targetTag)
         {
             _ssm = ssm;
             _instanceIds = instanceIds ?? new string[0];
             _targets = _instanceIds.Count > 0 ? new SsmTarget[0] : new[] { SsmTarget.FromTag(targetTag ?? DefaultTag) };
-            _userName = userName;
         }
 
         /// <summary>Instances updated at once (-ThrottleLimit / --parallel); null leaves SSM's default.</summary>
@@ -81,10 +86,11 @@ namespace SshKms.Core.Rotation
             return outcomes;
         }
 
-        public Task<IReadOnlyList<NodeOutcome>> TestAsync(KeyPairSecret pending, string pendingTag, string secretName, CancellationToken cancellationToken) =>
-            RunAsync(AuthorizedKeysScript.Build(AuthorizedKeysMode.Check, secretName, pendingTag, pending.PublicKey, _userName), cancellationToken);
+        /// <summary>The scripts carry the user themselves: the agent runs them as root.</summary>
+        public Task PrepareAsync(string userName, CancellationToken cancellationToken) => Task.CompletedTask;
 
-        internal string? UserName => _userName;
+        public Task<IReadOnlyList<NodeOutcome>> TestAsync(KeyPairSecret pending, string checkScript, CancellationToken cancellationToken) =>
+            RunAsync(checkScript, cancellationToken);
 
         private async Task<NodeOutcome> WaitAsync(string commandId, string instanceId, CancellationToken cancellationToken)
         {

@@ -38,10 +38,10 @@ namespace SshKms.Core.Rotation
             report = AuditedReport(AuditJournal.Default(), await SigningKeys.GetAwsCallerArnAsync(settings, cancellationToken).ConfigureAwait(false), report);
             if (targets.SshNodes.Count > 0)
             {
+                // The login user is the rotation's (given, else the secret's), which KeyRotation hands the distributor.
                 var current = new SecretKeySource(sm, secretId);
                 var options = new SshSessionOptions
                 {
-                    UserName = userName ?? await current.UserNameAsync(cancellationToken).ConfigureAwait(false),
                     ThrottleLimit = targets.Parallel ?? 16,
                     AcceptNewHostKey = targets.AcceptNewHostKey,
                     ConfigFile = targets.SshConfigFile,
@@ -56,7 +56,7 @@ namespace SshKms.Core.Rotation
             }
 
             using var ssm = new SsmClient(settings);
-            var distributor = new SsmNodeDistributor(ssm, targets.InstanceIds, targets.SsmTag, userName) { MaxConcurrency = targets.Parallel };
+            var distributor = new SsmNodeDistributor(ssm, targets.InstanceIds, targets.SsmTag) { MaxConcurrency = targets.Parallel };
             return await new KeyRotation(sm, distributor, secretId, clientRequestToken, userName, report).RunAsync(cancellationToken).ConfigureAwait(false);
         }
 

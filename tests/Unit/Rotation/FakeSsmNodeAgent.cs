@@ -34,6 +34,9 @@ namespace SshKms.Tests.Rotation
         /// <summary>(instance, mode) -> whether this node fails this run.</summary>
         public Func<string, string, bool> FailWhen { get; set; } = (_, _) => false;
 
+        /// <summary>The script finds authorized_keys from the user it was given, as on a real host (<see cref="FakeNode.Run"/>).</summary>
+        public bool ResolveByUser { get; set; }
+
         public int CommandsRun;
 
         public string AuthorizedKeys(string instance) => FakeNode.AuthorizedKeys(_root, instance);
@@ -76,7 +79,7 @@ namespace SshKms.Tests.Rotation
         private (int, string, string) Execute(string instance, string script)
         {
             Interlocked.Increment(ref CommandsRun);
-            return FakeNode.Run(_root, instance, script, FailWhen);
+            return FakeNode.Run(_root, instance, script, FailWhen, ResolveByUser);
         }
     }
 
@@ -85,9 +88,20 @@ namespace SshKms.Tests.Rotation
     {
         public static string AuthorizedKeys(string root, string node) => Path.Combine(root, node, "authorized_keys");
 
+        /// <summary>With resolveByUser: USER's file, in the home the getent shim gives USER on this node.</summary>
+        public static string UserAuthorizedKeys(string root, string node, string user) => Path.Combine(root, node, "home-" + user, ".ssh", "authorized_keys");
+
+        /// <summary>With resolveByUser: every user the script looked up on this node, in order.</summary>
+        public static string GetentLog(string root, string node) => Path.Combine(root, node, "getent.log");
+
         public static string ModeOf(string script) => script.Split('\n')[0].Substring(AuthorizedKeysScript.ModeMarker.Length);
 
-        public static (int Code, string Out, string Err) Run(string root, string node, string script, Func<string, string, bool> failWhen)
+        /// <summary>
+        /// Runs the script for one node. Normally SSHKMS_AUTHORIZED_KEYS points it at the node's file. With resolveByUser
+        /// it is unset, and the script resolves the file as on a real host: a user's from `getent passwd USER` (a shim on
+        /// PATH answers home-USER in the node's folder and logs the lookup), no user's from HOME (home-root, the SSM agent's).
+        /// </summary>
+        public static (int Code, string Out, string Err) Run(string root, string node, string script, Func<string, string, bool> failWhen, bool resolveByUser = false)
         {
             if (failWhen(node, ModeOf(script)))
             {
@@ -96,12 +110,40 @@ namespace SshKms.Tests.Rotation
 
             Directory.CreateDirectory(Path.Combine(root, node));
             var psi = new ProcessStartInfo("/bin/sh", new[] { "-c", script }) { RedirectStandardOutput = true, RedirectStandardError = true };
-            psi.Environment["SSHKMS_AUTHORIZED_KEYS"] = AuthorizedKeys(root, node);
+            if (resolveByUser)
+            {
+                psi.Environment["PATH"] = GetentShim(root) + ":" + Environment.GetEnvironmentVariable("PATH");
+                psi.Environment["HOME"] = Path.Combine(root, node, "home-root");
+                psi.Environment["SSHKMS_FAKE_NODE"] = Path.Combine(root, node);
+            }
+            else
+            {
+                psi.Environment["SSHKMS_AUTHORIZED_KEYS"] = AuthorizedKeys(root, node);
+            }
+
             using Process p = Process.Start(psi)!;
             string stdout = p.StandardOutput.ReadToEnd();
             string stderr = p.StandardError.ReadToEnd();
             p.WaitForExit();
             return (p.ExitCode, stdout, stderr);
+        }
+
+        private static string GetentShim(string root)
+        {
+            string bin = Path.Combine(root, ".bin");
+            string getent = Path.Combine(bin, "getent");
+            lock (typeof(FakeNode))
+            {
+                if (!File.Exists(getent))
+                {
+                    Directory.CreateDirectory(bin);
+                    File.WriteAllText(getent, "#!/bin/sh\n[ \"$1\" = passwd ] && [ -n \"$2\" ] || exit 2\n"
+                        + "echo \"$2\" >> \"$SSHKMS_FAKE_NODE/getent.log\"\necho \"$2:x:65534:65534::$SSHKMS_FAKE_NODE/home-$2:/bin/sh\"\n");
+                    File.SetUnixFileMode(getent, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+                }
+            }
+
+            return bin;
         }
     }
 
@@ -126,6 +168,15 @@ namespace SshKms.Tests.Rotation
 
         public int InvariantChecks;
 
+        /// <summary>The user each rotation prepared this distributor with.</summary>
+        public List<string> PreparedUsers { get; } = new List<string>();
+
+        public Task PrepareAsync(string userName, CancellationToken cancellationToken)
+        {
+            PreparedUsers.Add(userName);
+            return Task.CompletedTask;
+        }
+
         public async Task<IReadOnlyList<NodeOutcome>> RunAsync(string script, CancellationToken cancellationToken)
         {
             var outcomes = await Task.WhenAll(_nodes.Select(n => Task.Run(() =>
@@ -138,8 +189,8 @@ namespace SshKms.Tests.Rotation
             return outcomes;
         }
 
-        public Task<IReadOnlyList<NodeOutcome>> TestAsync(KeyPairSecret pending, string pendingTag, string secretName, CancellationToken cancellationToken) =>
-            RunAsync(AuthorizedKeysScript.Build(AuthorizedKeysMode.Check, secretName, pendingTag, pending.PublicKey, null), cancellationToken);
+        public Task<IReadOnlyList<NodeOutcome>> TestAsync(KeyPairSecret pending, string checkScript, CancellationToken cancellationToken) =>
+            RunAsync(checkScript, cancellationToken);
     }
 
     /// <summary>Test-only: fails the first call of one Secrets Manager operation with a 500, then passes everything to moto.</summary>

@@ -38,7 +38,7 @@ namespace SshKms.Tests.Rotation
             _agent = new FakeSsmNodeAgent(_dir.Path);
             _sm = new SecretsManagerClient(moto.Settings, _smFaults);
             _ssm = new SsmClient(moto.Settings, _agent);
-            _ssmDistributor = new SsmNodeDistributor(_ssm, Nodes, null, "deploy") { PollInterval = TimeSpan.FromMilliseconds(10) };
+            _ssmDistributor = new SsmNodeDistributor(_ssm, Nodes, null) { PollInterval = TimeSpan.FromMilliseconds(10) };
             _folders = new FakeFolderDistributor(_dir.Path, Nodes);
             _distributor = _ssmDistributor;
         }
@@ -223,8 +223,37 @@ namespace SshKms.Tests.Rotation
             Assert.DoesNotContain(Nodes[1], ex.Message);
             Assert.Contains("is not in", reported.Single(r => r.Node == late && r.Step == RotationStep.FinishSecret).Detail);
             Assert.Equal(oldLines, File.ReadAllLines(_agent.AuthorizedKeys(late)));
+            Assert.Equal(new[] { "deploy" }, rerun.PreparedUsers);
             SshPublicKey current = await StageKeyAsync(name, "AWSCURRENT");
             Assert.All(Nodes, n => Assert.Equal(new[] { AdminLine, current.ToString() }, File.ReadAllLines(_agent.AuthorizedKeys(n))));
+        }
+
+        [Fact]
+        public async Task WithoutAUserEveryStepOverSsmEditsTheFileOfTheUserTheSecretRecords()
+        {
+            // The fake agent sets no SSHKMS_AUTHORIZED_KEYS: each script finds the file from the user it was given, as on a host.
+            var (name, _) = await SetUpAsync();
+            string[] oldLines = File.ReadAllLines(_agent.AuthorizedKeys(Nodes[0]));
+            _agent.ResolveByUser = true;
+            foreach (string node in Nodes)
+            {
+                Directory.CreateDirectory(Path.GetDirectoryName(FakeNode.UserAuthorizedKeys(_dir.Path, node, "deploy"))!);
+                File.WriteAllLines(FakeNode.UserAuthorizedKeys(_dir.Path, node, "deploy"), oldLines);
+            }
+
+            string token = Guid.NewGuid().ToString();
+            await new KeyRotation(_sm, _ssmDistributor, name, token).RunAsync(CancellationToken.None);
+
+            SshPublicKey current = await StageKeyAsync(name, "AWSCURRENT");
+            Assert.Equal(KeyPairSecret.Tag(name, token), current.Comment);
+            foreach (string node in Nodes)
+            {
+                Assert.Equal(new[] { AdminLine, current.ToString() }, File.ReadAllLines(FakeNode.UserAuthorizedKeys(_dir.Path, node, "deploy")));
+                Assert.False(Directory.Exists(Path.Combine(_dir.Path, node, "home-root")), "a step edited the agent's own (root's) file");
+
+                // setSecret, testSecret and finishSecret each looked up the secret's user, and no other.
+                Assert.Equal(new[] { "deploy", "deploy", "deploy" }, File.ReadAllLines(FakeNode.GetentLog(_dir.Path, node)));
+            }
         }
 
         [Fact]
@@ -247,7 +276,7 @@ namespace SshKms.Tests.Rotation
             string[] instances = await RunTaggedInstancesAsync(2, "RotateSSHKeys", tagValue);
             using var sm = new SecretsManagerClient(_moto.Settings);
             KeyPairInfo first = await KeyPairSecrets.CreateAsync(sm, "tag/" + tagValue, SshKeyAlgorithm.Ed25519, null, null, CancellationToken.None);
-            var byTag = new SsmNodeDistributor(_ssm, null, "RotateSSHKeys=" + tagValue, null) { PollInterval = TimeSpan.FromMilliseconds(10) };
+            var byTag = new SsmNodeDistributor(_ssm, null, "RotateSSHKeys=" + tagValue) { PollInterval = TimeSpan.FromMilliseconds(10) };
             string token = Guid.NewGuid().ToString();
             IReadOnlyList<RotationStepResult> results = await new KeyRotation(sm, byTag, first.SecretId, token).RunAsync(CancellationToken.None);
             Assert.Equal(instances.OrderBy(i => i), results.Where(r => r.Step == RotationStep.SetSecret).Select(r => r.Node).OrderBy(i => i));
