@@ -94,7 +94,8 @@ namespace SshKms.Core.Rotation
 
             await CreateSecretAsync(described, name, cancellationToken).ConfigureAwait(false);
             string user;
-            using (SecretValue pendingValue = await _sm.GetSecretValueAsync(_secretId, _token, null, cancellationToken).ConfigureAwait(false))
+            // Id and stage together: moto answers an id alone with a stale value, and both must name this version anyway.
+            using (SecretValue pendingValue = await _sm.GetSecretValueAsync(_secretId, _token, SecretsManagerClient.Pending, cancellationToken).ConfigureAwait(false))
             using (KeyPairSecret pending = KeyPairSecret.Parse(pendingValue.SecretUtf8))
             {
                 // Decided once: every step on every channel edits this same account's authorized_keys.

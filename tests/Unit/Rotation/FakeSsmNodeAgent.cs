@@ -193,9 +193,13 @@ namespace SshKms.Tests.Rotation
             RunAsync(checkScript, cancellationToken);
     }
 
-    /// <summary>Test-only: fails the first call of one Secrets Manager operation with a 500, then passes everything to moto.</summary>
+    /// <summary>
+    /// Test-only: fails the first call of one Secrets Manager operation with a 500, then passes everything to moto.
+    /// Every request's X-Amz-Target and JSON body is kept in <see cref="Requests"/>, as it went over the wire.
+    /// </summary>
     internal sealed class FakeFailOnceHandler : DelegatingHandler
     {
+        private readonly ConcurrentQueue<(string Target, JsonNode? Body)> _requests = new ConcurrentQueue<(string, JsonNode?)>();
         private int _armed;
 
         public FakeFailOnceHandler()
@@ -205,24 +209,28 @@ namespace SshKms.Tests.Rotation
 
         public string? FailTarget { get; set; }
 
+        public IReadOnlyList<(string Target, JsonNode? Body)> Requests => _requests.ToList();
+
         public void Arm(string target)
         {
             FailTarget = target;
             _armed = 1;
         }
 
-        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
         {
             string target = request.Headers.TryGetValues("X-Amz-Target", out var t) ? t.First() : string.Empty;
+            string body = request.Content == null ? string.Empty : await request.Content.ReadAsStringAsync(cancellationToken);
+            _requests.Enqueue((target, body.Length > 0 ? JsonNode.Parse(body) : null));
             if (target == FailTarget && Interlocked.Exchange(ref _armed, 0) == 1)
             {
-                return Task.FromResult(new HttpResponseMessage(System.Net.HttpStatusCode.InternalServerError)
+                return new HttpResponseMessage(System.Net.HttpStatusCode.InternalServerError)
                 {
                     Content = new StringContent("{\"__type\":\"InternalServiceError\",\"message\":\"injected\"}"),
-                });
+                };
             }
 
-            return base.SendAsync(request, cancellationToken);
+            return await base.SendAsync(request, cancellationToken);
         }
     }
 }

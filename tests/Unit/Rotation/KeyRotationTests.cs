@@ -257,6 +257,21 @@ namespace SshKms.Tests.Rotation
         }
 
         [Fact]
+        public async Task ThePendingVersionIsReadByItsIdTogetherWithTheAwsPendingStage()
+        {
+            // Moto answers a read by VersionId alone with a stale value; real Secrets Manager takes both together.
+            var (name, _) = await SetUpAsync();
+            string token = Guid.NewGuid().ToString();
+            await new KeyRotation(_sm, _folders, name, token).RunAsync(CancellationToken.None);
+
+            JsonNode read = Assert.Single(_smFaults.Requests, r => r.Target == "secretsmanager.GetSecretValue" && r.Body?["VersionId"]?.GetValue<string>() == token).Body!;
+            Assert.Equal("AWSPENDING", read["VersionStage"]?.GetValue<string>());
+            SshPublicKey current = await StageKeyAsync(name, "AWSCURRENT");
+            Assert.Equal(KeyPairSecret.Tag(name, token), current.Comment);
+            Assert.All(Nodes, n => Assert.Equal(new[] { AdminLine, current.ToString() }, File.ReadAllLines(_agent.AuthorizedKeys(n))));
+        }
+
+        [Fact]
         public async Task UnreachableNodeIsReportedByNameAndRotationDoesNotFinish()
         {
             var (name, firstVersion) = await SetUpAsync();
