@@ -74,8 +74,8 @@ namespace SshKms.Core.Rotation
         {
             SsmCommand command = await _ssm.SendShellScriptAsync(_instanceIds, _targets, new[] { script }, "sshkms authorized_keys update", cancellationToken, MaxConcurrency)
                 .ConfigureAwait(false);
-            IEnumerable<string> reached = command.InstanceIds ?? new List<string>();
-            List<string> nodes = _instanceIds.Union(reached).ToList();
+            // By id, exactly the ids asked for: moto adds every EC2 instance it knows to a command without targets.
+            IReadOnlyList<string> nodes = _instanceIds.Count > 0 ? _instanceIds : (IReadOnlyList<string>?)command.InstanceIds ?? new List<string>();
             if (nodes.Count == 0)
             {
                 throw new SshKmsException("RotationNoNodes", SshKmsErrorCategory.ObjectNotFound,

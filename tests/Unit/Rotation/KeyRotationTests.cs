@@ -300,6 +300,19 @@ namespace SshKms.Tests.Rotation
             Assert.All(instances, i => Assert.Equal(new[] { current.ToString() }, File.ReadAllLines(_agent.AuthorizedKeys(i))));
         }
 
+        [Fact]
+        public async Task RotationByInstanceIdReachesExactlyThoseInstances()
+        {
+            // Moto adds every EC2 instance it knows to a command sent by id; only the ids asked for are nodes.
+            await RunTaggedInstancesAsync(1, "Unrelated", Guid.NewGuid().ToString("N"));
+            var (name, _) = await SetUpAsync();
+            IReadOnlyList<RotationStepResult> results = await new KeyRotation(_sm, _ssmDistributor, name, Guid.NewGuid().ToString()).RunAsync(CancellationToken.None);
+            foreach (RotationStep step in new[] { RotationStep.SetSecret, RotationStep.TestSecret, RotationStep.FinishSecret })
+            {
+                Assert.Equal(Nodes, results.Where(r => r.Step == step && r.Node != null).Select(r => r.Node).OrderBy(n => n));
+            }
+        }
+
         /// <summary>EC2 RunInstances on moto through the query protocol (AWSSDK.EC2 is not in the registry; moto does not check signatures).</summary>
         private async Task<string[]> RunTaggedInstancesAsync(int count, string key, string value)
         {
