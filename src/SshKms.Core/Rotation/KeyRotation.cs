@@ -112,8 +112,14 @@ namespace SshKms.Core.Rotation
                 if (test.Any(o => !o.Succeeded))
                 {
                     // Take the pending key back off the nodes; AWSCURRENT was never touched, so everyone still gets in.
-                    await _nodes.RunAsync(AuthorizedKeysScript.Build(AuthorizedKeysMode.Remove, name, newTag, null, user), cancellationToken).ConfigureAwait(false);
-                    ThrowIfAnyFailed(RotationStep.TestSecret, test, "RotationTestFailed", "the new key was not accepted; it was removed again");
+                    IReadOnlyList<NodeOutcome> removed = await _nodes.RunAsync(
+                        AuthorizedKeysScript.Build(AuthorizedKeysMode.Remove, name, newTag, null, user), cancellationToken).ConfigureAwait(false);
+                    foreach (NodeOutcome o in removed)
+                    {
+                        Record(RotationStep.TestSecret, o.Node, o.Succeeded, (o.Succeeded ? "pending key taken back: " : "pending key could not be taken back: ") + o.Detail);
+                    }
+
+                    throw TestFailed(test, removed, newTag);
                 }
             }
 
@@ -186,6 +192,18 @@ namespace SshKms.Core.Rotation
                 throw new SshKmsException(errorId, SshKmsErrorCategory.ResourceUnavailable,
                     $"{step} of {_secretId}: {what} on {failed.Length} node(s): {string.Join(", ", failed)}.");
             }
+        }
+
+        /// <summary>Names the nodes that refused the pending key, and those still holding it because taking it back failed.</summary>
+        private SshKmsException TestFailed(IReadOnlyList<NodeOutcome> test, IReadOnlyList<NodeOutcome> removed, string pendingTag)
+        {
+            string[] refused = test.Where(o => !o.Succeeded).Select(o => o.Node).ToArray();
+            string[] kept = removed.Where(o => !o.Succeeded).Select(o => o.Node).ToArray();
+            string takenBack = kept.Length == 0
+                ? "it was taken back from every node"
+                : $"taking it back failed on {kept.Length} node(s): {string.Join(", ", kept)} (its line, tagged {pendingTag}, stays there beside the current key until a rerun with the same token)";
+            return new SshKmsException("RotationTestFailed", SshKmsErrorCategory.ResourceUnavailable,
+                $"{RotationStep.TestSecret} of {_secretId}: the new key was not accepted on {refused.Length} node(s): {string.Join(", ", refused)}; {takenBack}.");
         }
 
         private void RecordNodes(RotationStep step, IReadOnlyList<NodeOutcome> outcomes)

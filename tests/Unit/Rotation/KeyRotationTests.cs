@@ -271,6 +271,33 @@ namespace SshKms.Tests.Rotation
             Assert.All(Nodes, n => Assert.Equal(new[] { AdminLine, current.ToString() }, File.ReadAllLines(_agent.AuthorizedKeys(n))));
         }
 
+        [Theory]
+        [InlineData("ssm")]
+        [InlineData("folders")]
+        public async Task AFailedTestTakesThePendingKeyBackAndNamesTheNodesWhereThatFailed(string channel)
+        {
+            var (name, firstVersion) = await SetUpAsync();
+            _distributor = channel == "ssm" ? _ssmDistributor : _folders;
+            FailWhen((n, m) => (n == Nodes[1] && m == "check") || (n == Nodes[2] && m == "remove"));
+            string token = Guid.NewGuid().ToString();
+            string pendingTag = KeyPairSecret.Tag(name, token);
+            var reported = new System.Collections.Concurrent.ConcurrentQueue<RotationStepResult>();
+
+            var ex = await Assert.ThrowsAsync<SshKmsException>(() => new KeyRotation(_sm, _distributor, name, token, report: reported.Enqueue).RunAsync(CancellationToken.None));
+
+            Assert.Equal("RotationTestFailed", ex.ErrorId);
+            Assert.Contains($"not accepted on 1 node(s): {Nodes[1]}", ex.Message);
+            Assert.Contains($"taking it back failed on 1 node(s): {Nodes[2]}", ex.Message);
+            RotationStepResult[] takeBack = reported.Where(r => r.Step == RotationStep.TestSecret && r.Detail.Contains("taken back")).ToArray();
+            Assert.Equal(Nodes, takeBack.Select(r => r.Node).OrderBy(n => n));
+            Assert.Equal(new[] { Nodes[2] }, takeBack.Where(r => !r.Succeeded).Select(r => r.Node));
+            Assert.DoesNotContain(pendingTag, File.ReadAllText(_agent.AuthorizedKeys(Nodes[0])));
+            Assert.DoesNotContain(pendingTag, File.ReadAllText(_agent.AuthorizedKeys(Nodes[1])));
+            Assert.Contains(pendingTag, File.ReadAllText(_agent.AuthorizedKeys(Nodes[2])));
+            Assert.Equal(firstVersion, (await _sm.DescribeSecretAsync(name, CancellationToken.None)).VersionWithStage("AWSCURRENT"));
+            await AssertEveryNodeAcceptsCurrentAsync(name);
+        }
+
         [Fact]
         public async Task UnreachableNodeIsReportedByNameAndRotationDoesNotFinish()
         {
