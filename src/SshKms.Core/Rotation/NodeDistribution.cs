@@ -70,6 +70,12 @@ namespace SshKms.Core.Rotation
 
         public TimeSpan Timeout { get; set; } = TimeSpan.FromMinutes(5);
 
+        /// <summary>
+        /// How long after SendCommand GetCommandInvocation may still answer InvocationDoesNotExist: real SSM creates
+        /// each instance's invocation a few seconds after the command. Past it, the instance counts as not reached.
+        /// </summary>
+        public TimeSpan InvocationGrace { get; set; } = TimeSpan.FromSeconds(30);
+
         public async Task<IReadOnlyList<NodeOutcome>> RunAsync(string script, CancellationToken cancellationToken)
         {
             SsmCommand command = await _ssm.SendShellScriptAsync(_instanceIds, _targets, new[] { script }, "sshkms authorized_keys update", cancellationToken, MaxConcurrency)
@@ -82,7 +88,8 @@ namespace SshKms.Core.Rotation
                     $"No instances matched {(_targets.Count > 0 ? _targets[0].Key + "=" + string.Join(",", _targets[0].Values ?? new List<string>()) : "the given ids")}.");
             }
 
-            NodeOutcome[] outcomes = await Task.WhenAll(nodes.Select(n => WaitAsync(command.CommandId!, n, cancellationToken))).ConfigureAwait(false);
+            DateTime sent = DateTime.UtcNow;
+            NodeOutcome[] outcomes = await Task.WhenAll(nodes.Select(n => WaitAsync(command.CommandId!, n, sent, cancellationToken))).ConfigureAwait(false);
             return outcomes;
         }
 
@@ -92,7 +99,7 @@ namespace SshKms.Core.Rotation
         public Task<IReadOnlyList<NodeOutcome>> TestAsync(KeyPairSecret pending, string checkScript, CancellationToken cancellationToken) =>
             RunAsync(checkScript, cancellationToken);
 
-        private async Task<NodeOutcome> WaitAsync(string commandId, string instanceId, CancellationToken cancellationToken)
+        private async Task<NodeOutcome> WaitAsync(string commandId, string instanceId, DateTime sent, CancellationToken cancellationToken)
         {
             DateTime deadline = DateTime.UtcNow + Timeout;
             while (true)
@@ -101,6 +108,12 @@ namespace SshKms.Core.Rotation
                 try
                 {
                     invocation = await _ssm.GetCommandInvocationAsync(commandId, instanceId, cancellationToken).ConfigureAwait(false);
+                }
+                catch (SshKmsException ex) when (ex.AwsErrorCode == "InvocationDoesNotExist" && DateTime.UtcNow < sent + InvocationGrace && DateTime.UtcNow < deadline)
+                {
+                    // Normal for a few seconds after SendCommand: the invocation is not created yet.
+                    await Task.Delay(PollInterval, cancellationToken).ConfigureAwait(false);
+                    continue;
                 }
                 catch (SshKmsException ex) when (ex.ErrorId == "AwsResourceNotFound" || ex.ErrorId == "AwsInvalidRequest")
                 {

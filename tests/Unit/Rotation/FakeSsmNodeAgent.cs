@@ -37,13 +37,31 @@ namespace SshKms.Tests.Rotation
         /// <summary>The script finds authorized_keys from the user it was given, as on a real host (<see cref="FakeNode.Run"/>).</summary>
         public bool ResolveByUser { get; set; }
 
+        /// <summary>instance -> how many GetCommandInvocation polls of each command answer InvocationDoesNotExist first, as real SSM does at the start.</summary>
+        public Func<string, int> MissingPolls { get; set; } = _ => 0;
+
         public int CommandsRun;
+
+        private readonly ConcurrentDictionary<string, int> _polls = new ConcurrentDictionary<string, int>();
 
         public string AuthorizedKeys(string instance) => FakeNode.AuthorizedKeys(_root, instance);
 
         protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
         {
             string target = request.Headers.TryGetValues("X-Amz-Target", out var t) ? t.First() : string.Empty;
+            if (target == "AmazonSSM.GetCommandInvocation")
+            {
+                JsonNode asked = JsonNode.Parse(await request.Content!.ReadAsStringAsync(cancellationToken))!;
+                string instanceId = asked["InstanceId"]!.GetValue<string>();
+                if (_polls.AddOrUpdate(asked["CommandId"]!.GetValue<string>() + "/" + instanceId, 1, (_, n) => n + 1) <= MissingPolls(instanceId))
+                {
+                    return new HttpResponseMessage(System.Net.HttpStatusCode.BadRequest)
+                    {
+                        Content = new StringContent("{\"__type\":\"InvocationDoesNotExist\"}", Encoding.UTF8, "application/x-amz-json-1.1"),
+                    };
+                }
+            }
+
             HttpResponseMessage response = await base.SendAsync(request, cancellationToken);
             if (!response.IsSuccessStatusCode)
             {

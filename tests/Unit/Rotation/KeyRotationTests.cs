@@ -312,6 +312,31 @@ namespace SshKms.Tests.Rotation
         }
 
         [Fact]
+        public async Task InvocationsThatDoNotExistYetAreWaitedForAndOneThatNeverAppearsIsNamed()
+        {
+            var (name, firstVersion) = await SetUpAsync();
+
+            // Real SSM answers InvocationDoesNotExist for a few seconds after SendCommand: that is waited out.
+            _agent.MissingPolls = _ => 3;
+            string token = Guid.NewGuid().ToString();
+            IReadOnlyList<RotationStepResult> results = await new KeyRotation(_sm, _ssmDistributor, name, token).RunAsync(CancellationToken.None);
+            Assert.All(results, r => Assert.True(r.Succeeded, $"{r.Step} {r.Node}: {r.Detail}"));
+            Assert.Equal(token, (await _sm.DescribeSecretAsync(name, CancellationToken.None)).VersionWithStage("AWSCURRENT"));
+            await AssertEveryNodeAcceptsCurrentAsync(name);
+
+            // An invocation that never appears within the grace period is a node not reached, by name.
+            _agent.MissingPolls = n => n == Nodes[2] ? int.MaxValue : 0;
+            _ssmDistributor.InvocationGrace = TimeSpan.FromMilliseconds(300);
+            var reported = new List<RotationStepResult>();
+            var ex = await Assert.ThrowsAsync<SshKmsException>(() => new KeyRotation(_sm, _ssmDistributor, name, Guid.NewGuid().ToString(), report: reported.Add).RunAsync(CancellationToken.None));
+            Assert.Equal("RotationNodesFailed", ex.ErrorId);
+            Assert.Contains(Nodes[2], ex.Message);
+            Assert.DoesNotContain(Nodes[0], ex.Message);
+            Assert.StartsWith("not reached", reported.Single(r => r.Step == RotationStep.SetSecret && r.Node == Nodes[2]).Detail);
+            Assert.Equal(token, (await _sm.DescribeSecretAsync(name, CancellationToken.None)).VersionWithStage("AWSCURRENT"));
+        }
+
+        [Fact]
         public async Task RotationByTagReachesEveryTaggedInstance()
         {
             string tagValue = Guid.NewGuid().ToString("N");
