@@ -24,7 +24,7 @@ namespace SshKms.Core.Rotation
 
     /// <summary>
     /// The one shell text every channel (SSM Run Command, SSH) runs on a node. It rewrites authorized_keys
-    /// through a temp file in the same folder and a rename, so sshd never reads half a file, and gives the
+    /// through a temp file in the same folder, synced to disk before a rename, so sshd never reads half a file, and gives the
     /// new file the old one's owner and mode. Lines it manages end with the comment sshkms:&lt;secret&gt;:&lt;version&gt;.
     /// SSHKMS_AUTHORIZED_KEYS, when set in the node's environment, names the file instead of ~user/.ssh/authorized_keys.
     /// Run it as `sh -c SCRIPT` or `sh -c SCRIPT sshkms USER`; USER, when given, replaces the user it was built for.
@@ -91,6 +91,9 @@ else
   [ -z ""$user"" ] || chown ""$user"" ""$tmp"" 2>/dev/null || true
 fi
 [ ""$mode"" != add ] || printf '%s\n' ""$line"" >> ""$tmp""
+# The new contents reach the disk before the rename does: after a crash the file is the old one or the new one, never empty.
+# A sync that takes no file (older BusyBox, BSD) flushes everything instead.
+sync ""$tmp"" 2>/dev/null || sync
 mv -f ""$tmp"" ""$ak""
 trap - EXIT
 echo ""sshkms: $mode $tag on $(hostname)""
