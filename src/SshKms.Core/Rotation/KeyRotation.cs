@@ -53,18 +53,23 @@ namespace SshKms.Core.Rotation
         public KeyRotation(SecretsManagerClient sm, INodeDistributor nodes, string secretId, string clientRequestToken, string? userName = null,
             Action<RotationStepResult>? report = null)
         {
-            if (string.IsNullOrEmpty(clientRequestToken) || clientRequestToken.Length < 32 || clientRequestToken.Length > 64)
-            {
-                throw new SshKmsException("RotationTokenInvalid", SshKmsErrorCategory.InvalidArgument,
-                    "A ClientRequestToken is 32 to 64 characters (a GUID works); reuse it to resume the same rotation.");
-            }
-
+            ValidateToken(clientRequestToken);
             _sm = sm;
             _nodes = nodes;
             _secretId = secretId;
             _token = clientRequestToken;
             _userName = userName;
             _report = report;
+        }
+
+        /// <summary>Throws RotationTokenInvalid unless the token is one Secrets Manager takes; callers check it before any AWS call.</summary>
+        public static void ValidateToken(string? clientRequestToken)
+        {
+            if (string.IsNullOrEmpty(clientRequestToken) || clientRequestToken!.Length < 32 || clientRequestToken.Length > 64)
+            {
+                throw new SshKmsException("RotationTokenInvalid", SshKmsErrorCategory.InvalidArgument,
+                    "A ClientRequestToken is 32 to 64 characters (a GUID works); reuse it to resume the same rotation.");
+            }
         }
 
         /// <summary>Runs (or resumes) the rotation; throws RotationNodesFailed / RotationTestFailed with node names when it cannot finish.</summary>

@@ -34,6 +34,7 @@ namespace SshKms.Core.Rotation
         public static async Task<IReadOnlyList<RotationStepResult>> RotateAsync(AwsSettings settings, string secretId, RotationTargets targets,
             string? userName, string clientRequestToken, Action<RotationStepResult>? report, CancellationToken cancellationToken)
         {
+            KeyRotation.ValidateToken(clientRequestToken);
             using var sm = new SecretsManagerClient(settings);
             report = AuditedReport(AuditJournal.Default(), await SigningKeys.GetAwsCallerArnAsync(settings, cancellationToken).ConfigureAwait(false), report);
             if (targets.SshNodes.Count > 0)
