@@ -47,21 +47,39 @@ namespace SshKms.Core.Rotation
         Task<IReadOnlyList<NodeOutcome>> TestAsync(KeyPairSecret pending, string checkScript, CancellationToken cancellationToken);
     }
 
-    /// <summary>Distribution by SSM Run Command (AWS-RunShellScript) to instances by id or by tag.</summary>
+    /// <summary>
+    /// Distribution by SSM Run Command (AWS-RunShellScript) to instances by id, or to the EC2 instances carrying a tag.
+    /// A tag is resolved to instance ids once per rotation (<see cref="PrepareAsync"/>) and every step is sent by id:
+    /// SendCommand by tag does not say which instances it reached, and an instance tagged mid-rotation must not
+    /// get only the later steps.
+    /// </summary>
     public sealed class SsmNodeDistributor : INodeDistributor
     {
         public const string DefaultTag = "RotateSSHKeys=True";
 
         private readonly SsmClient _ssm;
-        private readonly IReadOnlyList<string> _instanceIds;
-        private readonly IReadOnlyList<SsmTarget> _targets;
+        private readonly TaggingClient? _tagging;
+        private readonly SsmTarget? _tag;
+        private IReadOnlyList<string> _instanceIds;
 
-        public SsmNodeDistributor(SsmClient ssm, IReadOnlyList<string>? instanceIds, string? targetTag)
+        /// <summary>The given instances.</summary>
+        public SsmNodeDistributor(SsmClient ssm, IReadOnlyList<string> instanceIds)
         {
             _ssm = ssm;
-            _instanceIds = instanceIds ?? new string[0];
-            _targets = _instanceIds.Count > 0 ? new SsmTarget[0] : new[] { SsmTarget.FromTag(targetTag ?? DefaultTag) };
+            _instanceIds = instanceIds ?? throw new ArgumentNullException(nameof(instanceIds));
         }
+
+        /// <summary>The EC2 instances tagged <paramref name="targetTag"/> (KEY=VALUE, default RotateSSHKeys=True) when the rotation starts.</summary>
+        public SsmNodeDistributor(SsmClient ssm, TaggingClient tagging, string? targetTag)
+        {
+            _ssm = ssm;
+            _tagging = tagging ?? throw new ArgumentNullException(nameof(tagging));
+            _tag = SsmTarget.FromTag(targetTag ?? DefaultTag);
+            _instanceIds = new string[0];
+        }
+
+        /// <summary>SendCommand takes at most 50 instance ids; more are sent in batches of this size, one batch after another.</summary>
+        public int InstancesPerCommand { get; set; } = 50;
 
         /// <summary>Instances updated at once (-ThrottleLimit / --parallel); null leaves SSM's default.</summary>
         public int? MaxConcurrency { get; set; }
@@ -78,23 +96,40 @@ namespace SshKms.Core.Rotation
 
         public async Task<IReadOnlyList<NodeOutcome>> RunAsync(string script, CancellationToken cancellationToken)
         {
-            SsmCommand command = await _ssm.SendShellScriptAsync(_instanceIds, _targets, new[] { script }, "sshkms authorized_keys update", cancellationToken, MaxConcurrency)
-                .ConfigureAwait(false);
-            // By id, exactly the ids asked for: moto adds every EC2 instance it knows to a command without targets.
-            IReadOnlyList<string> nodes = _instanceIds.Count > 0 ? _instanceIds : (IReadOnlyList<string>?)command.InstanceIds ?? new List<string>();
-            if (nodes.Count == 0)
+            if (_instanceIds.Count == 0)
             {
                 throw new SshKmsException("RotationNoNodes", SshKmsErrorCategory.ObjectNotFound,
-                    $"No instances matched {(_targets.Count > 0 ? _targets[0].Key + "=" + string.Join(",", _targets[0].Values ?? new List<string>()) : "the given ids")}.");
+                    _tag != null ? $"No EC2 instance carries the tag {TagText}." : "No instance ids were given.");
             }
 
-            DateTime sent = DateTime.UtcNow;
-            NodeOutcome[] outcomes = await Task.WhenAll(nodes.Select(n => WaitAsync(command.CommandId!, n, sent, cancellationToken))).ConfigureAwait(false);
+            // One batch at a time, so MaxConcurrency still bounds how many instances change at once.
+            var outcomes = new List<NodeOutcome>();
+            for (int first = 0; first < _instanceIds.Count; first += InstancesPerCommand)
+            {
+                List<string> batch = _instanceIds.Skip(first).Take(InstancesPerCommand).ToList();
+                SsmCommand command = await _ssm.SendShellScriptAsync(batch, null, new[] { script }, "sshkms authorized_keys update", cancellationToken, MaxConcurrency)
+                    .ConfigureAwait(false);
+                DateTime sent = DateTime.UtcNow;
+                outcomes.AddRange(await Task.WhenAll(batch.Select(n => WaitAsync(command.CommandId!, n, sent, cancellationToken))).ConfigureAwait(false));
+            }
+
             return outcomes;
         }
 
-        /// <summary>The scripts carry the user themselves: the agent runs them as root.</summary>
-        public Task PrepareAsync(string userName, CancellationToken cancellationToken) => Task.CompletedTask;
+        /// <summary>By tag: the tagged instances, looked up once here, are the nodes of every step. The scripts carry the user themselves.</summary>
+        public async Task PrepareAsync(string userName, CancellationToken cancellationToken)
+        {
+            if (_tagging != null && _tag != null)
+            {
+                _instanceIds = await _tagging.InstanceIdsWithTagAsync(_tag.Key!.Substring("tag:".Length), _tag.Values![0], cancellationToken).ConfigureAwait(false);
+                if (_instanceIds.Count == 0)
+                {
+                    throw new SshKmsException("RotationNoNodes", SshKmsErrorCategory.ObjectNotFound, $"No EC2 instance carries the tag {TagText}.");
+                }
+            }
+        }
+
+        private string TagText => _tag == null ? string.Empty : _tag.Key!.Substring("tag:".Length) + "=" + _tag.Values![0];
 
         public Task<IReadOnlyList<NodeOutcome>> TestAsync(KeyPairSecret pending, string checkScript, CancellationToken cancellationToken) =>
             RunAsync(checkScript, cancellationToken);

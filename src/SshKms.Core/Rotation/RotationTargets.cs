@@ -57,7 +57,9 @@ namespace SshKms.Core.Rotation
             }
 
             using var ssm = new SsmClient(settings);
-            var distributor = new SsmNodeDistributor(ssm, targets.InstanceIds, targets.SsmTag) { MaxConcurrency = targets.Parallel };
+            using TaggingClient? tagging = targets.InstanceIds.Count > 0 ? null : new TaggingClient(settings);
+            SsmNodeDistributor distributor = tagging == null ? new SsmNodeDistributor(ssm, targets.InstanceIds) : new SsmNodeDistributor(ssm, tagging, targets.SsmTag);
+            distributor.MaxConcurrency = targets.Parallel;
             return await new KeyRotation(sm, distributor, secretId, clientRequestToken, userName, report).RunAsync(cancellationToken).ConfigureAwait(false);
         }
 

@@ -18,6 +18,8 @@ namespace SshKms.Tests.Rotation
     /// moto_server: after moto records a SendCommand, it executes the recorded AWS-RunShellScript text with
     /// /bin/sh for each instance against that instance's folder (SSHKMS_AUTHORIZED_KEYS=&lt;root&gt;/&lt;id&gt;/authorized_keys),
     /// and GetCommandInvocation answers carry the real exit status and output instead of moto's fixed Success.
+    /// SendCommand behaves as on real SSM where moto differs: a command by id runs on exactly those ids (moto adds
+    /// every EC2 instance it knows), and one by Targets answers with no InstanceIds (moto lists those it resolved).
     /// <see cref="FailWhen"/> makes a node fail (exit 1, file untouched) for a given script mode.
     /// </summary>
     internal sealed class FakeSsmNodeAgent : DelegatingHandler
@@ -40,7 +42,12 @@ namespace SshKms.Tests.Rotation
         /// <summary>instance -> how many GetCommandInvocation polls of each command answer InvocationDoesNotExist first, as real SSM does at the start.</summary>
         public Func<string, int> MissingPolls { get; set; } = _ => 0;
 
+        /// <summary>Runs after each SendCommand's scripts, with the number of SendCommands so far.</summary>
+        public Func<int, Task> AfterSendCommand { get; set; } = _ => Task.CompletedTask;
+
         public int CommandsRun;
+
+        public int SendCommands;
 
         private readonly ConcurrentDictionary<string, int> _polls = new ConcurrentDictionary<string, int>();
 
@@ -62,6 +69,7 @@ namespace SshKms.Tests.Rotation
                 }
             }
 
+            string? sent = target == "AmazonSSM.SendCommand" ? await request.Content!.ReadAsStringAsync(cancellationToken) : null;
             HttpResponseMessage response = await base.SendAsync(request, cancellationToken);
             if (!response.IsSuccessStatusCode)
             {
@@ -73,10 +81,15 @@ namespace SshKms.Tests.Rotation
             {
                 JsonNode command = body["Command"]!;
                 string script = string.Join("\n", command["Parameters"]!["commands"]!.AsArray().Select(c => c!.GetValue<string>()));
-                foreach (string instance in command["InstanceIds"]!.AsArray().Select(i => i!.GetValue<string>()))
+                JsonArray? askedIds = JsonNode.Parse(sent!)!["InstanceIds"] as JsonArray;
+                string[] runOn = (askedIds ?? command["InstanceIds"]!.AsArray()).Select(i => i!.GetValue<string>()).ToArray();
+                command["InstanceIds"] = new JsonArray((askedIds == null ? new string[0] : runOn).Select(i => (JsonNode?)JsonValue.Create(i)).ToArray());
+                foreach (string instance in runOn)
                 {
                     _results[command["CommandId"]!.GetValue<string>() + "/" + instance] = Execute(instance, script);
                 }
+
+                await AfterSendCommand(Interlocked.Increment(ref SendCommands));
             }
             else if (target == "AmazonSSM.GetCommandInvocation")
             {

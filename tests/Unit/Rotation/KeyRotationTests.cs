@@ -38,7 +38,7 @@ namespace SshKms.Tests.Rotation
             _agent = new FakeSsmNodeAgent(_dir.Path);
             _sm = new SecretsManagerClient(moto.Settings, _smFaults);
             _ssm = new SsmClient(moto.Settings, _agent);
-            _ssmDistributor = new SsmNodeDistributor(_ssm, Nodes, null) { PollInterval = TimeSpan.FromMilliseconds(10) };
+            _ssmDistributor = new SsmNodeDistributor(_ssm, Nodes) { PollInterval = TimeSpan.FromMilliseconds(10) };
             _folders = new FakeFolderDistributor(_dir.Path, Nodes);
             _distributor = _ssmDistributor;
         }
@@ -337,19 +337,52 @@ namespace SshKms.Tests.Rotation
         }
 
         [Fact]
-        public async Task RotationByTagReachesEveryTaggedInstance()
+        public async Task RotationByTagResolvesTheTaggedInstancesOnceAndSendsEveryStepToThem()
         {
             string tagValue = Guid.NewGuid().ToString("N");
             string[] instances = await RunTaggedInstancesAsync(2, "RotateSSHKeys", tagValue);
             using var sm = new SecretsManagerClient(_moto.Settings);
+            using var tagging = new TaggingClient(_moto.Settings);
             KeyPairInfo first = await KeyPairSecrets.CreateAsync(sm, "tag/" + tagValue, SshKeyAlgorithm.Ed25519, null, null, CancellationToken.None);
-            var byTag = new SsmNodeDistributor(_ssm, null, "RotateSSHKeys=" + tagValue) { PollInterval = TimeSpan.FromMilliseconds(10) };
+            var byTag = new SsmNodeDistributor(_ssm, tagging, "RotateSSHKeys=" + tagValue) { PollInterval = TimeSpan.FromMilliseconds(10) };
+
+            // An instance tagged after setSecret never got the new key: the later steps must not reach it either.
+            string[] late = new string[0];
+            _agent.AfterSendCommand = async n =>
+            {
+                if (n == 1)
+                {
+                    late = await RunTaggedInstancesAsync(1, "RotateSSHKeys", tagValue);
+                }
+            };
             string token = Guid.NewGuid().ToString();
             IReadOnlyList<RotationStepResult> results = await new KeyRotation(sm, byTag, first.SecretId, token).RunAsync(CancellationToken.None);
-            Assert.Equal(instances.OrderBy(i => i), results.Where(r => r.Step == RotationStep.SetSecret).Select(r => r.Node).OrderBy(i => i));
+
+            Assert.Single(late);
+            foreach (RotationStep step in new[] { RotationStep.SetSecret, RotationStep.TestSecret, RotationStep.FinishSecret })
+            {
+                Assert.Equal(instances.OrderBy(i => i), results.Where(r => r.Step == step && r.Node != null).Select(r => r.Node).OrderBy(i => i));
+            }
+
             SshPublicKey current = await StageKeyAsync(first.SecretId, "AWSCURRENT");
             Assert.Equal(KeyPairSecret.Tag(first.SecretId, token), current.Comment);
             Assert.All(instances, i => Assert.Equal(new[] { current.ToString() }, File.ReadAllLines(_agent.AuthorizedKeys(i))));
+            Assert.False(Directory.Exists(Path.Combine(_dir.Path, late[0])), "a step reached the instance tagged mid-rotation");
+        }
+
+        [Fact]
+        public async Task MoreInstancesThanOneCommandTakesGoInBatches()
+        {
+            var (name, _) = await SetUpAsync();
+            var batched = new SsmNodeDistributor(_ssm, Nodes) { PollInterval = TimeSpan.FromMilliseconds(10), InstancesPerCommand = 2 };
+            string token = Guid.NewGuid().ToString();
+            IReadOnlyList<RotationStepResult> results = await new KeyRotation(_sm, batched, name, token).RunAsync(CancellationToken.None);
+
+            // setSecret, testSecret and finishSecret, each as a command for two instances and one for the third.
+            Assert.Equal(6, _agent.SendCommands);
+            Assert.Equal(9, results.Count(r => r.Node != null && r.Succeeded));
+            SshPublicKey current = await StageKeyAsync(name, "AWSCURRENT");
+            Assert.All(Nodes, n => Assert.Equal(new[] { AdminLine, current.ToString() }, File.ReadAllLines(_agent.AuthorizedKeys(n))));
         }
 
         [Fact]
