@@ -143,6 +143,8 @@ sealed class LocalFolderDistributor : INodeDistributor
             return new NodeOutcome(n, p.ExitCode == 0, err);
         }));
 
-    public Task<IReadOnlyList<NodeOutcome>> TestAsync(KeyPairSecret pending, string pendingTag, string secretName, CancellationToken cancellationToken) =>
-        RunAsync(AuthorizedKeysScript.Build(AuthorizedKeysMode.Check, secretName, pendingTag, pending.PublicKey, null), cancellationToken);
+    public Task PrepareAsync(string userName, CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task<IReadOnlyList<NodeOutcome>> TestAsync(KeyPairSecret pending, string checkScript, CancellationToken cancellationToken) =>
+        RunAsync(checkScript, cancellationToken);
 }

@@ -43,5 +43,8 @@ namespace SshKms.Core
         public string ErrorId { get; }
 
         public SshKmsErrorCategory Category { get; }
+
+        /// <summary>For an AWS service's error answer, the bare code it sent ("InvocationDoesNotExist"); null otherwise.</summary>
+        public string? AwsErrorCode { get; internal set; }
     }
 }

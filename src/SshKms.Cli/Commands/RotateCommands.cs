@@ -52,6 +52,7 @@ namespace SshKms.Cli.Commands
             }
 
             string token = inv.Get("token") ?? Guid.NewGuid().ToString();
+            KeyRotation.ValidateToken(token);
             inv.Err.WriteLine($"sshkms: rotating {secretId} with token {token} (rerun with --token {token} to resume)");
             bool failed = false;
             await RotationTargets.RotateAsync(inv.Aws, secretId, targets, inv.Get("user"), token, r =>

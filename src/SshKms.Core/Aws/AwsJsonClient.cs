@@ -29,6 +29,9 @@ namespace SshKms.Core.Aws
 
         public static AwsJsonService Ssm { get; } = new AwsJsonService("ssm", "ssm", "AmazonSSM", "SSM");
 
+        public static AwsJsonService ResourceGroupsTagging { get; } =
+            new AwsJsonService("tagging", "tagging", "ResourceGroupsTaggingAPI_20170126", "RESOURCE_GROUPS_TAGGING_API");
+
         /// <summary>The SigV4 service name.</summary>
         public string SigningName { get; }
 

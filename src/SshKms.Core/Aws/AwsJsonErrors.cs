@@ -60,7 +60,15 @@ namespace SshKms.Core.Aws
             || code == "RequestLimitExceeded"
             || code == "ProvisionedThroughputExceededException";
 
+        /// <summary>The exception for an error answer; it keeps AWS's own code, which tells apart codes that share an ErrorId.</summary>
         public static SshKmsException ToException(string service, string operation, HttpStatusCode status, string code, string message)
+        {
+            SshKmsException ex = ToIdAndCategory(service, operation, status, code, message);
+            ex.AwsErrorCode = code;
+            return ex;
+        }
+
+        private static SshKmsException ToIdAndCategory(string service, string operation, HttpStatusCode status, string code, string message)
         {
             string detail = $"{service} {operation} failed: {(string.IsNullOrEmpty(message) ? code : message)}";
             if (code == "ResourceNotFoundException" || code == "InvocationDoesNotExist")

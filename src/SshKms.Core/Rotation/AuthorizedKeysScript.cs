@@ -12,7 +12,10 @@ namespace SshKms.Core.Rotation
         /// <summary>Remove the lines with exactly this tag (a failed test takes the pending key back).</summary>
         Remove,
 
-        /// <summary>Remove every line of this secret except the one with this tag (finishSecret).</summary>
+        /// <summary>
+        /// Remove every line of this secret except the one with this tag (finishSecret). Exits 5 and changes
+        /// nothing when no line carries the tag: removing the others would leave the node no key of this secret.
+        /// </summary>
         KeepOnly,
 
         /// <summary>Exit 0 when the key line with this tag is present, 3 when not (testSecret over SSM).</summary>
@@ -21,7 +24,7 @@ namespace SshKms.Core.Rotation
 
     /// <summary>
     /// The one shell text every channel (SSM Run Command, SSH) runs on a node. It rewrites authorized_keys
-    /// through a temp file in the same folder and a rename, so sshd never reads half a file, and gives the
+    /// through a temp file in the same folder, synced to disk before a rename, so sshd never reads half a file, and gives the
     /// new file the old one's owner and mode. Lines it manages end with the comment sshkms:&lt;secret&gt;:&lt;version&gt;.
     /// SSHKMS_AUTHORIZED_KEYS, when set in the node's environment, names the file instead of ~user/.ssh/authorized_keys.
     /// Run it as `sh -c SCRIPT` or `sh -c SCRIPT sshkms USER`; USER, when given, replaces the user it was built for.
@@ -64,6 +67,11 @@ if [ ""$mode"" = check ]; then
   [ -f ""$ak"" ] && awk -v l=""$line"" -v t=""$tag"" '$NF == t && index($0, l) > 0 { found = 1 } END { exit found ? 0 : 3 }' ""$ak"" && exit 0
   echo ""sshkms: $tag is not in $ak"" >&2; exit 3
 fi
+if [ ""$mode"" = keeponly ]; then
+  # A node that never got the new key (tagged late, or added on a rerun) would lose its only key of this secret.
+  [ -f ""$ak"" ] && awk -v t=""$tag"" '$NF == t { found = 1 } END { exit found ? 0 : 5 }' ""$ak"" || {
+    echo ""sshkms: $tag (the new key) is not in $ak, so its old keys stay"" >&2; exit 5; }
+fi
 if [ ! -d ""$dir"" ]; then
   mkdir -p ""$dir""; chmod 700 ""$dir""
   [ -z ""$user"" ] || chown ""$user"" ""$dir"" 2>/dev/null || true
@@ -83,6 +91,9 @@ else
   [ -z ""$user"" ] || chown ""$user"" ""$tmp"" 2>/dev/null || true
 fi
 [ ""$mode"" != add ] || printf '%s\n' ""$line"" >> ""$tmp""
+# The new contents reach the disk before the rename does: after a crash the file is the old one or the new one, never empty.
+# A sync that takes no file (older BusyBox, BSD) flushes everything instead.
+sync ""$tmp"" 2>/dev/null || sync
 mv -f ""$tmp"" ""$ak""
 trap - EXIT
 echo ""sshkms: $mode $tag on $(hostname)""

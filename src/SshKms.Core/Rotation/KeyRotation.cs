@@ -53,18 +53,23 @@ namespace SshKms.Core.Rotation
         public KeyRotation(SecretsManagerClient sm, INodeDistributor nodes, string secretId, string clientRequestToken, string? userName = null,
             Action<RotationStepResult>? report = null)
         {
-            if (string.IsNullOrEmpty(clientRequestToken) || clientRequestToken.Length < 32 || clientRequestToken.Length > 64)
-            {
-                throw new SshKmsException("RotationTokenInvalid", SshKmsErrorCategory.InvalidArgument,
-                    "A ClientRequestToken is 32 to 64 characters (a GUID works); reuse it to resume the same rotation.");
-            }
-
+            ValidateToken(clientRequestToken);
             _sm = sm;
             _nodes = nodes;
             _secretId = secretId;
             _token = clientRequestToken;
             _userName = userName;
             _report = report;
+        }
+
+        /// <summary>Throws RotationTokenInvalid unless the token is one Secrets Manager takes; callers check it before any AWS call.</summary>
+        public static void ValidateToken(string? clientRequestToken)
+        {
+            if (string.IsNullOrEmpty(clientRequestToken) || clientRequestToken!.Length < 32 || clientRequestToken.Length > 64)
+            {
+                throw new SshKmsException("RotationTokenInvalid", SshKmsErrorCategory.InvalidArgument,
+                    "A ClientRequestToken is 32 to 64 characters (a GUID works); reuse it to resume the same rotation.");
+            }
         }
 
         /// <summary>Runs (or resumes) the rotation; throws RotationNodesFailed / RotationTestFailed with node names when it cannot finish.</summary>
@@ -80,36 +85,59 @@ namespace SshKms.Core.Rotation
                 Record(RotationStep.CreateSecret, null, true, "already done", skipped: true);
                 Record(RotationStep.SetSecret, null, true, "already done", skipped: true);
                 Record(RotationStep.TestSecret, null, true, "already done", skipped: true);
-                await FinishOnNodesAsync(name, newTag, cancellationToken).ConfigureAwait(false);
+                string finishUser;
+                using (SecretValue currentValue = await _sm.GetSecretValueAsync(_secretId, _token, SecretsManagerClient.Current, cancellationToken).ConfigureAwait(false))
+                using (KeyPairSecret current = KeyPairSecret.Parse(currentValue.SecretUtf8))
+                {
+                    finishUser = UserOf(current);
+                }
+
+                await _nodes.PrepareAsync(finishUser, cancellationToken).ConfigureAwait(false);
+                await FinishOnNodesAsync(name, newTag, finishUser, cancellationToken).ConfigureAwait(false);
                 return _results;
             }
 
             await CreateSecretAsync(described, name, cancellationToken).ConfigureAwait(false);
-            using (SecretValue pendingValue = await _sm.GetSecretValueAsync(_secretId, _token, null, cancellationToken).ConfigureAwait(false))
+            string user;
+            // Id and stage together: moto answers an id alone with a stale value, and both must name this version anyway.
+            using (SecretValue pendingValue = await _sm.GetSecretValueAsync(_secretId, _token, SecretsManagerClient.Pending, cancellationToken).ConfigureAwait(false))
             using (KeyPairSecret pending = KeyPairSecret.Parse(pendingValue.SecretUtf8))
             {
-                string user = _userName ?? pending.UserName ?? string.Empty;
+                // Decided once: every step on every channel edits this same account's authorized_keys.
+                user = UserOf(pending);
+                await _nodes.PrepareAsync(user, cancellationToken).ConfigureAwait(false);
                 IReadOnlyList<NodeOutcome> set = await _nodes.RunAsync(
                     AuthorizedKeysScript.Build(AuthorizedKeysMode.Add, name, newTag, pending.PublicKey, user), cancellationToken).ConfigureAwait(false);
                 RecordNodes(RotationStep.SetSecret, set);
                 ThrowIfAnyFailed(RotationStep.SetSecret, set, "RotationNodesFailed", "the new key could not be added");
 
-                IReadOnlyList<NodeOutcome> test = await _nodes.TestAsync(pending, newTag, name, cancellationToken).ConfigureAwait(false);
+                IReadOnlyList<NodeOutcome> test = await _nodes.TestAsync(pending,
+                    AuthorizedKeysScript.Build(AuthorizedKeysMode.Check, name, newTag, pending.PublicKey, user), cancellationToken).ConfigureAwait(false);
                 RecordNodes(RotationStep.TestSecret, test);
                 if (test.Any(o => !o.Succeeded))
                 {
                     // Take the pending key back off the nodes; AWSCURRENT was never touched, so everyone still gets in.
-                    await _nodes.RunAsync(AuthorizedKeysScript.Build(AuthorizedKeysMode.Remove, name, newTag, null, user), cancellationToken).ConfigureAwait(false);
-                    ThrowIfAnyFailed(RotationStep.TestSecret, test, "RotationTestFailed", "the new key was not accepted; it was removed again");
+                    IReadOnlyList<NodeOutcome> removed = await _nodes.RunAsync(
+                        AuthorizedKeysScript.Build(AuthorizedKeysMode.Remove, name, newTag, null, user), cancellationToken).ConfigureAwait(false);
+                    foreach (NodeOutcome o in removed)
+                    {
+                        Record(RotationStep.TestSecret, o.Node, o.Succeeded, (o.Succeeded ? "pending key taken back: " : "pending key could not be taken back: ") + o.Detail);
+                    }
+
+                    throw TestFailed(test, removed, newTag);
                 }
             }
 
             string? oldVersion = described.VersionWithStage(SecretsManagerClient.Current);
             await _sm.UpdateSecretVersionStageAsync(_secretId, SecretsManagerClient.Current, _token, oldVersion, cancellationToken).ConfigureAwait(false);
             Record(RotationStep.FinishSecret, null, true, $"AWSCURRENT moved from {oldVersion} to {_token}");
-            await FinishOnNodesAsync(name, newTag, cancellationToken).ConfigureAwait(false);
+            await FinishOnNodesAsync(name, newTag, user, cancellationToken).ConfigureAwait(false);
             return _results;
         }
+
+        /// <summary>Whose authorized_keys the nodes edit: the caller's user, else the one the new version records; "" is the account the channel runs as.</summary>
+        private string UserOf(KeyPairSecret version) =>
+            !string.IsNullOrEmpty(_userName) ? _userName! : version.UserName ?? string.Empty;
 
         private async Task CreateSecretAsync(DescribeSecretResponse described, string name, CancellationToken cancellationToken)
         {
@@ -135,7 +163,7 @@ namespace SshKms.Core.Rotation
         }
 
         /// <summary>The second half of finishSecret, repeatable: only the new key stays on the nodes, and AWSPENDING is dropped.</summary>
-        private async Task FinishOnNodesAsync(string name, string newTag, CancellationToken cancellationToken)
+        private async Task FinishOnNodesAsync(string name, string newTag, string user, CancellationToken cancellationToken)
         {
             DescribeSecretResponse now = await _sm.DescribeSecretAsync(_secretId, cancellationToken).ConfigureAwait(false);
             if (now.VersionIdsToStages != null && now.VersionIdsToStages.TryGetValue(_token, out List<string>? stages) && stages.Contains(SecretsManagerClient.Pending))
@@ -144,7 +172,7 @@ namespace SshKms.Core.Rotation
             }
 
             IReadOnlyList<NodeOutcome> finish = await _nodes.RunAsync(
-                AuthorizedKeysScript.Build(AuthorizedKeysMode.KeepOnly, name, newTag, null, _userName ?? string.Empty), cancellationToken).ConfigureAwait(false);
+                AuthorizedKeysScript.Build(AuthorizedKeysMode.KeepOnly, name, newTag, null, user), cancellationToken).ConfigureAwait(false);
             RecordNodes(RotationStep.FinishSecret, finish);
             ThrowIfAnyFailed(RotationStep.FinishSecret, finish, "RotationNodesFailed", "AWSCURRENT moved, but the old key could not be removed; rerun with the same token");
         }
@@ -169,6 +197,18 @@ namespace SshKms.Core.Rotation
                 throw new SshKmsException(errorId, SshKmsErrorCategory.ResourceUnavailable,
                     $"{step} of {_secretId}: {what} on {failed.Length} node(s): {string.Join(", ", failed)}.");
             }
+        }
+
+        /// <summary>Names the nodes that refused the pending key, and those still holding it because taking it back failed.</summary>
+        private SshKmsException TestFailed(IReadOnlyList<NodeOutcome> test, IReadOnlyList<NodeOutcome> removed, string pendingTag)
+        {
+            string[] refused = test.Where(o => !o.Succeeded).Select(o => o.Node).ToArray();
+            string[] kept = removed.Where(o => !o.Succeeded).Select(o => o.Node).ToArray();
+            string takenBack = kept.Length == 0
+                ? "it was taken back from every node"
+                : $"taking it back failed on {kept.Length} node(s): {string.Join(", ", kept)} (its line, tagged {pendingTag}, stays there beside the current key until a rerun with the same token)";
+            return new SshKmsException("RotationTestFailed", SshKmsErrorCategory.ResourceUnavailable,
+                $"{RotationStep.TestSecret} of {_secretId}: the new key was not accepted on {refused.Length} node(s): {string.Join(", ", refused)}; {takenBack}.");
         }
 
         private void RecordNodes(RotationStep step, IReadOnlyList<NodeOutcome> outcomes)

@@ -34,14 +34,15 @@ namespace SshKms.Core.Rotation
         public static async Task<IReadOnlyList<RotationStepResult>> RotateAsync(AwsSettings settings, string secretId, RotationTargets targets,
             string? userName, string clientRequestToken, Action<RotationStepResult>? report, CancellationToken cancellationToken)
         {
+            KeyRotation.ValidateToken(clientRequestToken);
             using var sm = new SecretsManagerClient(settings);
             report = AuditedReport(AuditJournal.Default(), await SigningKeys.GetAwsCallerArnAsync(settings, cancellationToken).ConfigureAwait(false), report);
             if (targets.SshNodes.Count > 0)
             {
+                // The login user is the rotation's (given, else the secret's), which KeyRotation hands the distributor.
                 var current = new SecretKeySource(sm, secretId);
                 var options = new SshSessionOptions
                 {
-                    UserName = userName ?? await current.UserNameAsync(cancellationToken).ConfigureAwait(false),
                     ThrottleLimit = targets.Parallel ?? 16,
                     AcceptNewHostKey = targets.AcceptNewHostKey,
                     ConfigFile = targets.SshConfigFile,
@@ -56,7 +57,9 @@ namespace SshKms.Core.Rotation
             }
 
             using var ssm = new SsmClient(settings);
-            var distributor = new SsmNodeDistributor(ssm, targets.InstanceIds, targets.SsmTag, userName) { MaxConcurrency = targets.Parallel };
+            using TaggingClient? tagging = targets.InstanceIds.Count > 0 ? null : new TaggingClient(settings);
+            SsmNodeDistributor distributor = tagging == null ? new SsmNodeDistributor(ssm, targets.InstanceIds) : new SsmNodeDistributor(ssm, tagging, targets.SsmTag);
+            distributor.MaxConcurrency = targets.Parallel;
             return await new KeyRotation(sm, distributor, secretId, clientRequestToken, userName, report).RunAsync(cancellationToken).ConfigureAwait(false);
         }
 

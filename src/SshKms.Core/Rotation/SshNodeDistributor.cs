@@ -86,9 +86,10 @@ namespace SshKms.Core.Rotation
         private readonly IReadOnlyList<SshNode> _nodes;
         private readonly Func<CancellationToken, Task<SshPrivateKey>> _loginKey;
         private readonly SshSessionOptions _options;
+        private string _rotationUser = string.Empty;
 
         /// <param name="loginKey">Fetches the AWSCURRENT private key for each login; the session wipes it after.</param>
-        /// <param name="options">User (a node's USER@ wins), port, ssh options, host key policy, ThrottleLimit.</param>
+        /// <param name="options">Port, ssh options, host key policy, ThrottleLimit; its user is used only when neither the node's USER@ nor the rotation names one.</param>
         public SshNodeDistributor(IEnumerable<string> nodes, Func<CancellationToken, Task<SshPrivateKey>> loginKey, SshSessionOptions options)
         {
             _nodes = nodes.Select(SshNode.Parse).ToList();
@@ -100,13 +101,19 @@ namespace SshKms.Core.Rotation
             }
         }
 
+        /// <summary>The rotation's user logs in wherever a node has no USER@, so the account the scripts edit is the one they were built for.</summary>
+        public Task PrepareAsync(string userName, CancellationToken cancellationToken)
+        {
+            _rotationUser = userName ?? string.Empty;
+            return Task.CompletedTask;
+        }
+
         public Task<IReadOnlyList<NodeOutcome>> RunAsync(string script, CancellationToken cancellationToken) =>
             RunEverywhereAsync(_loginKey, script, cancellationToken);
 
         /// <summary>Logs in with the pending key itself and checks its tagged line is there: a login that works only through another key fails.</summary>
-        public Task<IReadOnlyList<NodeOutcome>> TestAsync(KeyPairSecret pending, string pendingTag, string secretName, CancellationToken cancellationToken) =>
-            RunEverywhereAsync(_ => Task.FromResult(pending.ParsePrivateKey()),
-                AuthorizedKeysScript.Build(AuthorizedKeysMode.Check, secretName, pendingTag, pending.PublicKey, null), cancellationToken);
+        public Task<IReadOnlyList<NodeOutcome>> TestAsync(KeyPairSecret pending, string checkScript, CancellationToken cancellationToken) =>
+            RunEverywhereAsync(_ => Task.FromResult(pending.ParsePrivateKey()), checkScript, cancellationToken);
 
         private async Task<IReadOnlyList<NodeOutcome>> RunEverywhereAsync(Func<CancellationToken, Task<SshPrivateKey>> key, string script,
             CancellationToken cancellationToken)
@@ -132,7 +139,7 @@ namespace SshKms.Core.Rotation
         {
             var options = new SshSessionOptions
             {
-                UserName = node.User ?? _options.UserName,
+                UserName = node.User ?? (_rotationUser.Length > 0 ? _rotationUser : _options.UserName),
                 Port = node.Port ?? _options.Port,
                 AcceptNewHostKey = _options.AcceptNewHostKey,
                 ConfigFile = _options.ConfigFile,

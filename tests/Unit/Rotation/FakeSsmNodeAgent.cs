@@ -18,6 +18,8 @@ namespace SshKms.Tests.Rotation
     /// moto_server: after moto records a SendCommand, it executes the recorded AWS-RunShellScript text with
     /// /bin/sh for each instance against that instance's folder (SSHKMS_AUTHORIZED_KEYS=&lt;root&gt;/&lt;id&gt;/authorized_keys),
     /// and GetCommandInvocation answers carry the real exit status and output instead of moto's fixed Success.
+    /// SendCommand behaves as on real SSM where moto differs: a command by id runs on exactly those ids (moto adds
+    /// every EC2 instance it knows), and one by Targets answers with no InstanceIds (moto lists those it resolved).
     /// <see cref="FailWhen"/> makes a node fail (exit 1, file untouched) for a given script mode.
     /// </summary>
     internal sealed class FakeSsmNodeAgent : DelegatingHandler
@@ -34,13 +36,40 @@ namespace SshKms.Tests.Rotation
         /// <summary>(instance, mode) -> whether this node fails this run.</summary>
         public Func<string, string, bool> FailWhen { get; set; } = (_, _) => false;
 
+        /// <summary>The script finds authorized_keys from the user it was given, as on a real host (<see cref="FakeNode.Run"/>).</summary>
+        public bool ResolveByUser { get; set; }
+
+        /// <summary>instance -> how many GetCommandInvocation polls of each command answer InvocationDoesNotExist first, as real SSM does at the start.</summary>
+        public Func<string, int> MissingPolls { get; set; } = _ => 0;
+
+        /// <summary>Runs after each SendCommand's scripts, with the number of SendCommands so far.</summary>
+        public Func<int, Task> AfterSendCommand { get; set; } = _ => Task.CompletedTask;
+
         public int CommandsRun;
+
+        public int SendCommands;
+
+        private readonly ConcurrentDictionary<string, int> _polls = new ConcurrentDictionary<string, int>();
 
         public string AuthorizedKeys(string instance) => FakeNode.AuthorizedKeys(_root, instance);
 
         protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
         {
             string target = request.Headers.TryGetValues("X-Amz-Target", out var t) ? t.First() : string.Empty;
+            if (target == "AmazonSSM.GetCommandInvocation")
+            {
+                JsonNode asked = JsonNode.Parse(await request.Content!.ReadAsStringAsync(cancellationToken))!;
+                string instanceId = asked["InstanceId"]!.GetValue<string>();
+                if (_polls.AddOrUpdate(asked["CommandId"]!.GetValue<string>() + "/" + instanceId, 1, (_, n) => n + 1) <= MissingPolls(instanceId))
+                {
+                    return new HttpResponseMessage(System.Net.HttpStatusCode.BadRequest)
+                    {
+                        Content = new StringContent("{\"__type\":\"InvocationDoesNotExist\"}", Encoding.UTF8, "application/x-amz-json-1.1"),
+                    };
+                }
+            }
+
+            string? sent = target == "AmazonSSM.SendCommand" ? await request.Content!.ReadAsStringAsync(cancellationToken) : null;
             HttpResponseMessage response = await base.SendAsync(request, cancellationToken);
             if (!response.IsSuccessStatusCode)
             {
@@ -52,10 +81,15 @@ namespace SshKms.Tests.Rotation
             {
                 JsonNode command = body["Command"]!;
                 string script = string.Join("\n", command["Parameters"]!["commands"]!.AsArray().Select(c => c!.GetValue<string>()));
-                foreach (string instance in command["InstanceIds"]!.AsArray().Select(i => i!.GetValue<string>()))
+                JsonArray? askedIds = JsonNode.Parse(sent!)!["InstanceIds"] as JsonArray;
+                string[] runOn = (askedIds ?? command["InstanceIds"]!.AsArray()).Select(i => i!.GetValue<string>()).ToArray();
+                command["InstanceIds"] = new JsonArray((askedIds == null ? new string[0] : runOn).Select(i => (JsonNode?)JsonValue.Create(i)).ToArray());
+                foreach (string instance in runOn)
                 {
                     _results[command["CommandId"]!.GetValue<string>() + "/" + instance] = Execute(instance, script);
                 }
+
+                await AfterSendCommand(Interlocked.Increment(ref SendCommands));
             }
             else if (target == "AmazonSSM.GetCommandInvocation")
             {
@@ -76,7 +110,7 @@ namespace SshKms.Tests.Rotation
         private (int, string, string) Execute(string instance, string script)
         {
             Interlocked.Increment(ref CommandsRun);
-            return FakeNode.Run(_root, instance, script, FailWhen);
+            return FakeNode.Run(_root, instance, script, FailWhen, ResolveByUser);
         }
     }
 
@@ -85,9 +119,20 @@ namespace SshKms.Tests.Rotation
     {
         public static string AuthorizedKeys(string root, string node) => Path.Combine(root, node, "authorized_keys");
 
+        /// <summary>With resolveByUser: USER's file, in the home the getent shim gives USER on this node.</summary>
+        public static string UserAuthorizedKeys(string root, string node, string user) => Path.Combine(root, node, "home-" + user, ".ssh", "authorized_keys");
+
+        /// <summary>With resolveByUser: every user the script looked up on this node, in order.</summary>
+        public static string GetentLog(string root, string node) => Path.Combine(root, node, "getent.log");
+
         public static string ModeOf(string script) => script.Split('\n')[0].Substring(AuthorizedKeysScript.ModeMarker.Length);
 
-        public static (int Code, string Out, string Err) Run(string root, string node, string script, Func<string, string, bool> failWhen)
+        /// <summary>
+        /// Runs the script for one node. Normally SSHKMS_AUTHORIZED_KEYS points it at the node's file. With resolveByUser
+        /// it is unset, and the script resolves the file as on a real host: a user's from `getent passwd USER` (a shim on
+        /// PATH answers home-USER in the node's folder and logs the lookup), no user's from HOME (home-root, the SSM agent's).
+        /// </summary>
+        public static (int Code, string Out, string Err) Run(string root, string node, string script, Func<string, string, bool> failWhen, bool resolveByUser = false)
         {
             if (failWhen(node, ModeOf(script)))
             {
@@ -96,12 +141,40 @@ namespace SshKms.Tests.Rotation
 
             Directory.CreateDirectory(Path.Combine(root, node));
             var psi = new ProcessStartInfo("/bin/sh", new[] { "-c", script }) { RedirectStandardOutput = true, RedirectStandardError = true };
-            psi.Environment["SSHKMS_AUTHORIZED_KEYS"] = AuthorizedKeys(root, node);
+            if (resolveByUser)
+            {
+                psi.Environment["PATH"] = GetentShim(root) + ":" + Environment.GetEnvironmentVariable("PATH");
+                psi.Environment["HOME"] = Path.Combine(root, node, "home-root");
+                psi.Environment["SSHKMS_FAKE_NODE"] = Path.Combine(root, node);
+            }
+            else
+            {
+                psi.Environment["SSHKMS_AUTHORIZED_KEYS"] = AuthorizedKeys(root, node);
+            }
+
             using Process p = Process.Start(psi)!;
             string stdout = p.StandardOutput.ReadToEnd();
             string stderr = p.StandardError.ReadToEnd();
             p.WaitForExit();
             return (p.ExitCode, stdout, stderr);
+        }
+
+        private static string GetentShim(string root)
+        {
+            string bin = Path.Combine(root, ".bin");
+            string getent = Path.Combine(bin, "getent");
+            lock (typeof(FakeNode))
+            {
+                if (!File.Exists(getent))
+                {
+                    Directory.CreateDirectory(bin);
+                    File.WriteAllText(getent, "#!/bin/sh\n[ \"$1\" = passwd ] && [ -n \"$2\" ] || exit 2\n"
+                        + "echo \"$2\" >> \"$SSHKMS_FAKE_NODE/getent.log\"\necho \"$2:x:65534:65534::$SSHKMS_FAKE_NODE/home-$2:/bin/sh\"\n");
+                    File.SetUnixFileMode(getent, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+                }
+            }
+
+            return bin;
         }
     }
 
@@ -126,6 +199,15 @@ namespace SshKms.Tests.Rotation
 
         public int InvariantChecks;
 
+        /// <summary>The user each rotation prepared this distributor with.</summary>
+        public List<string> PreparedUsers { get; } = new List<string>();
+
+        public Task PrepareAsync(string userName, CancellationToken cancellationToken)
+        {
+            PreparedUsers.Add(userName);
+            return Task.CompletedTask;
+        }
+
         public async Task<IReadOnlyList<NodeOutcome>> RunAsync(string script, CancellationToken cancellationToken)
         {
             var outcomes = await Task.WhenAll(_nodes.Select(n => Task.Run(() =>
@@ -138,13 +220,17 @@ namespace SshKms.Tests.Rotation
             return outcomes;
         }
 
-        public Task<IReadOnlyList<NodeOutcome>> TestAsync(KeyPairSecret pending, string pendingTag, string secretName, CancellationToken cancellationToken) =>
-            RunAsync(AuthorizedKeysScript.Build(AuthorizedKeysMode.Check, secretName, pendingTag, pending.PublicKey, null), cancellationToken);
+        public Task<IReadOnlyList<NodeOutcome>> TestAsync(KeyPairSecret pending, string checkScript, CancellationToken cancellationToken) =>
+            RunAsync(checkScript, cancellationToken);
     }
 
-    /// <summary>Test-only: fails the first call of one Secrets Manager operation with a 500, then passes everything to moto.</summary>
+    /// <summary>
+    /// Test-only: fails the first call of one Secrets Manager operation with a 500, then passes everything to moto.
+    /// Every request's X-Amz-Target and JSON body is kept in <see cref="Requests"/>, as it went over the wire.
+    /// </summary>
     internal sealed class FakeFailOnceHandler : DelegatingHandler
     {
+        private readonly ConcurrentQueue<(string Target, JsonNode? Body)> _requests = new ConcurrentQueue<(string, JsonNode?)>();
         private int _armed;
 
         public FakeFailOnceHandler()
@@ -154,24 +240,28 @@ namespace SshKms.Tests.Rotation
 
         public string? FailTarget { get; set; }
 
+        public IReadOnlyList<(string Target, JsonNode? Body)> Requests => _requests.ToList();
+
         public void Arm(string target)
         {
             FailTarget = target;
             _armed = 1;
         }
 
-        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
         {
             string target = request.Headers.TryGetValues("X-Amz-Target", out var t) ? t.First() : string.Empty;
+            string body = request.Content == null ? string.Empty : await request.Content.ReadAsStringAsync(cancellationToken);
+            _requests.Enqueue((target, body.Length > 0 ? JsonNode.Parse(body) : null));
             if (target == FailTarget && Interlocked.Exchange(ref _armed, 0) == 1)
             {
-                return Task.FromResult(new HttpResponseMessage(System.Net.HttpStatusCode.InternalServerError)
+                return new HttpResponseMessage(System.Net.HttpStatusCode.InternalServerError)
                 {
                     Content = new StringContent("{\"__type\":\"InternalServiceError\",\"message\":\"injected\"}"),
-                });
+                };
             }
 
-            return base.SendAsync(request, cancellationToken);
+            return await base.SendAsync(request, cancellationToken);
         }
     }
 }

@@ -38,7 +38,7 @@ namespace SshKms.Tests.Rotation
             _agent = new FakeSsmNodeAgent(_dir.Path);
             _sm = new SecretsManagerClient(moto.Settings, _smFaults);
             _ssm = new SsmClient(moto.Settings, _agent);
-            _ssmDistributor = new SsmNodeDistributor(_ssm, Nodes, null, "deploy") { PollInterval = TimeSpan.FromMilliseconds(10) };
+            _ssmDistributor = new SsmNodeDistributor(_ssm, Nodes) { PollInterval = TimeSpan.FromMilliseconds(10) };
             _folders = new FakeFolderDistributor(_dir.Path, Nodes);
             _distributor = _ssmDistributor;
         }
@@ -201,6 +201,104 @@ namespace SshKms.Tests.Rotation
         }
 
         [Fact]
+        public async Task RerunAfterAwsCurrentMovedNamesANodeWithoutTheNewKeyAndLeavesItsOldKey()
+        {
+            var (name, _) = await SetUpAsync();
+            string[] oldLines = File.ReadAllLines(_agent.AuthorizedKeys(Nodes[0]));
+            string token = Guid.NewGuid().ToString();
+            _folders.FailWhen = (n, m) => n == Nodes[1] && m == "keeponly";
+            await Assert.ThrowsAsync<SshKmsException>(() => new KeyRotation(_sm, _folders, name, token).RunAsync(CancellationToken.None));
+            Assert.Equal(token, (await _sm.DescribeSecretAsync(name, CancellationToken.None)).VersionWithStage("AWSCURRENT"));
+
+            // The rerun also reaches a node that was added after setSecret: it holds only the old key.
+            const string late = "i-0000000000000000a";
+            Directory.CreateDirectory(Path.GetDirectoryName(_agent.AuthorizedKeys(late))!);
+            File.WriteAllLines(_agent.AuthorizedKeys(late), oldLines);
+            var rerun = new FakeFolderDistributor(_dir.Path, Nodes.Append(late).ToArray());
+            var reported = new List<RotationStepResult>();
+            var ex = await Assert.ThrowsAsync<SshKmsException>(() => new KeyRotation(_sm, rerun, name, token, report: reported.Add).RunAsync(CancellationToken.None));
+
+            Assert.Equal("RotationNodesFailed", ex.ErrorId);
+            Assert.Contains(late, ex.Message);
+            Assert.DoesNotContain(Nodes[1], ex.Message);
+            Assert.Contains("is not in", reported.Single(r => r.Node == late && r.Step == RotationStep.FinishSecret).Detail);
+            Assert.Equal(oldLines, File.ReadAllLines(_agent.AuthorizedKeys(late)));
+            Assert.Equal(new[] { "deploy" }, rerun.PreparedUsers);
+            SshPublicKey current = await StageKeyAsync(name, "AWSCURRENT");
+            Assert.All(Nodes, n => Assert.Equal(new[] { AdminLine, current.ToString() }, File.ReadAllLines(_agent.AuthorizedKeys(n))));
+        }
+
+        [Fact]
+        public async Task WithoutAUserEveryStepOverSsmEditsTheFileOfTheUserTheSecretRecords()
+        {
+            // The fake agent sets no SSHKMS_AUTHORIZED_KEYS: each script finds the file from the user it was given, as on a host.
+            var (name, _) = await SetUpAsync();
+            string[] oldLines = File.ReadAllLines(_agent.AuthorizedKeys(Nodes[0]));
+            _agent.ResolveByUser = true;
+            foreach (string node in Nodes)
+            {
+                Directory.CreateDirectory(Path.GetDirectoryName(FakeNode.UserAuthorizedKeys(_dir.Path, node, "deploy"))!);
+                File.WriteAllLines(FakeNode.UserAuthorizedKeys(_dir.Path, node, "deploy"), oldLines);
+            }
+
+            string token = Guid.NewGuid().ToString();
+            await new KeyRotation(_sm, _ssmDistributor, name, token).RunAsync(CancellationToken.None);
+
+            SshPublicKey current = await StageKeyAsync(name, "AWSCURRENT");
+            Assert.Equal(KeyPairSecret.Tag(name, token), current.Comment);
+            foreach (string node in Nodes)
+            {
+                Assert.Equal(new[] { AdminLine, current.ToString() }, File.ReadAllLines(FakeNode.UserAuthorizedKeys(_dir.Path, node, "deploy")));
+                Assert.False(Directory.Exists(Path.Combine(_dir.Path, node, "home-root")), "a step edited the agent's own (root's) file");
+
+                // setSecret, testSecret and finishSecret each looked up the secret's user, and no other.
+                Assert.Equal(new[] { "deploy", "deploy", "deploy" }, File.ReadAllLines(FakeNode.GetentLog(_dir.Path, node)));
+            }
+        }
+
+        [Fact]
+        public async Task ThePendingVersionIsReadByItsIdTogetherWithTheAwsPendingStage()
+        {
+            // Moto answers a read by VersionId alone with a stale value; real Secrets Manager takes both together.
+            var (name, _) = await SetUpAsync();
+            string token = Guid.NewGuid().ToString();
+            await new KeyRotation(_sm, _folders, name, token).RunAsync(CancellationToken.None);
+
+            JsonNode read = Assert.Single(_smFaults.Requests, r => r.Target == "secretsmanager.GetSecretValue" && r.Body?["VersionId"]?.GetValue<string>() == token).Body!;
+            Assert.Equal("AWSPENDING", read["VersionStage"]?.GetValue<string>());
+            SshPublicKey current = await StageKeyAsync(name, "AWSCURRENT");
+            Assert.Equal(KeyPairSecret.Tag(name, token), current.Comment);
+            Assert.All(Nodes, n => Assert.Equal(new[] { AdminLine, current.ToString() }, File.ReadAllLines(_agent.AuthorizedKeys(n))));
+        }
+
+        [Theory]
+        [InlineData("ssm")]
+        [InlineData("folders")]
+        public async Task AFailedTestTakesThePendingKeyBackAndNamesTheNodesWhereThatFailed(string channel)
+        {
+            var (name, firstVersion) = await SetUpAsync();
+            _distributor = channel == "ssm" ? _ssmDistributor : _folders;
+            FailWhen((n, m) => (n == Nodes[1] && m == "check") || (n == Nodes[2] && m == "remove"));
+            string token = Guid.NewGuid().ToString();
+            string pendingTag = KeyPairSecret.Tag(name, token);
+            var reported = new System.Collections.Concurrent.ConcurrentQueue<RotationStepResult>();
+
+            var ex = await Assert.ThrowsAsync<SshKmsException>(() => new KeyRotation(_sm, _distributor, name, token, report: reported.Enqueue).RunAsync(CancellationToken.None));
+
+            Assert.Equal("RotationTestFailed", ex.ErrorId);
+            Assert.Contains($"not accepted on 1 node(s): {Nodes[1]}", ex.Message);
+            Assert.Contains($"taking it back failed on 1 node(s): {Nodes[2]}", ex.Message);
+            RotationStepResult[] takeBack = reported.Where(r => r.Step == RotationStep.TestSecret && r.Detail.Contains("taken back")).ToArray();
+            Assert.Equal(Nodes, takeBack.Select(r => r.Node).OrderBy(n => n));
+            Assert.Equal(new[] { Nodes[2] }, takeBack.Where(r => !r.Succeeded).Select(r => r.Node));
+            Assert.DoesNotContain(pendingTag, File.ReadAllText(_agent.AuthorizedKeys(Nodes[0])));
+            Assert.DoesNotContain(pendingTag, File.ReadAllText(_agent.AuthorizedKeys(Nodes[1])));
+            Assert.Contains(pendingTag, File.ReadAllText(_agent.AuthorizedKeys(Nodes[2])));
+            Assert.Equal(firstVersion, (await _sm.DescribeSecretAsync(name, CancellationToken.None)).VersionWithStage("AWSCURRENT"));
+            await AssertEveryNodeAcceptsCurrentAsync(name);
+        }
+
+        [Fact]
         public async Task UnreachableNodeIsReportedByNameAndRotationDoesNotFinish()
         {
             var (name, firstVersion) = await SetUpAsync();
@@ -214,19 +312,90 @@ namespace SshKms.Tests.Rotation
         }
 
         [Fact]
-        public async Task RotationByTagReachesEveryTaggedInstance()
+        public async Task InvocationsThatDoNotExistYetAreWaitedForAndOneThatNeverAppearsIsNamed()
+        {
+            var (name, firstVersion) = await SetUpAsync();
+
+            // Real SSM answers InvocationDoesNotExist for a few seconds after SendCommand: that is waited out.
+            _agent.MissingPolls = _ => 3;
+            string token = Guid.NewGuid().ToString();
+            IReadOnlyList<RotationStepResult> results = await new KeyRotation(_sm, _ssmDistributor, name, token).RunAsync(CancellationToken.None);
+            Assert.All(results, r => Assert.True(r.Succeeded, $"{r.Step} {r.Node}: {r.Detail}"));
+            Assert.Equal(token, (await _sm.DescribeSecretAsync(name, CancellationToken.None)).VersionWithStage("AWSCURRENT"));
+            await AssertEveryNodeAcceptsCurrentAsync(name);
+
+            // An invocation that never appears within the grace period is a node not reached, by name.
+            _agent.MissingPolls = n => n == Nodes[2] ? int.MaxValue : 0;
+            _ssmDistributor.InvocationGrace = TimeSpan.FromMilliseconds(300);
+            var reported = new List<RotationStepResult>();
+            var ex = await Assert.ThrowsAsync<SshKmsException>(() => new KeyRotation(_sm, _ssmDistributor, name, Guid.NewGuid().ToString(), report: reported.Add).RunAsync(CancellationToken.None));
+            Assert.Equal("RotationNodesFailed", ex.ErrorId);
+            Assert.Contains(Nodes[2], ex.Message);
+            Assert.DoesNotContain(Nodes[0], ex.Message);
+            Assert.StartsWith("not reached", reported.Single(r => r.Step == RotationStep.SetSecret && r.Node == Nodes[2]).Detail);
+            Assert.Equal(token, (await _sm.DescribeSecretAsync(name, CancellationToken.None)).VersionWithStage("AWSCURRENT"));
+        }
+
+        [Fact]
+        public async Task RotationByTagResolvesTheTaggedInstancesOnceAndSendsEveryStepToThem()
         {
             string tagValue = Guid.NewGuid().ToString("N");
             string[] instances = await RunTaggedInstancesAsync(2, "RotateSSHKeys", tagValue);
             using var sm = new SecretsManagerClient(_moto.Settings);
+            using var tagging = new TaggingClient(_moto.Settings);
             KeyPairInfo first = await KeyPairSecrets.CreateAsync(sm, "tag/" + tagValue, SshKeyAlgorithm.Ed25519, null, null, CancellationToken.None);
-            var byTag = new SsmNodeDistributor(_ssm, null, "RotateSSHKeys=" + tagValue, null) { PollInterval = TimeSpan.FromMilliseconds(10) };
+            var byTag = new SsmNodeDistributor(_ssm, tagging, "RotateSSHKeys=" + tagValue) { PollInterval = TimeSpan.FromMilliseconds(10) };
+
+            // An instance tagged after setSecret never got the new key: the later steps must not reach it either.
+            string[] late = new string[0];
+            _agent.AfterSendCommand = async n =>
+            {
+                if (n == 1)
+                {
+                    late = await RunTaggedInstancesAsync(1, "RotateSSHKeys", tagValue);
+                }
+            };
             string token = Guid.NewGuid().ToString();
             IReadOnlyList<RotationStepResult> results = await new KeyRotation(sm, byTag, first.SecretId, token).RunAsync(CancellationToken.None);
-            Assert.Equal(instances.OrderBy(i => i), results.Where(r => r.Step == RotationStep.SetSecret).Select(r => r.Node).OrderBy(i => i));
+
+            Assert.Single(late);
+            foreach (RotationStep step in new[] { RotationStep.SetSecret, RotationStep.TestSecret, RotationStep.FinishSecret })
+            {
+                Assert.Equal(instances.OrderBy(i => i), results.Where(r => r.Step == step && r.Node != null).Select(r => r.Node).OrderBy(i => i));
+            }
+
             SshPublicKey current = await StageKeyAsync(first.SecretId, "AWSCURRENT");
             Assert.Equal(KeyPairSecret.Tag(first.SecretId, token), current.Comment);
             Assert.All(instances, i => Assert.Equal(new[] { current.ToString() }, File.ReadAllLines(_agent.AuthorizedKeys(i))));
+            Assert.False(Directory.Exists(Path.Combine(_dir.Path, late[0])), "a step reached the instance tagged mid-rotation");
+        }
+
+        [Fact]
+        public async Task MoreInstancesThanOneCommandTakesGoInBatches()
+        {
+            var (name, _) = await SetUpAsync();
+            var batched = new SsmNodeDistributor(_ssm, Nodes) { PollInterval = TimeSpan.FromMilliseconds(10), InstancesPerCommand = 2 };
+            string token = Guid.NewGuid().ToString();
+            IReadOnlyList<RotationStepResult> results = await new KeyRotation(_sm, batched, name, token).RunAsync(CancellationToken.None);
+
+            // setSecret, testSecret and finishSecret, each as a command for two instances and one for the third.
+            Assert.Equal(6, _agent.SendCommands);
+            Assert.Equal(9, results.Count(r => r.Node != null && r.Succeeded));
+            SshPublicKey current = await StageKeyAsync(name, "AWSCURRENT");
+            Assert.All(Nodes, n => Assert.Equal(new[] { AdminLine, current.ToString() }, File.ReadAllLines(_agent.AuthorizedKeys(n))));
+        }
+
+        [Fact]
+        public async Task RotationByInstanceIdReachesExactlyThoseInstances()
+        {
+            // Moto adds every EC2 instance it knows to a command sent by id; only the ids asked for are nodes.
+            await RunTaggedInstancesAsync(1, "Unrelated", Guid.NewGuid().ToString("N"));
+            var (name, _) = await SetUpAsync();
+            IReadOnlyList<RotationStepResult> results = await new KeyRotation(_sm, _ssmDistributor, name, Guid.NewGuid().ToString()).RunAsync(CancellationToken.None);
+            foreach (RotationStep step in new[] { RotationStep.SetSecret, RotationStep.TestSecret, RotationStep.FinishSecret })
+            {
+                Assert.Equal(Nodes, results.Where(r => r.Step == step && r.Node != null).Select(r => r.Node).OrderBy(n => n));
+            }
         }
 
         /// <summary>EC2 RunInstances on moto through the query protocol (AWSSDK.EC2 is not in the registry; moto does not check signatures).</summary>

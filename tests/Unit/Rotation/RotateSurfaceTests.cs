@@ -68,6 +68,23 @@ namespace SshKms.Tests.Rotation
         }
 
         [Fact]
+        public async Task CliRefusesAMalformedTokenBeforeAnyAwsCall()
+        {
+            // Nothing listens at the endpoint: any AWS call would fail with a different error.
+            string dead = $"http://127.0.0.1:{FreePort.Next()}";
+            var r = await KeyPairSurfaceTests.Cli("rotate", "--secret-id", "x", "--instance-id", "i-1", "--token", "too-short", "--endpoint-url", dead, "--region", "us-east-1");
+            Assert.Equal(1, r.Code);
+            Assert.Contains("[RotationTokenInvalid]", r.Err);
+            Assert.DoesNotContain("rotating", r.Err);
+            Assert.Equal(string.Empty, r.Out);
+
+            // The cmdlet's path too.
+            var ex = await Assert.ThrowsAsync<SshKmsException>(() => RotationTargets.RotateAsync(new AwsSettings { EndpointUrl = dead, Region = "us-east-1" }, "x",
+                new RotationTargets { InstanceIds = new[] { "i-1" } }, null, "too-short", null, CancellationToken.None));
+            Assert.Equal("RotationTokenInvalid", ex.ErrorId);
+        }
+
+        [Fact]
         public async Task CmdletRotatesAndReportsEachStepAndNode()
         {
             KeyPairInfo first = await NewSecretAsync();

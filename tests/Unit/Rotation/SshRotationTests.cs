@@ -339,9 +339,11 @@ namespace SshKms.Tests.Rotation
                 return outcomes;
             }
 
-            public async Task<IReadOnlyList<NodeOutcome>> TestAsync(KeyPairSecret pending, string pendingTag, string secretName, CancellationToken cancellationToken)
+            public Task PrepareAsync(string userName, CancellationToken cancellationToken) => _inner.PrepareAsync(userName, cancellationToken);
+
+            public async Task<IReadOnlyList<NodeOutcome>> TestAsync(KeyPairSecret pending, string checkScript, CancellationToken cancellationToken)
             {
-                IReadOnlyList<NodeOutcome> outcomes = await _inner.TestAsync(pending, pendingTag, secretName, cancellationToken);
+                IReadOnlyList<NodeOutcome> outcomes = await _inner.TestAsync(pending, checkScript, cancellationToken);
                 await _check();
                 return outcomes;
             }
