@@ -12,11 +12,10 @@ namespace SshKms.Core.Envelope
     /// instead of returning 0, so bad text is never taken for a clean end (CryptoStream with
     /// FromBase64Transform threw FormatException, and silently dropped an incomplete last group).
     /// </summary>
-    internal sealed class Base64InputStream : Stream
+    internal sealed class Base64InputStream : ReadOnlyWrapperStream
     {
         private const int TextChunk = 64 * 1024;
 
-        private readonly Stream _inner;
         private readonly byte[] _text = new byte[TextChunk];
         private readonly byte[] _decoded = new byte[TextChunk / 4 * 3 + 3];
         private readonly int[] _group = new int[4];
@@ -29,25 +28,15 @@ namespace SshKms.Core.Envelope
         private bool _ended;
 
         public Base64InputStream(Stream inner)
+            : base(inner)
         {
-            _inner = inner;
         }
-
-        public override bool CanRead => true;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => false;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
 
         public override int Read(byte[] buffer, int offset, int count)
         {
             while (_position == _length && !_ended && !_fault)
             {
-                Decode(_inner.Read(_text, 0, _text.Length));
+                Decode(Inner.Read(_text, 0, _text.Length));
             }
 
             return Take(buffer, offset, count);
@@ -57,30 +46,10 @@ namespace SshKms.Core.Envelope
         {
             while (_position == _length && !_ended && !_fault)
             {
-                Decode(await _inner.ReadAsync(_text, 0, _text.Length, cancellationToken).ConfigureAwait(false));
+                Decode(await Inner.ReadAsync(_text, 0, _text.Length, cancellationToken).ConfigureAwait(false));
             }
 
             return Take(buffer, offset, count);
-        }
-
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-        protected override void Dispose(bool disposing)
-        {
-            if (disposing)
-            {
-                _inner.Dispose();
-            }
-
-            base.Dispose(disposing);
         }
 
         private int Take(byte[] buffer, int offset, int count)

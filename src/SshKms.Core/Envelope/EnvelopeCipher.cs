@@ -543,27 +543,16 @@ namespace SshKms.Core.Envelope
         }
 
         /// <summary>The byte DetectBase64 peeked at, then the rest of the stream.</summary>
-        private sealed class PrefixedStream : Stream
+        private sealed class PrefixedStream : ReadOnlyWrapperStream
         {
             private readonly byte[] _prefix;
-            private readonly Stream _rest;
             private int _used;
 
             public PrefixedStream(byte[] prefix, Stream rest)
+                : base(rest)
             {
                 _prefix = prefix;
-                _rest = rest;
             }
-
-            public override bool CanRead => true;
-
-            public override bool CanSeek => false;
-
-            public override bool CanWrite => false;
-
-            public override long Length => throw new NotSupportedException();
-
-            public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
 
             public override int Read(byte[] buffer, int offset, int count)
             {
@@ -573,28 +562,7 @@ namespace SshKms.Core.Envelope
                     return 1;
                 }
 
-                return _rest.Read(buffer, offset, count);
-            }
-
-            public override void Flush()
-            {
-            }
-
-            public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-            public override void SetLength(long value) => throw new NotSupportedException();
-
-            public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-            // The caller disposes what DetectBase64 returned: that must close the file under it.
-            protected override void Dispose(bool disposing)
-            {
-                if (disposing)
-                {
-                    _rest.Dispose();
-                }
-
-                base.Dispose(disposing);
+                return Inner.Read(buffer, offset, count);
             }
         }
     }

@@ -46,7 +46,7 @@ namespace SshKms.Tests.Keys
         {
             if (request.Operation == "GetPublicKey")
             {
-                return Json(new { KeyId = Arn, KeySpec = "ECC_NIST_P256", KeyUsage = "SIGN_VERIFY", PublicKey = Convert.ToBase64String(_local.ExportSubjectPublicKeyInfo()), SigningAlgorithms = new[] { "ECDSA_SHA_256" } });
+                return FakeKmsResponse.Json(new { KeyId = Arn, KeySpec = "ECC_NIST_P256", KeyUsage = "SIGN_VERIFY", PublicKey = Convert.ToBase64String(_local.ExportSubjectPublicKeyInfo()), SigningAlgorithms = new[] { "ECDSA_SHA_256" } });
             }
 
             if (request.Operation == "Sign")
@@ -55,20 +55,10 @@ namespace SshKms.Tests.Keys
                 byte[] der = request.Body.GetProperty("MessageType").GetString() == "DIGEST"
                     ? _local.SignHash(message, DSASignatureFormat.Rfc3279DerSequence)
                     : _local.SignData(message, HashAlgorithmName.SHA256, DSASignatureFormat.Rfc3279DerSequence);
-                return Json(new { KeyId = Arn, Signature = Convert.ToBase64String(der), SigningAlgorithm = "ECDSA_SHA_256" });
+                return FakeKmsResponse.Json(new { KeyId = Arn, Signature = Convert.ToBase64String(der), SigningAlgorithm = "ECDSA_SHA_256" });
             }
 
             return null;
-        }
-
-        private static HttpResponseMessage Json(object body)
-        {
-            var response = new HttpResponseMessage(HttpStatusCode.OK)
-            {
-                Content = new StringContent(JsonSerializer.Serialize(body), Encoding.UTF8, "application/x-amz-json-1.1"),
-            };
-            response.Headers.Add("x-amzn-RequestId", "fake-" + Guid.NewGuid().ToString("N"));
-            return response;
         }
 
         [Fact]

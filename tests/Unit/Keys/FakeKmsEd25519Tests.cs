@@ -44,7 +44,7 @@ namespace SshKms.Tests.Keys
                 {
                     // SubjectPublicKeyInfo for id-Ed25519 (RFC 8410): 30 2a 30 05 06 03 2b 65 70 03 21 00 || key
                     byte[] spki = Convert.FromHexString("302a300506032b6570032100").Concat(Public).ToArray();
-                    return Json(new { KeyId = Arn, KeySpec = "ECC_NIST_EDWARDS25519", KeyUsage = "SIGN_VERIFY", PublicKey = Convert.ToBase64String(spki), SigningAlgorithms = new[] { "ED25519_SHA_512" } });
+                    return FakeKmsResponse.Json(new { KeyId = Arn, KeySpec = "ECC_NIST_EDWARDS25519", KeyUsage = "SIGN_VERIFY", PublicKey = Convert.ToBase64String(spki), SigningAlgorithms = new[] { "ED25519_SHA_512" } });
                 }
 
                 if (request.Operation == "Sign")
@@ -52,20 +52,10 @@ namespace SshKms.Tests.Keys
                     byte[] message = Convert.FromBase64String(request.Body.GetProperty("Message").GetString()!);
                     var sig = new byte[64];
                     Org.BouncyCastle.Math.EC.Rfc8032.Ed25519.Sign(Seed, 0, message, 0, message.Length, sig, 0);
-                    return Json(new { KeyId = Arn, Signature = Convert.ToBase64String(sig), SigningAlgorithm = "ED25519_SHA_512" });
+                    return FakeKmsResponse.Json(new { KeyId = Arn, Signature = Convert.ToBase64String(sig), SigningAlgorithm = "ED25519_SHA_512" });
                 }
 
                 return null;
-            }
-
-            private static HttpResponseMessage Json(object body)
-            {
-                var response = new HttpResponseMessage(HttpStatusCode.OK)
-                {
-                    Content = new StringContent(JsonSerializer.Serialize(body), Encoding.UTF8, "application/x-amz-json-1.1"),
-                };
-                response.Headers.Add("x-amzn-RequestId", "fake-" + Guid.NewGuid().ToString("N"));
-                return response;
             }
         }
 
