@@ -68,10 +68,10 @@ Describe 'Certificates with the local CA' {
         New-Item -ItemType Directory -Path $dir -Force | Out-Null
         ssh-keygen -q -t ed25519 -N '' -f (Join-Path $dir 'id_ed25519')
         $cert = New-SshKmsCertificate -CaKey local:pester -PublicKeyPath (Join-Path $dir 'id_ed25519.pub') -Principal ops
-        $event = Get-SshCertificate -Path (Join-Path $dir 'id_ed25519-cert.pub') | Get-SshKmsAudit
-        $event.Type | Should -Be 'certificate.issued'
-        $event.Serial | Should -Be $cert.Serial
-        $event.Fields.principals | Should -Be @('ops')
+        $record = Get-SshCertificate -Path (Join-Path $dir 'id_ed25519-cert.pub') | Get-SshKmsAudit
+        $record.Type | Should -Be 'certificate.issued'
+        $record.Serial | Should -Be $cert.Serial
+        $record.Fields.principals | Should -Be @('ops')
     }
 }
 
