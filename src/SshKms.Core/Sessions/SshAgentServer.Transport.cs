@@ -84,15 +84,21 @@ namespace SshKms.Core.Sessions
             }
 
             security.SetAccessRuleProtection(isProtected: true, preserveInheritance: false);
+            NamedPipeServerStream Create() => NamedPipeServerStreamAcl.Create(name, PipeDirection.InOut, NamedPipeServerStream.MaxAllowedServerInstances,
+                PipeTransmissionMode.Byte, PipeOptions.Asynchronous | PipeOptions.CurrentUserOnly, 0, 0, security);
+
+            // A pipe name exists only while an instance of it does: the first is made before Address is handed to
+            // ssh, and each next one before the connected one is served, so ssh never finds the agent missing.
+            NamedPipeServerStream next = Create();
             _acceptLoop = Task.Run(async () =>
             {
-                while (!_stop.IsCancellationRequested)
+                while (true)
                 {
-                    NamedPipeServerStream pipe = NamedPipeServerStreamAcl.Create(name, PipeDirection.InOut, NamedPipeServerStream.MaxAllowedServerInstances,
-                        PipeTransmissionMode.Byte, PipeOptions.Asynchronous | PipeOptions.CurrentUserOnly, 0, 0, security);
+                    NamedPipeServerStream pipe = next;
                     try
                     {
                         await pipe.WaitForConnectionAsync(_stop.Token).ConfigureAwait(false);
+                        next = Create();
                     }
                     catch (Exception ex) when (ex is OperationCanceledException || ex is ObjectDisposedException || ex is IOException)
                     {
@@ -105,7 +111,6 @@ namespace SshKms.Core.Sessions
             });
         }
 
-        /// <summary>Closes the socket or pipe; returns the accept loop, which ends on its own once cancelled.</summary>
         private static int ProcessId
         {
             get
@@ -117,6 +122,7 @@ namespace SshKms.Core.Sessions
             }
         }
 
+        /// <summary>Closes the socket or pipe; returns the accept loop, which ends on its own once cancelled.</summary>
         private Task? CloseListener()
         {
             _listener?.Dispose();
