@@ -6,7 +6,8 @@ namespace SshKms.Cli
 {
     /// <summary>
     /// Finds the command a command line names and binds its options. "--name value", "--name=value" and
-    /// flags; "--" ends the options. Errors are SshKmsExceptions with id CliUsage.
+    /// flags; "--" ends the options. A command that takes no arguments also reads `--node a b c` as three values
+    /// of a repeatable option, as its usage line "--node HOST..." shows. Errors are SshKmsExceptions with id CliUsage.
     /// </summary>
     internal static class CliParser
     {
@@ -33,6 +34,7 @@ namespace SshKms.Cli
             var options = new Dictionary<string, List<string>>();
             var positionals = new List<string>();
             var afterDashDash = new List<string>();
+            string? openRepeatable = null;
             int i = command.Path.Split(' ').Length;
             for (; i < args.Length; i++)
             {
@@ -97,6 +99,11 @@ namespace SshKms.Cli
                     }
 
                     values.Add(value);
+                    openRepeatable = spec.Repeatable && inlineValue == null ? name : null;
+                }
+                else if (openRepeatable != null && command.MaxPositionals == 0)
+                {
+                    options[openRepeatable].Add(arg);
                 }
                 else
                 {
