@@ -53,7 +53,7 @@ namespace SshKms.PowerShell
         public string? ProfileName { get; set; }
 
         [Parameter]
-        [Alias("Endpoint", "EndpointURL")]
+        [Alias("Endpoint")]
         public string? EndpointUrl { get; set; }
 
         internal AwsSettings Aws => new AwsSettings { Region = Region, ProfileName = ProfileName, EndpointUrl = EndpointUrl };

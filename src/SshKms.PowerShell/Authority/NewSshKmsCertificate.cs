@@ -25,7 +25,6 @@ namespace SshKms.PowerShell.Authority
         // SwitchParameter is a stub outside a real runspace.
 
         [Parameter(Position = 0)]
-        [Alias("KeyId")]
         public string? CaKey { get; set; }
 
         [Parameter(Mandatory = true, ParameterSetName = PathSet, ValueFromPipelineByPropertyName = true)]
