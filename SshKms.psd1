@@ -27,8 +27,18 @@
     AliasesToExport      = @()
     PrivateData          = @{
         PSData = @{
-            Tags       = @('SSH', 'KMS', 'AWS', 'Certificate', 'OpenSSH', 'SecretsManager')
-            LicenseUri = 'https://opensource.org/licenses/MIT'
+            Tags         = @('SSH', 'KMS', 'AWS', 'Certificate', 'OpenSSH', 'SecretsManager', 'Encryption',
+                             'PSEdition_Core', 'PSEdition_Desktop', 'Windows', 'Linux', 'MacOS')
+            ProjectUri   = 'https://github.com/sshkms/SshKms'
+            LicenseUri   = 'https://opensource.org/licenses/MIT'
+            ReleaseNotes = @'
+0.1.0
+- SSH user and host certificates signed by an AWS KMS key (one KMS Sign per certificate), or a local key.
+- SSH sessions and copies with per-session keys held only in memory.
+- SSH key pairs in AWS Secrets Manager, rotated in four steps and distributed over SSH or SSM.
+- KMS envelope encryption of secrets; an audit journal of every signature and session.
+- The engine, AWSSDK and BouncyCastle load apart from other modules' copies (AWS.Tools can share the session).
+'@
         }
     }
 }

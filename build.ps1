@@ -1,17 +1,23 @@
 <#
 .SYNOPSIS
-Builds SshKms, runs the tests, packages the module folder out/SshKms/, compiles the docs to MAML where platyPS
-exists, and runs the Pester tests where Pester exists.
+Builds SshKms, runs the xunit tests, packages the module folder out/SshKms/, runs the Pester tests against it, and
+optionally publishes it to a PSResourceGet repository or zips it for Azure Automation.
 
 .EXAMPLE
-./build.ps1                 # everything
-./build.ps1 -SkipTests      # build and package only
+./build.ps1                           # build, xunit, package, Pester
+./build.ps1 -SkipTests                # build and package only
+./build.ps1 -SkipTests -AutomationZip # also out/SshKms.zip for Azure Automation (Modules > Add a module)
+./build.ps1 -SkipTests -Publish PSGallery -ApiKey $key
 #>
 [CmdletBinding()]
 param(
     [string] $Configuration = 'Release',
     [switch] $SkipTests,
-    [string] $OutDir = (Join-Path $PSScriptRoot 'out')
+    [string] $OutDir = (Join-Path $PSScriptRoot 'out'),
+    # A PSResourceGet repository name (Register-PSResourceRepository) to publish the packaged module to.
+    [string] $Publish,
+    [string] $ApiKey,
+    [switch] $AutomationZip
 )
 
 $ErrorActionPreference = 'Stop'
@@ -29,37 +35,67 @@ if (-not $SkipTests) {
     Invoke-Step 'dotnet test' { dotnet test (Join-Path $PSScriptRoot 'tests/Unit') -c $Configuration --no-build }
 }
 
-# The module folder: manifest and loader at the top, one build per edition below lib/ with its dependencies.
+# ---- Package ----------------------------------------------------------------------------------------------------
+# out/SshKms/: manifest, loader and views at the top; per framework, the cmdlet assembly in lib/<framework>/ and the
+# engine with everything it depends on in lib/<framework>/Dependencies/, where no default probing finds them: the
+# cmdlet assembly loads them apart from other modules' copies (src/SshKms.PowerShell/ModuleDependencies.cs).
 $module = Join-Path $OutDir 'SshKms'
 if (Test-Path $module) { Remove-Item $module -Recurse -Force }
 New-Item -ItemType Directory -Path $module | Out-Null
 Copy-Item (Join-Path $PSScriptRoot 'SshKms.psd1'), (Join-Path $PSScriptRoot 'SshKms.psm1') $module
-foreach ($framework in 'net8.0', 'netstandard2.0') {
-    $target = Join-Path $module "lib/$framework"
-    Invoke-Step "dotnet publish ($framework)" {
-        dotnet publish (Join-Path $PSScriptRoot 'src/SshKms.PowerShell/SshKms.PowerShell.csproj') -c $Configuration -f $framework -o $target --no-build
+Get-ChildItem $PSScriptRoot -Filter '*.format.ps1xml' | Copy-Item -Destination $module
+
+$publishRoot = Join-Path ([IO.Path]::GetTempPath()) ("sshkms-publish-" + [Guid]::NewGuid().ToString('N'))
+try {
+    foreach ($framework in 'net8.0', 'netstandard2.0') {
+        $published = Join-Path $publishRoot $framework
+        Invoke-Step "dotnet publish ($framework)" {
+            dotnet publish (Join-Path $PSScriptRoot 'src/SshKms.PowerShell/SshKms.PowerShell.csproj') -c $Configuration -f $framework -o $published --no-build
+        }
+        $lib = Join-Path $module "lib/$framework"
+        $dependencies = Join-Path $lib 'Dependencies'
+        New-Item -ItemType Directory -Path $dependencies -Force | Out-Null
+        foreach ($file in Get-ChildItem $published -File) {
+            switch -Wildcard ($file.Name) {
+                # PowerShell itself provides System.Management.Automation; a reference stub would break the load.
+                'System.Management.Automation.dll' { continue }
+                # Assembly.LoadFrom ignores a deps.json; ours would only mislead.
+                '*.deps.json' { continue }
+                'SshKms.PowerShell.*' { Move-Item $file.FullName $lib; continue }
+                default { Move-Item $file.FullName $dependencies }
+            }
+        }
     }
-    # PowerShell itself provides System.Management.Automation; shipping a reference stub would break the load.
-    Get-ChildItem $target -Filter 'System.Management.Automation.dll' | Remove-Item -Force
+} finally {
+    Remove-Item $publishRoot -Recurse -Force -ErrorAction SilentlyContinue
 }
 
-if (Get-Module -ListAvailable -Name platyPS) {
-    Import-Module platyPS
-    $help = Join-Path $module 'en-US'
-    Invoke-Step 'New-ExternalHelp' { New-ExternalHelp -Path (Join-Path $PSScriptRoot 'docs/cmdlets') -OutputPath $help -Force | Out-Null }
-} else {
-    Write-Warning 'platyPS is not installed: docs/cmdlets is not compiled to MAML help.'
-}
-
-if (-not $SkipTests) {
-    if (Get-Module -ListAvailable -Name Pester) {
-        Import-Module Pester
-        $env:SSHKMS_MODULE_PATH = $module
-        $result = Invoke-Pester -Path (Join-Path $PSScriptRoot 'tests/Pester') -PassThru
-        if ($result.FailedCount -gt 0) { throw "$($result.FailedCount) Pester test(s) failed" }
-    } else {
-        Write-Warning 'Pester is not installed: tests/Pester was not run.'
-    }
-}
+# HELP STEP: compile docs/cmdlets to MAML (en-US/SshKms.PowerShell.dll-Help.xml) and about_SshKms here.
+$help = Join-Path $PSScriptRoot 'en-US'
+if (Test-Path $help) { Copy-Item $help $module -Recurse }
 
 Write-Host "Module: $module"
+
+# ---- Azure Automation zip ---------------------------------------------------------------------------------------
+# Automation imports a module from a zip whose name, top folder and manifest all carry the module name.
+if ($AutomationZip) {
+    $zip = Join-Path $OutDir 'SshKms.zip'
+    if (Test-Path $zip) { Remove-Item $zip -Force }
+    Add-Type -AssemblyName System.IO.Compression.FileSystem
+    [IO.Compression.ZipFile]::CreateFromDirectory($module, $zip, [IO.Compression.CompressionLevel]::Optimal, $true)
+    Write-Host "Azure Automation zip: $zip"
+}
+
+# ---- Pester -----------------------------------------------------------------------------------------------------
+if (-not $SkipTests) {
+    # A process of its own: the tests import the module (and this script's StrictMode stays out of them).
+    $shell = [Diagnostics.Process]::GetCurrentProcess().MainModule.FileName
+    Invoke-Step 'Pester' { & $shell -NoProfile -File (Join-Path $PSScriptRoot 'scripts/pester.ps1') -ModulePath $module }
+}
+
+# ---- Publish ----------------------------------------------------------------------------------------------------
+if ($Publish) {
+    $publishArgs = @{ Path = $module; Repository = $Publish }
+    if ($ApiKey) { $publishArgs.ApiKey = $ApiKey }
+    Invoke-Step "Publish-PSResource ($Publish)" { Publish-PSResource @publishArgs }
+}

@@ -1,4 +1,5 @@
 using System;
+using System.IO;
 using System.Management.Automation;
 using System.Threading;
 using System.Threading.Tasks;
@@ -19,12 +20,26 @@ namespace SshKms.PowerShell
 
         protected override void StopProcessing() => _stopping.Cancel();
 
-        /// <summary>Blocks on Core work; exceptions come back unwrapped.</summary>
-        protected T Await<T>(Func<CancellationToken, Task<T>> work) =>
-            Task.Run(() => work(_stopping.Token)).GetAwaiter().GetResult();
+        /// <summary>Blocks on Core work; exceptions come back unwrapped, a dependency version clash as AssemblyConflict.</summary>
+        protected T Await<T>(Func<CancellationToken, Task<T>> work)
+        {
+            try
+            {
+                return Task.Run(() => work(_stopping.Token)).GetAwaiter().GetResult();
+            }
+            catch (FileLoadException ex)
+            {
+                ThrowTerminatingError(AssemblyConflict.ToErrorRecord(ex));
+                throw;
+            }
+        }
 
         protected void Await(Func<CancellationToken, Task> work) =>
-            Task.Run(() => work(_stopping.Token)).GetAwaiter().GetResult();
+            Await<bool>(async ct =>
+            {
+                await work(ct).ConfigureAwait(false);
+                return true;
+            });
 
         /// <summary>Non-terminating: the failure of one input object; the pipeline goes on.</summary>
         protected void WriteSshKmsError(SshKmsException ex, object? target) => WriteError(ToErrorRecord(ex, target));
