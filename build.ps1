@@ -77,19 +77,16 @@ if (Test-Path $help) { Copy-Item $help $module -Recurse }
 Write-Host "Module: $module"
 
 # ---- Azure Automation zip ---------------------------------------------------------------------------------------
-# Automation imports a module from a zip whose name, top folder and manifest all carry the module name.
 if ($AutomationZip) {
-    $zip = Join-Path $OutDir 'SshKms.zip'
-    if (Test-Path $zip) { Remove-Item $zip -Force }
-    Add-Type -AssemblyName System.IO.Compression.FileSystem
-    [IO.Compression.ZipFile]::CreateFromDirectory($module, $zip, [IO.Compression.CompressionLevel]::Optimal, $true)
+    $zip = & (Join-Path $PSScriptRoot 'scripts/automation-zip.ps1') -ModulePath $module -Destination $OutDir
     Write-Host "Azure Automation zip: $zip"
 }
 
 # ---- Pester -----------------------------------------------------------------------------------------------------
 if (-not $SkipTests) {
     # A process of its own: the tests import the module (and this script's StrictMode stays out of them).
-    $shell = [Diagnostics.Process]::GetCurrentProcess().MainModule.FileName
+    # (Not the process path: a pwsh installed as a dotnet tool runs as `dotnet pwsh.dll`.)
+    $shell = if ($PSVersionTable.PSEdition -eq 'Desktop') { Join-Path $PSHOME 'powershell.exe' } else { Join-Path $PSHOME $(if ($IsWindows) { 'pwsh.exe' } else { 'pwsh' }) }
     Invoke-Step 'Pester' { & $shell -NoProfile -File (Join-Path $PSScriptRoot 'scripts/pester.ps1') -ModulePath $module }
 }
 

@@ -27,7 +27,7 @@ if (-not $PesterPath) {
     }
 }
 if (-not (Test-Path $PesterPath)) {
-    Write-Host "Pester 5 not found at $PesterPath: restore it with 'dotnet restore tests/Pester/PesterDeps.proj' (scripts/test.sh does)."
+    Write-Host "Pester 5 not found at ${PesterPath}: restore it with 'dotnet restore tests/Pester/PesterDeps.proj' (scripts/test.sh does)."
     exit 2
 }
 Import-Module $PesterPath -MinimumVersion 5.0
