@@ -1,6 +1,10 @@
 #!/usr/bin/env bash
-# The whole test suite: installs the peers the tests talk to when they are missing, then runs xunit
-# (and Pester where pwsh exists). Usage: bash scripts/test.sh [dotnet test args...]
+# The whole test suite. Installs what the tests need when it is missing (sshd, strace, npm, PowerShell 7.6.9 as a
+# dotnet tool, Pester 5.7.1 and AWSSDK.Core 3.7.402 from NuGet), packages the module with build.ps1, runs xunit,
+# then Pester against the packaged out/SshKms twice: the net8.0 build, and the netstandard2.0 build imported into
+# pwsh (the closest check of Windows PowerShell 5.1 there is on Linux). Any failure fails the run; results are
+# written under ${TMPDIR:-/tmp}/sshkms-test-results, never into the work tree.
+# Usage: bash scripts/test.sh [dotnet test args...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -26,8 +30,42 @@ command -v moto_server >/dev/null || { echo "moto_server is missing: pip install
 command -v npm >/dev/null || { echo "installing nodejs/npm (envelope interop tests)"; need_apt nodejs npm; }
 (cd tests/interop/esdk-js && npm ci --no-audit --no-fund)
 
-dotnet test tests/Unit/SshKms.Tests.csproj -c Release --logger "console;verbosity=normal" "$@"
-
-if command -v pwsh >/dev/null; then
-  pwsh -NoProfile -Command "Invoke-Pester -Path tests/Pester -CI"
+# PowerShell 7.6.9, outside the work tree; a pwsh on PATH serves when it is that version.
+pwsh_version=7.6.9
+pwsh_dir="${XDG_CACHE_HOME:-$HOME/.cache}/sshkms-test/pwsh"
+if [ -x "$pwsh_dir/pwsh" ]; then
+  pwsh="$pwsh_dir/pwsh"
+elif command -v pwsh >/dev/null && [ "$(pwsh -NoProfile -Command '$PSVersionTable.PSVersion.ToString()')" = "$pwsh_version" ]; then
+  pwsh="$(command -v pwsh)"
+else
+  echo "installing PowerShell $pwsh_version (dotnet tool) into $pwsh_dir"
+  dotnet tool install PowerShell --version "$pwsh_version" --tool-path "$pwsh_dir" >/dev/null
+  pwsh="$pwsh_dir/pwsh"
 fi
+
+# Pester 5.7.1, and the AWSSDK.Core 3.7.402 that AWS.Tools ships (Isolation.Tests.ps1), into the NuGet cache.
+dotnet restore tests/Pester/PesterDeps.proj >/dev/null
+NUGET_PACKAGES="$(dotnet nuget locals global-packages --list | sed -n 's/^global-packages: //p')"
+export NUGET_PACKAGES="${NUGET_PACKAGES%/}"
+export SSHKMS_PESTER_PATH="$NUGET_PACKAGES/pester/5.7.1/tools/Pester.psd1"
+export SSHKMS_TEST_RESULTS="${TMPDIR:-/tmp}/sshkms-test-results"
+
+# Build (Release) and package out/SshKms.
+"$pwsh" -NoProfile -File ./build.ps1 -SkipTests
+
+failed=0
+dotnet test tests/Unit/SshKms.Tests.csproj -c Release --no-build --logger "console;verbosity=normal" "$@" || failed=1
+
+# The netstandard2.0 build in pwsh: a copy of the module without lib/net8.0 (SshKms.psm1 then loads netstandard2.0).
+netstandard_root="$(mktemp -d)"
+trap 'rm -rf "$netstandard_root"' EXIT
+cp -r out/SshKms "$netstandard_root/"
+rm -rf "$netstandard_root/SshKms/lib/net8.0"
+
+for run in "net8.0:out/SshKms" "netstandard2.0:$netstandard_root/SshKms"; do
+  label="${run%%:*}"
+  echo "==> Pester, $label build: ${run#*:}"
+  "$pwsh" -NoProfile -File scripts/pester.ps1 -ModulePath "${run#*:}" -Label "$label" || failed=1
+done
+
+exit "$failed"
