@@ -28,8 +28,10 @@ function Get-LoadedNames($assemblies) {
     @($assemblies | Where-Object { $_ } | ForEach-Object { $_.GetName() } | Where-Object Name -match '^(SshKms|AWSSDK|BouncyCastle)' |
         ForEach-Object { "$($_.Name) $($_.Version)" } | Sort-Object)
 }
-$report.DefaultContext = Get-LoadedNames ([System.Runtime.Loader.AssemblyLoadContext]::Default.Assemblies)
-$report.SshKmsContext = Get-LoadedNames (@([System.Runtime.Loader.AssemblyLoadContext]::All | Where-Object Name -eq 'SshKms').Assemblies)
+if ('System.Runtime.Loader.AssemblyLoadContext' -as [type]) {
+    $report.DefaultContext = Get-LoadedNames ([System.Runtime.Loader.AssemblyLoadContext]::Default.Assemblies)
+    $report.SshKmsContext = Get-LoadedNames (@([System.Runtime.Loader.AssemblyLoadContext]::All | Where-Object Name -eq 'SshKms').Assemblies)
+}
 $report.Locations = @([AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { $_.GetName().Name -match '^(SshKms\.Core|AWSSDK|BouncyCastle)' -and $_.GetName().Version.Major -ne 3 } | ForEach-Object Location)
 $report | ConvertTo-Json -Compress -Depth 4
 '@
@@ -98,10 +100,12 @@ Import-Module $env:SSHKMS_MODULE_PATH
         $report.Aws37Version | Should -BeLike '3.*'
         $report.Aws37AccessKey | Should -Be 'AKIDPESTER37'
         $report.Aws37Region | Should -Be 'Europe (Ireland)'
-        $report.DefaultContext -replace ' .*' | Should -Be @('AWSSDK.Core', 'SshKms.PowerShell')
-        $report.DefaultContext | Should -Contain 'AWSSDK.Core 3.3.0.0'
-        $report.SshKmsContext -replace ' .*' | Should -Contain 'SshKms.Core'
-        @($report.SshKmsContext | Where-Object { $_ -like 'AWSSDK.Core 4.*' }).Count | Should -Be 1
+        if ($build -eq 'net8.0') {
+            $report.DefaultContext -replace ' .*' | Should -Be @('AWSSDK.Core', 'SshKms.PowerShell')
+            $report.DefaultContext | Should -Contain 'AWSSDK.Core 3.3.0.0'
+            $report.SshKmsContext -replace ' .*' | Should -Contain 'SshKms.Core'
+            @($report.SshKmsContext | Where-Object { $_ -like 'AWSSDK.Core 4.*' }).Count | Should -Be 1
+        }
     }
 
     It 'an SshKms AWS call first: AWSSDK.Core 3.7 still loads afterwards, and works' -Skip:$sharedContext {
@@ -113,8 +117,10 @@ Add-Type -Path $env:TEST_AWS37
         $report.Aws37Version | Should -BeLike '3.*'
         $report.Aws37AccessKey | Should -Be 'AKIDPESTER37'
         $report.Aws37Region | Should -Be 'Europe (Ireland)'
-        $report.DefaultContext -replace ' .*' | Should -Be @('AWSSDK.Core', 'SshKms.PowerShell')
-        $report.DefaultContext | Should -Contain 'AWSSDK.Core 3.3.0.0'
+        if ($build -eq 'net8.0') {
+            $report.DefaultContext -replace ' .*' | Should -Be @('AWSSDK.Core', 'SshKms.PowerShell')
+            $report.DefaultContext | Should -Contain 'AWSSDK.Core 3.3.0.0'
+        }
     }
 
     It 'the netstandard2.0 build in pwsh, AWSSDK.Core 3.7 loaded first: an ErrorRecord AssemblyConflict naming AWSSDK.Core, never a raw FileLoadException' -Skip:(-not $sharedContext) {
@@ -134,7 +140,9 @@ Describe 'Where SshKms loads its assemblies' {
     It 'the engine and its dependencies load from the Dependencies folder; with net8.0, the default load context holds SshKms.PowerShell only' {
         $report = Invoke-IsolationCase @'
 Import-Module $env:SSHKMS_MODULE_PATH
-$report.AfterImport = @([System.Runtime.Loader.AssemblyLoadContext]::Default.Assemblies | ForEach-Object { $_.GetName().Name } | Where-Object { $_ -match '^(SshKms|AWSSDK|BouncyCastle)' })
+if ('System.Runtime.Loader.AssemblyLoadContext' -as [type]) {
+    $report.AfterImport = @([System.Runtime.Loader.AssemblyLoadContext]::Default.Assemblies | ForEach-Object { $_.GetName().Name } | Where-Object { $_ -match '^(SshKms|AWSSDK|BouncyCastle)' })
+}
 New-SshKmsCaKey -CaKey local:isolation | Out-Null
 $report.Certificate = (New-SshKmsCertificate -CaKey local:isolation -PublicKeyPath "$key.pub" -Principal ops).ToString()
 New-SshKmsCaKey -CaKey "awskms:$env:TEST_CA_ALIAS" -EndpointUrl $env:TEST_MOTO_URL | Out-Null
