@@ -1,7 +1,7 @@
 <#
 .SYNOPSIS
-Builds SshKms, runs the tests, packages the module folder out/SshKms/, compiles the docs to MAML where platyPS
-exists, and runs the Pester tests where Pester exists.
+Builds SshKms, runs the tests, packages the module folder out/SshKms/ (with MAML help compiled from docs/cmdlets),
+and runs the Pester tests where Pester exists.
 
 .EXAMPLE
 ./build.ps1                 # everything
@@ -43,12 +43,19 @@ foreach ($framework in 'net8.0', 'netstandard2.0') {
     Get-ChildItem $target -Filter 'System.Management.Automation.dll' | Remove-Item -Force
 }
 
-if (Get-Module -ListAvailable -Name platyPS) {
-    Import-Module platyPS
-    $help = Join-Path $module 'en-US'
-    Invoke-Step 'New-ExternalHelp' { New-ExternalHelp -Path (Join-Path $PSScriptRoot 'docs/cmdlets') -OutputPath $help -Force | Out-Null }
-} else {
-    Write-Warning 'platyPS is not installed: docs/cmdlets is not compiled to MAML help.'
+# HELP STEP: docs/cmdlets (platyPS's markdown schema) compiled to MAML by tools/HelpCompiler (Markdig; platyPS is not
+# served here), plus the about_SshKms topic. Get-Help looks in the culture folder of the cmdlet's module base: the
+# module folder when the manifest's module exports the cmdlets, the assembly's folder when the assembly is imported
+# as a module of its own. So the help goes to both.
+$help = Join-Path $module 'en-US'
+$helpFile = Join-Path $help 'SshKms.PowerShell.dll-Help.xml'
+Invoke-Step 'HelpCompiler' {
+    dotnet run --project (Join-Path $PSScriptRoot 'tools/HelpCompiler/HelpCompiler.csproj') -c $Configuration -- (Join-Path $PSScriptRoot 'docs/cmdlets') $helpFile
+}
+Copy-Item (Join-Path $PSScriptRoot 'docs/about_SshKms.help.txt') $help
+foreach ($framework in 'net8.0', 'netstandard2.0') {
+    $assemblyHelp = New-Item -ItemType Directory -Force -Path (Join-Path $module "lib/$framework/en-US")
+    Copy-Item $helpFile $assemblyHelp
 }
 
 if (-not $SkipTests) {
