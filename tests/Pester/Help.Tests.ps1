@@ -114,6 +114,14 @@ Describe 'Get-Help <_>' -ForEach $cmdletNames {
         $syntax.Count | Should -Be $command.ParameterSets.Count
     }
 
+    It 'lists every type the cmdlet declares as output, and its pipeline input' {
+        $outputs = @($help.returnValues.returnValue | ForEach-Object { $_.type.name.Trim() })
+        foreach ($type in $command.OutputType) { $outputs | Should -Contain $type.Name }
+        if ($parameters | Where-Object { $_.ParameterSets.Values | Where-Object { $_.ValueFromPipeline -or $_.ValueFromPipelineByPropertyName } }) {
+            @($help.inputTypes.inputType | Where-Object { $_.type.name.Trim() }).Count | Should -BeGreaterThan 0
+        }
+    }
+
     It 'shows at least one example with code' {
         $examples = @($help.examples.example)
         $examples.Count | Should -BeGreaterThan 0

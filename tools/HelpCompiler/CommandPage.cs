@@ -217,7 +217,7 @@ namespace SshKms.HelpCompiler
         public string Text { get; }
         public string Uri { get; }
 
-        /// <summary>"[text](uri)" list items or paragraphs; a plain line is a link with text only (another command's name).</summary>
+        /// <summary>"[text](uri)" list items or paragraphs; a plain line is a link with text only (about_SshKms).</summary>
         public static IEnumerable<Link> AllIn(IEnumerable<string> paragraphs)
         {
             foreach (string line in paragraphs)
@@ -226,7 +226,9 @@ namespace SshKms.HelpCompiler
                 int close = item.IndexOf("](", StringComparison.Ordinal);
                 if (item.StartsWith("[", StringComparison.Ordinal) && close > 0 && item.EndsWith(")", StringComparison.Ordinal))
                 {
-                    yield return new Link(item.Substring(1, close - 1), item.Substring(close + 2, item.Length - close - 3));
+                    // A link to another page (New-SshKmsCaKey.md) means nothing to Get-Help -Online: its text stays.
+                    string uri = item.Substring(close + 2, item.Length - close - 3);
+                    yield return new Link(item.Substring(1, close - 1), uri.StartsWith("http", StringComparison.OrdinalIgnoreCase) ? uri : string.Empty);
                 }
                 else
                 {

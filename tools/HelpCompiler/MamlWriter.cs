@@ -40,7 +40,7 @@ namespace SshKms.HelpCompiler
                 new XElement(Command + "parameters", page.Parameters.Select(p => Parameter(p, inSyntax: false))),
                 new XElement(Command + "inputTypes", page.Inputs.Select(t => TypeElement("inputType", t))),
                 new XElement(Command + "returnValues", page.Outputs.Select(t => TypeElement("returnValue", t))),
-                new XElement(Maml + "alertSet", new XElement(Maml + "alert", Paras(page.Notes))),
+                page.Notes.Count == 0 ? null : new XElement(Maml + "alertSet", new XElement(Maml + "alert", Paras(page.Notes))),
                 new XElement(Command + "examples", page.Examples.Select(Example)),
                 new XElement(Command + "relatedLinks", page.RelatedLinks.Select(l =>
                     new XElement(Maml + "navigationLink", new XElement(Maml + "linkText", l.Text), new XElement(Maml + "uri", l.Uri)))));
@@ -98,7 +98,8 @@ namespace SshKms.HelpCompiler
             new XElement(Command + "example",
                 new XElement(Maml + "title", $"-------------------------- {example.Title} --------------------------"),
                 new XElement(Dev + "code", example.Code),
-                new XElement(Dev + "remarks", Paras(example.Remarks)));
+                // The empty paragraph separates one example from the next in Get-Help's output, as platyPS's help does.
+                new XElement(Dev + "remarks", Paras(example.Remarks.Concat(new[] { string.Empty }))));
 
         private static XElement Description(IEnumerable<string> paragraphs) => new XElement(Maml + "description", Paras(paragraphs));
 
