@@ -69,3 +69,24 @@ $Code
         Remove-Item $script -Force -ErrorAction SilentlyContinue
     }
 }
+
+function Get-ReadmePowerShellLine {
+    <#
+    The statements of the README's ```powershell blocks, in order, comments and blank lines left out (a line that
+    ends in | ` { ( goes on on the next). Each with its Index, its Text, and the Reason it is not run here: the
+    first $NotRunHere pattern it matches, else none.
+    #>
+    param([Parameter(Mandatory)] [string] $Readme, [Parameter(Mandatory)] [System.Collections.IDictionary] $NotRunHere)
+    $index = 0
+    foreach ($block in [regex]::Matches((Get-Content -Raw $Readme), '(?ms)^```powershell\r?\n(.*?)^```')) {
+        $statement = ''
+        foreach ($line in $block.Groups[1].Value -split '\r?\n') {
+            if (-not $line.Trim() -or $line.Trim().StartsWith('#')) { continue }
+            $statement += $line
+            if ($line.TrimEnd() -match '[|`{(]$') { $statement += "`n"; continue }
+            $reason = $NotRunHere.Keys | Where-Object { $statement -match $_ } | ForEach-Object { $NotRunHere[$_] } | Select-Object -First 1
+            @{ Index = $index++; Text = $statement; Reason = $reason }
+            $statement = ''
+        }
+    }
+}
