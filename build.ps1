@@ -44,18 +44,17 @@ foreach ($framework in 'net8.0', 'netstandard2.0') {
 }
 
 # HELP STEP: docs/cmdlets (platyPS's markdown schema) compiled to MAML by tools/HelpCompiler (Markdig; platyPS is not
-# served here), plus the about_SshKms topic. Get-Help looks in the culture folder of the cmdlet's module base: the
-# module folder when the manifest's module exports the cmdlets, the assembly's folder when the assembly is imported
-# as a module of its own. So the help goes to both.
+# served here), with the about_SshKms topic. Get-Help looks for both in the culture folder of the module that holds
+# the cmdlet: the module folder when the manifest's module exports the cmdlets, lib/<framework> when the assembly
+# is imported as a module of its own. So they go to both. The MAML's name follows the cmdlet assembly's file name.
 $help = Join-Path $module 'en-US'
-$helpFile = Join-Path $help 'SshKms.PowerShell.dll-Help.xml'
+$helpFiles = (Join-Path $help 'SshKms.PowerShell.dll-Help.xml'), (Join-Path $help 'about_SshKms.help.txt')
 Invoke-Step 'HelpCompiler' {
-    dotnet run --project (Join-Path $PSScriptRoot 'tools/HelpCompiler/HelpCompiler.csproj') -c $Configuration -- (Join-Path $PSScriptRoot 'docs/cmdlets') $helpFile
+    dotnet run --project (Join-Path $PSScriptRoot 'tools/HelpCompiler/HelpCompiler.csproj') -c $Configuration -- (Join-Path $PSScriptRoot 'docs/cmdlets') $helpFiles[0]
 }
 Copy-Item (Join-Path $PSScriptRoot 'docs/about_SshKms.help.txt') $help
 foreach ($framework in 'net8.0', 'netstandard2.0') {
-    $assemblyHelp = New-Item -ItemType Directory -Force -Path (Join-Path $module "lib/$framework/en-US")
-    Copy-Item $helpFile $assemblyHelp
+    Copy-Item $helpFiles (New-Item -ItemType Directory -Force -Path (Join-Path $module "lib/$framework/en-US"))
 }
 
 if (-not $SkipTests) {
