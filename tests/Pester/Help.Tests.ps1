@@ -82,7 +82,7 @@ Describe 'Get-Help <_>' -ForEach $cmdletNames {
         $pageParameters | Where-Object { $parameters.Name -notcontains $_ } | Should -BeNullOrEmpty
     }
 
-    It 'states each parameter as the cmdlet declares it: aliases, required, position, pipeline input' {
+    It 'states each parameter as the cmdlet declares it: type, aliases, required, position, pipeline input, wildcards' {
         $wrong = foreach ($p in $parameters) {
             $entry = $helpParameters | Where-Object name -EQ $p.Name
             if (-not $entry) { continue }
@@ -95,6 +95,10 @@ Describe 'Get-Help <_>' -ForEach $cmdletNames {
             $position = @($sets | Where-Object Position -GE 0 | ForEach-Object Position | Select-Object -Unique)
             $expected = if ($position.Count) { [string]$position[0] } else { 'named' }
             if ($entry.position -ne $expected) { "-$($p.Name) position: help $($entry.position), cmdlet $expected" }
+            $type = if ([Nullable]::GetUnderlyingType($p.ParameterType)) { [Nullable]::GetUnderlyingType($p.ParameterType) } else { $p.ParameterType }
+            if ($entry.type.name -ne $type.Name) { "-$($p.Name) type: help $($entry.type.name), cmdlet $($type.Name)" }
+            $wildcards = [bool]($p.Attributes | Where-Object { $_ -is [System.Management.Automation.SupportsWildcardsAttribute] })
+            if (($entry.globbing -eq 'true') -ne $wildcards) { "-$($p.Name) wildcards: help $($entry.globbing), cmdlet $wildcards" }
             $byValue = [bool]($sets | Where-Object ValueFromPipeline)
             $byName = [bool]($sets | Where-Object ValueFromPipelineByPropertyName)
             $declared = $entry.pipelineInput
