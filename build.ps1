@@ -1,7 +1,8 @@
 <#
 .SYNOPSIS
-Builds SshKms, runs the xunit tests, packages the module folder out/SshKms/, runs the Pester tests against it, and
-optionally publishes it to a PSResourceGet repository or zips it for Azure Automation.
+Builds SshKms, runs the xunit tests, packages the module folder out/SshKms/ (with MAML help compiled from
+docs/cmdlets), runs the Pester tests against it, and optionally publishes it to a PSResourceGet repository or zips it
+for Azure Automation.
 
 .EXAMPLE
 ./build.ps1                           # build, xunit, package, Pester
@@ -70,9 +71,20 @@ try {
     Remove-Item $publishRoot -Recurse -Force -ErrorAction SilentlyContinue
 }
 
-# HELP STEP: compile docs/cmdlets to MAML (en-US/SshKms.PowerShell.dll-Help.xml) and about_SshKms here.
-$help = Join-Path $PSScriptRoot 'en-US'
-if (Test-Path $help) { Copy-Item $help $module -Recurse }
+# HELP STEP: docs/cmdlets (platyPS's markdown schema) compiled to MAML by tools/HelpCompiler (Markdig; platyPS is not
+# served here), with the about_SshKms topic. Get-Help looks for both in the culture folder of the module that holds
+# the cmdlet: the module folder when the manifest's module exports the cmdlets, lib/<framework> when the assembly
+# is imported as a module of its own. So they go to both. The MAML's name follows the cmdlet assembly's file name.
+$help = Join-Path $module 'en-US'
+$helpFiles = (Join-Path $help 'SshKms.PowerShell.dll-Help.xml'), (Join-Path $help 'about_SshKms.help.txt')
+Invoke-Step 'HelpCompiler' {
+    dotnet run --project (Join-Path $PSScriptRoot 'tools/HelpCompiler/HelpCompiler.csproj') -c $Configuration -- (Join-Path $PSScriptRoot 'docs/cmdlets') $helpFiles[0]
+}
+Copy-Item (Join-Path $PSScriptRoot 'docs/about_SshKms.help.txt') $help
+foreach ($framework in 'net8.0', 'netstandard2.0') {
+    Copy-Item $helpFiles (New-Item -ItemType Directory -Force -Path (Join-Path $module "lib/$framework/en-US"))
+}
+
 
 Write-Host "Module: $module"
 
