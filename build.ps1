@@ -34,6 +34,7 @@ $module = Join-Path $OutDir 'SshKms'
 if (Test-Path $module) { Remove-Item $module -Recurse -Force }
 New-Item -ItemType Directory -Path $module | Out-Null
 Copy-Item (Join-Path $PSScriptRoot 'SshKms.psd1'), (Join-Path $PSScriptRoot 'SshKms.psm1') $module
+Copy-Item (Join-Path $PSScriptRoot 'SshKms.format.ps1xml'), (Join-Path $PSScriptRoot 'SshKms.types.ps1xml') $module
 foreach ($framework in 'net8.0', 'netstandard2.0') {
     $target = Join-Path $module "lib/$framework"
     Invoke-Step "dotnet publish ($framework)" {
