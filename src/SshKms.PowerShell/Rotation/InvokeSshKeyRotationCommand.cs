@@ -62,7 +62,7 @@ namespace SshKms.PowerShell.Rotation
             }
 
             var results = new BlockingCollection<RotationStepResult>();
-            Task<IReadOnlyList<RotationStepResult>> work = Task.Run(() => RotateAsync(results.Add, StopToken));
+            Task<IReadOnlyList<RotationStepResult>> work = Start(ct => RotateAsync(results.Add, ct));
             work.ContinueWith(_ => results.CompleteAdding(), TaskScheduler.Default);
 
             // Progress and output are written here, on the pipeline thread, as the steps report.
@@ -71,6 +71,7 @@ namespace SshKms.PowerShell.Rotation
             {
                 progress.StatusDescription = $"{result.Step} {result.Node}".Trim();
                 progress.PercentComplete = (int)result.Step * 25;
+                FlushVerbose();
                 WriteProgress(progress);
                 WriteObject(result);
             }
@@ -84,6 +85,10 @@ namespace SshKms.PowerShell.Rotation
             catch (SshKmsException ex)
             {
                 WriteSshKmsError(ex, SecretId);
+            }
+            finally
+            {
+                FlushVerbose();
             }
         }
 

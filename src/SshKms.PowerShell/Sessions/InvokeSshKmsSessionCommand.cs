@@ -75,7 +75,7 @@ namespace SshKms.PowerShell.Sessions
             // Workers report into the collection; only this (the pipeline) thread writes to PowerShell.
             using (var finished = new BlockingCollection<SshSessionResult>())
             {
-                Task<IReadOnlyList<SshSessionResult>> run = Task.Run(() => session.RunAsync(_targets, finished.Add, StopToken));
+                Task<IReadOnlyList<SshSessionResult>> run = Start(ct => session.RunAsync(_targets, finished.Add, ct));
                 run.ContinueWith(_ => finished.CompleteAdding(), TaskScheduler.Default);
                 var progress = new ProgressRecord(1, "Invoke-SshKmsSession", $"0 of {_targets.Count} hosts done");
                 int done = 0;
@@ -85,6 +85,7 @@ namespace SshKms.PowerShell.Sessions
                     progress.StatusDescription = $"{done} of {_targets.Count} hosts done";
                     progress.PercentComplete = done * 100 / _targets.Count;
                     progress.CurrentOperation = result.HostName;
+                    FlushVerbose();
                     WriteProgress(progress);
                     WriteObject(result);
                     SshKmsException? error = result.ToException();
@@ -103,6 +104,10 @@ namespace SshKms.PowerShell.Sessions
                 catch (SshKmsException ex)
                 {
                     ThrowSshKmsError(ex, null);
+                }
+                finally
+                {
+                    FlushVerbose();
                 }
             }
         }
