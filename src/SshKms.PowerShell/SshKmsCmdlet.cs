@@ -19,7 +19,7 @@ namespace SshKms.PowerShell
         private readonly CancellationTokenSource _stopping = new CancellationTokenSource();
         private readonly ConcurrentQueue<string> _verbose = new ConcurrentQueue<string>();
         private bool? _verboseWanted;
-        private ProgressRecord? _itemProgress;
+        private string? _itemActivity;
         private int _items;
 
         protected CancellationToken StopToken => _stopping.Token;
@@ -76,18 +76,15 @@ namespace SshKms.PowerShell
         protected void WriteItemProgress(string activity, string item)
         {
             _items++;
-            _itemProgress = _itemProgress ?? new ProgressRecord(1, activity, string.Empty);
-            _itemProgress.StatusDescription = $"{_items} done";
-            _itemProgress.CurrentOperation = item;
-            WriteProgress(_itemProgress);
+            _itemActivity = activity;
+            WriteProgress(new ProgressRecord(1, activity, $"{_items} done") { CurrentOperation = item });
         }
 
         protected override void EndProcessing()
         {
-            if (_itemProgress != null)
+            if (_itemActivity != null)
             {
-                _itemProgress.RecordType = ProgressRecordType.Completed;
-                WriteProgress(_itemProgress);
+                WriteProgress(new ProgressRecord(1, _itemActivity, $"{_items} done") { RecordType = ProgressRecordType.Completed });
             }
         }
 

@@ -66,18 +66,17 @@ namespace SshKms.PowerShell.Rotation
             work.ContinueWith(_ => results.CompleteAdding(), TaskScheduler.Default);
 
             // Progress and output are written here, on the pipeline thread, as the steps report.
-            var progress = new ProgressRecord(1, "Rotating " + SecretId, "starting");
+            string activity = "Rotating " + SecretId;
             foreach (RotationStepResult result in results.GetConsumingEnumerable())
             {
-                progress.StatusDescription = $"{result.Step} {result.Node}".Trim();
-                progress.PercentComplete = (int)result.Step * 25;
+                // A record per update: hosts that keep progress records see each step, not the last one N times.
+                var progress = new ProgressRecord(1, activity, $"{result.Step} {result.Node}".Trim()) { PercentComplete = (int)result.Step * 25 };
                 FlushVerbose();
                 WriteProgress(progress);
                 WriteObject(result);
             }
 
-            progress.RecordType = ProgressRecordType.Completed;
-            WriteProgress(progress);
+            WriteProgress(new ProgressRecord(1, activity, "done") { RecordType = ProgressRecordType.Completed });
             try
             {
                 work.GetAwaiter().GetResult();
