@@ -22,6 +22,8 @@
         'Invoke-SshKeyRotation'
         'Get-SshKmsAudit'
     )
+    FormatsToProcess     = @('SshKms.format.ps1xml')
+    TypesToProcess       = @('SshKms.types.ps1xml')
     FunctionsToExport    = @()
     VariablesToExport    = @()
     AliasesToExport      = @()

@@ -44,7 +44,7 @@ $module = Join-Path $OutDir 'SshKms'
 if (Test-Path $module) { Remove-Item $module -Recurse -Force }
 New-Item -ItemType Directory -Path $module | Out-Null
 Copy-Item (Join-Path $PSScriptRoot 'SshKms.psd1'), (Join-Path $PSScriptRoot 'SshKms.psm1') $module
-Get-ChildItem $PSScriptRoot -Filter '*.format.ps1xml' | Copy-Item -Destination $module
+Copy-Item (Join-Path $PSScriptRoot 'SshKms.format.ps1xml'), (Join-Path $PSScriptRoot 'SshKms.types.ps1xml') $module
 
 $publishRoot = Join-Path ([IO.Path]::GetTempPath()) ("sshkms-publish-" + [Guid]::NewGuid().ToString('N'))
 try {

@@ -65,11 +65,18 @@ namespace SshKms.Core.Audit
                         }
                     }
 
+                    long end;
                     using (FileStream stream = OpenExclusive())
                     {
                         stream.Seek(0, SeekOrigin.End);
                         stream.Write(line, 0, line.Length);
                         stream.Flush(true);
+                        end = stream.Position;
+                    }
+
+                    if (OperationLog.IsListening)
+                    {
+                        OperationLog.Report($"Audit journal {Path} line {LinesUpTo(end)}: {auditEvent.Type}");
                     }
                 }
                 catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
@@ -77,6 +84,36 @@ namespace SshKms.Core.Audit
                     throw new SshKmsException("AuditJournalWriteFailed", SshKmsErrorCategory.WriteError, $"Could not append to the audit journal {Path}: {ex.Message}");
                 }
             }
+        }
+
+        /// <summary>The number of lines that end at or before <paramref name="end"/>: the line number of the line just written there. Read only when someone listens.</summary>
+        private long LinesUpTo(long end)
+        {
+            long lines = 0;
+            byte[] buffer = new byte[64 * 1024];
+            using (var stream = new FileStream(Path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite))
+            {
+                for (long left = end; left > 0;)
+                {
+                    int read = stream.Read(buffer, 0, (int)Math.Min(buffer.Length, left));
+                    if (read == 0)
+                    {
+                        break;
+                    }
+
+                    for (int i = 0; i < read; i++)
+                    {
+                        if (buffer[i] == (byte)'\n')
+                        {
+                            lines++;
+                        }
+                    }
+
+                    left -= read;
+                }
+            }
+
+            return lines;
         }
 
         /// <summary>

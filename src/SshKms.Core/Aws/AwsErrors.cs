@@ -19,7 +19,9 @@ namespace SshKms.Core.Aws
         {
             try
             {
-                return await call().ConfigureAwait(false);
+                T result = await call().ConfigureAwait(false);
+                ReportCall(what, result);
+                return result;
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
@@ -32,6 +34,16 @@ namespace SshKms.Core.Aws
             catch (Exception ex)
             {
                 throw Map(ex, what);
+            }
+        }
+
+        /// <summary>Tells <see cref="OperationLog"/> which call was made and its request id (what AWS support and CloudTrail ask for).</summary>
+        public static void ReportCall(string what, object? response)
+        {
+            if (OperationLog.IsListening)
+            {
+                string? requestId = (response as AmazonWebServiceResponse)?.ResponseMetadata?.RequestId;
+                OperationLog.Report($"{what}: request id {requestId ?? "(none)"}");
             }
         }
 

@@ -126,6 +126,12 @@ namespace SshKms.Core.Aws
                     byte[] content = await response.Content.ReadAsByteArrayAsync().ConfigureAwait(false);
                     if (response.IsSuccessStatusCode)
                     {
+                        if (OperationLog.IsListening)
+                        {
+                            string? requestId = response.Headers.TryGetValues("x-amzn-RequestId", out var ids) ? ids.FirstOrDefault() : null;
+                            OperationLog.Report($"{_service.SigningName} {operation}: request id {requestId ?? "(none)"}");
+                        }
+
                         return content;
                     }
 

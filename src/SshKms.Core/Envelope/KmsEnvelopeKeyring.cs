@@ -127,7 +127,9 @@ namespace SshKms.Core.Envelope
             Interlocked.Increment(ref CallCount);
             try
             {
-                return await call().ConfigureAwait(false);
+                T response = await call().ConfigureAwait(false);
+                AwsErrors.ReportCall("KMS " + typeof(T).Name.Replace("Response", string.Empty) + KeyOf(response), response);
+                return response;
             }
             catch (Exception ex) when (ex is InvalidCiphertextException || ex is IncorrectKeyException || ex is KMSInvalidStateException || ex is DisabledException
                 || (ex is AmazonServiceException ase && ase.StatusCode == System.Net.HttpStatusCode.BadRequest && ase.ErrorCode == "AccessDeniedException"))
@@ -140,6 +142,14 @@ namespace SshKms.Core.Envelope
                 throw AwsErrors.Map(ex, "KMS");
             }
         }
+
+        private static string KeyOf(object? response) => response switch
+        {
+            GenerateDataKeyResponse g => " with " + g.KeyId,
+            DecryptResponse d => " with " + d.KeyId,
+            DescribeKeyResponse k => " of " + k.KeyMetadata?.Arn,
+            _ => string.Empty,
+        };
 
         private static byte[] TakeAndZero(MemoryStream plaintext)
         {

@@ -131,6 +131,8 @@ namespace SshKms.Core.Envelope
                 throw new SshKmsException("EnvelopeLocalKeyInvalid", SshKmsErrorCategory.InvalidData, $"{path} is not a 32-byte AES-256 key.");
             }
 
+            OperationLog.Report($"Local data key {path}");
+
             return key;
         }
 

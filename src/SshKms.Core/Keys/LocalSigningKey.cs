@@ -27,7 +27,9 @@ namespace SshKms.Core.Keys
 
         public SshPublicKey PublicKey { get; }
 
-        internal static string PathFor(KeyUri uri) => Path.Combine(SshKmsHome.EnsureDirectory("keys"), uri.KeyId + ".key");
+        internal const string FileExtension = ".key";
+
+        internal static string PathFor(KeyUri uri) => Path.Combine(SshKmsHome.EnsureDirectory("keys"), uri.KeyId + FileExtension);
 
         /// <summary>Opens the key, creating a P-256 key on first use.</summary>
         internal static ISigningKey Open(KeyUri uri)

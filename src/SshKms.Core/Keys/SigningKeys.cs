@@ -25,9 +25,18 @@ namespace SshKms.Core.Keys
                 throw new ArgumentNullException(nameof(uri));
             }
 
-            return uri.Provider == KeyProviderKind.Local
+            return Reported(uri.Provider == KeyProviderKind.Local
                 ? Task.FromResult(LocalSigningKey.Open(uri))
-                : KmsSigningKey.OpenAsync(uri, aws ?? new AwsSettings(), cancellationToken);
+                : KmsSigningKey.OpenAsync(uri, aws ?? new AwsSettings(), cancellationToken));
+        }
+
+        /// <summary>Tells <see cref="OperationLog"/> which key was opened: its URI, type and fingerprint (and the ARN behind an alias).</summary>
+        private static async Task<ISigningKey> Reported(Task<ISigningKey> opening)
+        {
+            ISigningKey key = await opening.ConfigureAwait(false);
+            string arn = key.KeyArn == key.Uri.ToString() ? string.Empty : $" ({key.KeyArn})";
+            OperationLog.Report($"CA key {key.Uri}{arn}: {key.PublicKey.KeyType} {key.PublicKey.Fingerprint}");
+            return key;
         }
 
         /// <summary>

@@ -12,6 +12,7 @@ namespace SshKms.PowerShell.Authority
     {
         [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
         [Alias("KeyId", "KeyUri")]
+        [ArgumentCompleter(typeof(Completion.CaKeyCompleter))]
         public string? CaKey { get; set; }
 
         [Parameter]

@@ -25,6 +25,7 @@ namespace SshKms.PowerShell.Authority
         // SwitchParameter is a stub outside a real runspace.
 
         [Parameter(Position = 0)]
+        [ArgumentCompleter(typeof(Completion.CaKeyCompleter))]
         public string? CaKey { get; set; }
 
         [Parameter(Mandatory = true, ParameterSetName = PathSet, ValueFromPipelineByPropertyName = true)]
@@ -112,6 +113,10 @@ namespace SshKms.PowerShell.Authority
                 if (cert != null)
                 {
                     WriteObject(cert);
+                    if (MyInvocation.ExpectingInput)
+                    {
+                        WriteItemProgress("New-SshKmsCertificate", $"Issued serial {cert.Serial} for {keyPath ?? cert.Key.Fingerprint}");
+                    }
                 }
             }
             catch (SshKmsException ex)
@@ -141,7 +146,8 @@ namespace SshKms.PowerShell.Authority
                 CertificatePaths.EnsureWritable(destination);
             }
 
-            SshCertificate cert = ca().IssueAsync(request, StopToken).GetAwaiter().GetResult();
+            CertificateAuthority authority = ca();
+            SshCertificate cert = Await(ct => authority.IssueAsync(request, ct));
             if (destination != null)
             {
                 CertificatePaths.WriteCertificate(destination, cert);

@@ -35,6 +35,7 @@ namespace SshKms.PowerShell.Envelope
 
         [Parameter(Mandatory = true)]
         [Alias("Key")]
+        [ArgumentCompleter(typeof(Completion.DataKeyCompleter))]
         public string KeyId { get; set; } = string.Empty;
 
         [Parameter]

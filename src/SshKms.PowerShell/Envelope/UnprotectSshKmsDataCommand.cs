@@ -33,6 +33,7 @@ namespace SshKms.PowerShell.Envelope
         /// <summary>Allow-list: only these keys may unwrap the data key.</summary>
         [Parameter]
         [Alias("Key")]
+        [ArgumentCompleter(typeof(Completion.DataKeyCompleter))]
         public string[]? KeyId { get; set; }
 
         /// <summary>Pairs the message's encryption context must contain.</summary>

@@ -62,21 +62,21 @@ namespace SshKms.PowerShell.Rotation
             }
 
             var results = new BlockingCollection<RotationStepResult>();
-            Task<IReadOnlyList<RotationStepResult>> work = Task.Run(() => RotateAsync(results.Add, StopToken));
+            Task<IReadOnlyList<RotationStepResult>> work = Start(ct => RotateAsync(results.Add, ct));
             work.ContinueWith(_ => results.CompleteAdding(), TaskScheduler.Default);
 
             // Progress and output are written here, on the pipeline thread, as the steps report.
-            var progress = new ProgressRecord(1, "Rotating " + SecretId, "starting");
+            string activity = "Rotating " + SecretId;
             foreach (RotationStepResult result in results.GetConsumingEnumerable())
             {
-                progress.StatusDescription = $"{result.Step} {result.Node}".Trim();
-                progress.PercentComplete = (int)result.Step * 25;
+                // A record per update: hosts that keep progress records see each step, not the last one N times.
+                var progress = new ProgressRecord(1, activity, $"{result.Step} {result.Node}".Trim()) { PercentComplete = (int)result.Step * 25 };
+                FlushVerbose();
                 WriteProgress(progress);
                 WriteObject(result);
             }
 
-            progress.RecordType = ProgressRecordType.Completed;
-            WriteProgress(progress);
+            WriteProgress(new ProgressRecord(1, activity, "done") { RecordType = ProgressRecordType.Completed });
             try
             {
                 work.GetAwaiter().GetResult();
@@ -84,6 +84,10 @@ namespace SshKms.PowerShell.Rotation
             catch (SshKmsException ex)
             {
                 WriteSshKmsError(ex, SecretId);
+            }
+            finally
+            {
+                FlushVerbose();
             }
         }
 

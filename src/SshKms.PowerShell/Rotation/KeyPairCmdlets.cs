@@ -23,6 +23,7 @@ namespace SshKms.PowerShell.Rotation
         /// <summary>awskms:alias/..., a key id or ARN; Secrets Manager's default key when omitted.</summary>
         [Parameter(ValueFromPipelineByPropertyName = true)]
         [Alias("KmsKey")]
+        [ArgumentCompleter(typeof(Completion.KmsKeyCompleter))]
         public string? KmsKeyId { get; set; }
 
         [Parameter]

@@ -75,16 +75,20 @@ namespace SshKms.PowerShell.Sessions
             // Workers report into the collection; only this (the pipeline) thread writes to PowerShell.
             using (var finished = new BlockingCollection<SshSessionResult>())
             {
-                Task<IReadOnlyList<SshSessionResult>> run = Task.Run(() => session.RunAsync(_targets, finished.Add, StopToken));
+                Task<IReadOnlyList<SshSessionResult>> run = Start(ct => session.RunAsync(_targets, finished.Add, ct));
                 run.ContinueWith(_ => finished.CompleteAdding(), TaskScheduler.Default);
-                var progress = new ProgressRecord(1, "Invoke-SshKmsSession", $"0 of {_targets.Count} hosts done");
+                ProgressRecord progress = new ProgressRecord(1, "Invoke-SshKmsSession", $"0 of {_targets.Count} hosts done");
                 int done = 0;
                 foreach (SshSessionResult result in finished.GetConsumingEnumerable())
                 {
                     done++;
-                    progress.StatusDescription = $"{done} of {_targets.Count} hosts done";
-                    progress.PercentComplete = done * 100 / _targets.Count;
-                    progress.CurrentOperation = result.HostName;
+                    // A record per update: hosts that keep progress records (runspaces, logs) see each state, not the last one N times.
+                    progress = new ProgressRecord(1, "Invoke-SshKmsSession", $"{done} of {_targets.Count} hosts done")
+                    {
+                        PercentComplete = done * 100 / _targets.Count,
+                        CurrentOperation = result.HostName,
+                    };
+                    FlushVerbose();
                     WriteProgress(progress);
                     WriteObject(result);
                     SshKmsException? error = result.ToException();
@@ -94,8 +98,7 @@ namespace SshKms.PowerShell.Sessions
                     }
                 }
 
-                progress.RecordType = ProgressRecordType.Completed;
-                WriteProgress(progress);
+                WriteProgress(new ProgressRecord(1, "Invoke-SshKmsSession", progress.StatusDescription) { RecordType = ProgressRecordType.Completed });
                 try
                 {
                     run.GetAwaiter().GetResult();
@@ -103,6 +106,10 @@ namespace SshKms.PowerShell.Sessions
                 catch (SshKmsException ex)
                 {
                     ThrowSshKmsError(ex, null);
+                }
+                finally
+                {
+                    FlushVerbose();
                 }
             }
         }

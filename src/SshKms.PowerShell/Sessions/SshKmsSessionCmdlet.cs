@@ -26,6 +26,7 @@ namespace SshKms.PowerShell.Sessions
 
         [Parameter]
         [Alias("Ca")]
+        [ArgumentCompleter(typeof(Completion.CaKeyCompleter))]
         public string? CaKey { get; set; }
 
         /// <summary>Log in with the key pair stored in this Secrets Manager secret (AWSCURRENT) instead of a certificate.</summary>
