@@ -88,11 +88,14 @@ AfterAll {
 }
 
 Describe 'SshKms beside AWS.Tools'' AWSSDK.Core 3.7' {
-    It 'AWSSDK.Core 3.7 loaded first: Import-Module SshKms issues an awskms: certificate, and 3.7 keeps working' -Skip:$sharedContext {
-        $report = Invoke-IsolationCase (@'
-Add-Type -Path $env:TEST_AWS37
-Import-Module $env:SSHKMS_MODULE_PATH
-'@ + "`n" + $issueCertificate + "`n" + $useAws37)
+    It '<Name>' -Skip:$sharedContext -ForEach @(
+        @{ Name = 'AWSSDK.Core 3.7 loaded first: Import-Module SshKms issues an awskms: certificate, and 3.7 keeps working'; Aws37First = $true }
+        @{ Name = 'an SshKms AWS call first: AWSSDK.Core 3.7 still loads afterwards, and works'; Aws37First = $false }
+    ) {
+        $load37 = 'Add-Type -Path $env:TEST_AWS37'
+        $import = 'Import-Module $env:SSHKMS_MODULE_PATH'
+        $steps = if ($Aws37First) { $load37, $import, $issueCertificate } else { $import, $issueCertificate, $load37 }
+        $report = Invoke-IsolationCase (($steps + $useAws37) -join "`n")
         $report.ErrorMessage | Should -BeNullOrEmpty
         $report.Certificate | Should -Match '^ssh-ed25519-cert-v01@openssh\.com '
         $report.CertificateText | Should -Match 'Principals: \s+ops'
@@ -105,21 +108,6 @@ Import-Module $env:SSHKMS_MODULE_PATH
             $report.DefaultContext | Should -Contain 'AWSSDK.Core 3.3.0.0'
             $report.SshKmsContext -replace ' .*' | Should -Contain 'SshKms.Core'
             @($report.SshKmsContext | Where-Object { $_ -like 'AWSSDK.Core 4.*' }).Count | Should -Be 1
-        }
-    }
-
-    It 'an SshKms AWS call first: AWSSDK.Core 3.7 still loads afterwards, and works' -Skip:$sharedContext {
-        $report = Invoke-IsolationCase ('Import-Module $env:SSHKMS_MODULE_PATH' + "`n" + $issueCertificate + "`n" + @'
-Add-Type -Path $env:TEST_AWS37
-'@ + "`n" + $useAws37)
-        $report.ErrorMessage | Should -BeNullOrEmpty
-        $report.Certificate | Should -Match '^ssh-ed25519-cert-v01@openssh\.com '
-        $report.Aws37Version | Should -BeLike '3.*'
-        $report.Aws37AccessKey | Should -Be 'AKIDPESTER37'
-        $report.Aws37Region | Should -Be 'Europe (Ireland)'
-        if ($build -eq 'net8.0') {
-            $report.DefaultContext -replace ' .*' | Should -Be @('AWSSDK.Core', 'SshKms.PowerShell')
-            $report.DefaultContext | Should -Contain 'AWSSDK.Core 3.3.0.0'
         }
     }
 
