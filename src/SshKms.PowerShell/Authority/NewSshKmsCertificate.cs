@@ -12,7 +12,9 @@ namespace SshKms.PowerShell.Authority
     /// Signs an OpenSSH public key with the CA (one KMS Sign call per certificate) and writes &lt;key&gt;-cert.pub
     /// beside it, or -OutFile. Outputs the SshCertificate, whose ToString() is the OpenSSH line.
     /// </summary>
-    [Cmdlet(VerbsCommon.New, "SshKmsCertificate", SupportsShouldProcess = true, DefaultParameterSetName = PathSet)]
+    // No default parameter set: with one, PowerShell commits to it before pipeline binding, and a piped key line or
+    // SshPublicKey never reaches -PublicKey (InputObjectNotBound).
+    [Cmdlet(VerbsCommon.New, "SshKmsCertificate", SupportsShouldProcess = true)]
     [OutputType(typeof(SshCertificate))]
     public sealed class NewSshKmsCertificate : SshKmsAwsCmdlet
     {
@@ -88,16 +90,17 @@ namespace SshKms.PowerShell.Authority
         protected override void ProcessRecord()
         {
             object? target = PublicKeyPath ?? PublicKey;
-            if (MyInvocation.ExpectingInput && PublicKeyPath != null && IsCertificateFile(PublicKeyPath))
+            // A piped FileInfo binds to -PublicKey (object, by value) before -PublicKeyPath (by property name): it is still the path.
+            string? keyPath = PublicKeyPath != null ? GetUnresolvedProviderPathFromPSPath(PublicKeyPath) : (Unwrap(PublicKey) as FileInfo)?.FullName;
+            if (MyInvocation.ExpectingInput && keyPath != null && IsCertificateFile(keyPath))
             {
                 // `Get-ChildItem ~/.ssh/*.pub | New-SshKmsCertificate` run again also lists the certificates it wrote.
-                WriteVerbose($"Skipping {PublicKeyPath}: it is a certificate, not a public key.");
+                WriteVerbose($"Skipping {keyPath}: it is a certificate, not a public key.");
                 return;
             }
 
             try
             {
-                string? keyPath = PublicKeyPath == null ? null : GetUnresolvedProviderPathFromPSPath(PublicKeyPath);
                 string? outFile = OutFile == null ? null : GetUnresolvedProviderPathFromPSPath(OutFile);
                 SshCertificate? cert = Issue(keyPath, outFile);
                 if (cert != null)
@@ -117,8 +120,6 @@ namespace SshKms.PowerShell.Authority
         /// </summary>
         private SshCertificate? Issue(string? keyPath, string? outFile)
         {
-            // A FileInfo piped in may bind to -PublicKey (object, by value) rather than -PublicKeyPath: treat it as the path.
-            keyPath ??= (Unwrap(PublicKey) as FileInfo)?.FullName;
             SshPublicKey key = keyPath != null ? ReadKeyFile(keyPath) : ToPublicKey(PublicKey);
             CertificateRequest request = BuildRequest(key);
             string? destination = outFile ?? (keyPath != null ? CertificatePaths.CertificatePathFor(keyPath) : null);

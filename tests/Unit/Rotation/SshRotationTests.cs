@@ -10,7 +10,6 @@ using SshKms.Core.Aws;
 using SshKms.Core.OpenSsh;
 using SshKms.Core.Rotation;
 using SshKms.Core.Sessions;
-using SshKms.PowerShell.Sessions;
 using SshKms.Tests.Infrastructure;
 using Xunit;
 
@@ -271,27 +270,20 @@ namespace SshKms.Tests.Rotation
             KeyPairInfo first = await NewSecretAsync();
             SshdServer node = Node(first);
             string known = KnownHosts(new[] { node });
-            var cmdlet = new InvokeSshKmsSessionCommand
+            using var ps = new ModuleRunspace();
+            (string, object?)[] args =
             {
-                HostName = new[] { "127.0.0.1" },
-                Port = node.Port,
-                SecretId = first.SecretId,
-                Command = "echo stored",
-                ConfigFile = "/dev/null",
-                SshOption = new System.Collections.Hashtable { ["UserKnownHostsFile"] = known, ["GlobalKnownHostsFile"] = "/dev/null" },
-                Region = "us-east-1",
-                EndpointUrl = _moto.Endpoint,
+                ("p", node.Port), ("s", first.SecretId), ("kh", known), ("e", _moto.Endpoint),
             };
-            SshSession session = await cmdlet.OpenSessionAsync(cmdlet.BuildOptions(), CancellationToken.None);
-            SshSessionResult r = (await session.RunAsync(cmdlet.HostName, null, CancellationToken.None)).Single();
+            const string Invoke = "Invoke-SshKmsSession 127.0.0.1 'echo stored' -Port $p -SecretId $s -ConfigFile /dev/null " +
+                "-SshOption @{ UserKnownHostsFile = $kh; GlobalKnownHostsFile = '/dev/null' } -Region us-east-1 -EndpointUrl $e";
+            var r = (SshSessionResult)Assert.Single(ps.Ok(Invoke, args)).BaseObject;
             Assert.True(r.Succeeded, r.ErrorMessage + r.Error);
             Assert.Equal("stored", r.Output.Trim());
             Assert.Equal(SshdServer.CurrentUser, r.Principal);
             Assert.Null(r.CertificateSerial);
 
-            cmdlet.CaKey = "local:other";
-            var ex = await Assert.ThrowsAsync<SshKmsException>(() => cmdlet.OpenSessionAsync(cmdlet.BuildOptions(), CancellationToken.None));
-            Assert.Equal("SessionCredentialsConflict", ex.ErrorId);
+            Assert.Equal("SessionCredentialsConflict", ps.Run(Invoke + " -CaKey local:other", args).ErrorId);
         }
 
         [Theory]
