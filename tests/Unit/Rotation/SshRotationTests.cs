@@ -264,6 +264,35 @@ namespace SshKms.Tests.Rotation
             Assert.Contains("[RotationNodeInvalid]", badNode.Err);
         }
 
+        /// <summary>Invoke-SshKeyRotation in a real runspace against sshd nodes: every step reported, the new key in, the old one out.</summary>
+        [Fact]
+        public async Task InvokeSshKeyRotationRotatesSshNodesEndToEnd()
+        {
+            KeyPairInfo first = await NewSecretAsync();
+            SshdServer[] nodes = { Node(first), Node(first) };
+            string known = KnownHosts(nodes);
+            using var ps = new ModuleRunspace();
+            var steps = ps.Ok(
+                "Invoke-SshKeyRotation -SecretId $s -Node $n -ConfigFile /dev/null -SshOption @{ UserKnownHostsFile = $kh; GlobalKnownHostsFile = '/dev/null' } -Region us-east-1 -EndpointUrl $e",
+                ("s", first.SecretId), ("n", nodes.Select(NodeText).ToArray()), ("kh", known), ("e", _moto.Endpoint))
+                .Select(o => (RotationStepResult)o.BaseObject).ToList();
+            Assert.Equal(new[] { RotationStep.CreateSecret, RotationStep.SetSecret, RotationStep.TestSecret, RotationStep.FinishSecret }, steps.Select(x => x.Step).Distinct());
+            Assert.Equal(nodes.Select(NodeText).OrderBy(n => n), steps.Where(x => x.Node != null).Select(x => x.Node!).Distinct().OrderBy(n => n));
+
+            var (current, secret) = await KeyPairSecrets.ReadAsync(_sm, first.SecretId, "AWSCURRENT", CancellationToken.None);
+            secret.Dispose();
+            Assert.NotEqual(first.Fingerprint, current.Fingerprint);
+            foreach (SshdServer node in nodes)
+            {
+                string[] lines = File.ReadAllLines(node.AuthorizedKeysPath);
+                Assert.Contains(AdminLine, lines);
+                Assert.Contains(lines, l => l.Contains(current.PublicKey.Split(' ')[1], StringComparison.Ordinal));
+                Assert.DoesNotContain(lines, l => l.Contains(first.PublicKey.Split(' ')[1], StringComparison.Ordinal));
+            }
+
+            await AssertCurrentKeyLogsInEverywhereAsync(first.SecretId, nodes, known);
+        }
+
         [Fact]
         public async Task InvokeSshKmsSessionWithSecretIdLogsInWithTheStoredKeyAndRefusesACaToo()
         {
