@@ -27,7 +27,7 @@ try
 
     double mb = sizeMiB * 1048576 / 1e6;
     var key = KeyUri.Parse("local:bench");
-    double enc = Time(() => Run(EnvelopeCipher.EncryptToFileAsync(File.OpenRead(plain), message, new EnvelopeEncryptOptions(key), true)));
+    double enc = Time(() => Run(EnvelopeCipher.EncryptToFileAsync(File.OpenRead(plain), message, new EnvelopeEncryptOptions(key) { CreateKey = true }, true)));
     double dec = Time(() => Run(EnvelopeCipher.DecryptToFileAsync(File.OpenRead(message), back, new EnvelopeDecryptOptions { AllowedKeys = { key } }, true)));
     double encSigned = Time(() => Run(EnvelopeCipher.EncryptToFileAsync(File.OpenRead(plain), message, new EnvelopeEncryptOptions(key) { Signed = true }, true)));
     double decSigned = Time(() => Run(EnvelopeCipher.DecryptToFileAsync(File.OpenRead(message), back, new EnvelopeDecryptOptions { AllowedKeys = { key } }, true)));

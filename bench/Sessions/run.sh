@@ -22,7 +22,7 @@ ssh-keygen -q -t ed25519 -N '' -f "$work/hostkey"
 # The sshkms CA (local:bench), trusted by every sshd beside the plain reference CA.
 export SSHKMS_HOME="$work/home"
 cli="$root/src/SshKms.Cli/bin/Release/net8.0/sshkms.dll"
-pub=$(dotnet "$cli" ca public-key --ca local:bench)
+pub=$(dotnet "$cli" ca create --ca local:bench 2>/dev/null)
 echo "$pub" | grep -E '^(ssh-|ecdsa-)' >> "$work/ca.pub"
 : > "$work/known_hosts"
 cat > "$work/ssh_config" <<CFG

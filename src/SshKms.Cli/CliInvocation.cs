@@ -60,6 +60,15 @@ namespace SshKms.Cli
 
         public TextWriter Err => Console.Err;
 
+        /// <summary>A local key made on use: one stderr line naming its file and fingerprint (the cmdlets' warning).</summary>
+        public void WarnIfCreated(SshKms.Core.Keys.KeyCreated? created)
+        {
+            if (created != null)
+            {
+                Err.WriteLine("sshkms: warning: " + created.Message);
+            }
+        }
+
         public AwsSettings Aws => new AwsSettings
         {
             Region = Get("region"),

@@ -7,6 +7,10 @@ BeforeAll {
     Import-Module $manifestPath -Force
     $manifest = Import-PowerShellDataFile $manifestPath
     $env:SSHKMS_HOME = Join-Path ([IO.Path]::GetTempPath()) ("sshkms-pester-" + [Guid]::NewGuid().ToString('N').Substring(0, 8))
+    # Keys are created explicitly, as users do: reads never create one, and signing or encrypting only with -Create.
+    New-SshKmsCaKey -CaKey local:pester | Out-Null
+    New-SshKmsCaKey -CaKey local:pester-session | Out-Null
+    'init' | Protect-SshKmsData -KeyId local:pester-data -Create -WarningAction SilentlyContinue | Out-Null
 }
 
 AfterAll {

@@ -17,7 +17,7 @@ namespace SshKms.Cli
     internal static class CertCommands
     {
         private const string NewUsage =
-            "sshkms cert new      --ca URI (--public-key PATH|- | --out PATH) [--principal NAME]... [--type user|host] [--validity 15m] " +
+            "sshkms cert new      --ca URI [--create] (--public-key PATH|- | --out PATH) [--principal NAME]... [--type user|host] [--validity 15m] " +
             "[--key-id TEMPLATE] [--serial N] [--option force-command=CMD | --option source-address=CIDRS | --option verify-required]... " +
             "[--extension NAME]... [--no-extensions] [--any-principal] [--backdate 5m] [--rsa-sha256] [--json]";
 
@@ -26,7 +26,7 @@ namespace SshKms.Cli
             new CliCommand("cert new", NewUsage,
                 new[]
                 {
-                    new OptionSpec("ca"), new OptionSpec("public-key"), new OptionSpec("out"), OptionSpec.Many("principal"), new OptionSpec("type"),
+                    new OptionSpec("ca"), OptionSpec.Flag("create"), new OptionSpec("public-key"), new OptionSpec("out"), OptionSpec.Many("principal"), new OptionSpec("type"),
                     new OptionSpec("validity"), new OptionSpec("key-id"), new OptionSpec("serial"), OptionSpec.Many("option"), OptionSpec.Many("extension"),
                     OptionSpec.Flag("no-extensions"), OptionSpec.Flag("any-principal"), new OptionSpec("backdate"), OptionSpec.Flag("rsa-sha256"), OptionSpec.Flag("json"),
                 },
@@ -81,7 +81,8 @@ namespace SshKms.Cli
                     CertificatePaths.EnsureWritable(certPath);
                 }
 
-                CertificateAuthority ca = await CertificateAuthority.OpenAsync(KeyUri.ParseOrDefaultCa(inv.Get("ca")), inv.Aws, default).ConfigureAwait(false);
+                CertificateAuthority ca = await CertificateAuthority.OpenAsync(KeyUri.ParseOrDefaultCa(inv.Get("ca")), inv.Has("create"), inv.Aws, default).ConfigureAwait(false);
+                inv.WarnIfCreated(ca.CreatedKey);
                 SshCertificate cert = await ca.IssueAsync(request, default).ConfigureAwait(false);
 
                 if (generated != null)

@@ -13,13 +13,13 @@ namespace SshKms.Cli.Commands
     /// <summary>sshkms encrypt / decrypt: AWS Encryption SDK messages over stdin/stdout or files.</summary>
     internal static class EnvelopeCommands
     {
-        public const string EncryptUsage = "sshkms encrypt --key URI [--context K=V]... [--in PATH|-] [--out PATH|-] [--base64] [--signed]";
+        public const string EncryptUsage = "sshkms encrypt --key URI [--create] [--context K=V]... [--in PATH|-] [--out PATH|-] [--base64] [--signed]";
         public const string DecryptUsage = "sshkms decrypt [--key URI]... [--context K=V]... [--in PATH|-] [--out PATH|-]";
 
         public static IEnumerable<CliCommand> All => new[]
         {
             new CliCommand("encrypt", EncryptUsage,
-                new[] { new OptionSpec("key"), OptionSpec.Many("context"), new OptionSpec("in"), new OptionSpec("out"), OptionSpec.Flag("base64"), OptionSpec.Flag("signed") },
+                new[] { new OptionSpec("key"), OptionSpec.Flag("create"), OptionSpec.Many("context"), new OptionSpec("in"), new OptionSpec("out"), OptionSpec.Flag("base64"), OptionSpec.Flag("signed") },
                 EncryptAsync),
             new CliCommand("decrypt", DecryptUsage,
                 new[] { OptionSpec.Many("key"), OptionSpec.Many("context"), new OptionSpec("in"), new OptionSpec("out") },
@@ -32,14 +32,16 @@ namespace SshKms.Cli.Commands
             {
                 Context = ToDictionary(inv.GetPairs("context")),
                 Signed = inv.Has("signed"),
+                CreateKey = inv.Has("create"),
                 Aws = inv.Aws,
             };
             bool base64 = inv.Has("base64");
             using (Stream input = OpenInput(inv))
             {
-                await WriteOutputAsync(inv, output => base64
+                EnvelopeMessageInfo info = await WriteOutputAsync(inv, output => base64
                     ? EncryptBase64Async(input, output, options)
                     : EnvelopeCipher.EncryptAsync(input, output, options)).ConfigureAwait(false);
+                inv.WarnIfCreated(info.CreatedKey);
             }
 
             return 0;
@@ -85,21 +87,20 @@ namespace SshKms.Cli.Commands
             return info;
         }
 
-        private static async Task WriteOutputAsync(CliInvocation inv, Func<Stream, Task<EnvelopeMessageInfo>> write)
+        private static async Task<EnvelopeMessageInfo> WriteOutputAsync(CliInvocation inv, Func<Stream, Task<EnvelopeMessageInfo>> write)
         {
             string? path = OutPath(inv);
             if (path == null)
             {
                 using (Stream stdout = inv.Console.OpenOut())
                 {
-                    await write(stdout).ConfigureAwait(false);
+                    EnvelopeMessageInfo info = await write(stdout).ConfigureAwait(false);
                     await stdout.FlushAsync().ConfigureAwait(false);
+                    return info;
                 }
-
-                return;
             }
 
-            await EnvelopeCipher.WriteViaTempAsync(path, overwrite: true, write).ConfigureAwait(false);
+            return await EnvelopeCipher.WriteViaTempAsync(path, overwrite: true, write).ConfigureAwait(false);
         }
 
         private static Stream OpenInput(CliInvocation inv)

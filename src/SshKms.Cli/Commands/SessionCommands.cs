@@ -37,7 +37,9 @@ namespace SshKms.Cli.Commands
                 return await SecretKeySource.OpenSessionAsync(inv.Aws, secretId, options, ct).ConfigureAwait(false);
             }
 
+            // Never a named local CA made here: no server could trust it. local:default is made on first use, as for certificates.
             CertificateAuthority authority = await CertificateAuthority.OpenAsync(KeyUri.ParseOrDefaultCa(inv.Get("ca")), inv.Aws, ct).ConfigureAwait(false);
+            inv.WarnIfCreated(authority.CreatedKey);
             return SshSession.WithAuthority(authority, options);
         }
 

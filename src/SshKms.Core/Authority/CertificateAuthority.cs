@@ -30,12 +30,22 @@ namespace SshKms.Core.Authority
         /// Opens the CA key named by <paramref name="caKey"/> and resolves the operator identity once, with the
         /// default policy and the default journal ($SSHKMS_HOME/audit.jsonl).
         /// </summary>
-        public static async Task<CertificateAuthority> OpenAsync(KeyUri caKey, AwsSettings aws, CancellationToken cancellationToken)
+        public static Task<CertificateAuthority> OpenAsync(KeyUri caKey, AwsSettings aws, CancellationToken cancellationToken) =>
+            OpenAsync(caKey, false, aws, cancellationToken);
+
+        /// <summary>
+        /// As above; a missing local: CA key is made only as <see cref="LocalKeyCreation.MayCreateOnUse"/> allows
+        /// (local:default, or <paramref name="create"/>), and <see cref="CreatedKey"/> then says so.
+        /// </summary>
+        public static async Task<CertificateAuthority> OpenAsync(KeyUri caKey, bool create, AwsSettings aws, CancellationToken cancellationToken)
         {
-            ISigningKey key = await SigningKeys.OpenAsync(caKey, aws, cancellationToken).ConfigureAwait(false);
+            (ISigningKey key, KeyCreated? created) = await SigningKeys.OpenForSigningAsync(caKey, create, aws, cancellationToken).ConfigureAwait(false);
             string caller = await SigningKeys.GetOperatorIdentityAsync(caKey, aws, cancellationToken).ConfigureAwait(false);
-            return new CertificateAuthority(key, caller, CertificatePolicy.Default, AuditJournal.Default());
+            return new CertificateAuthority(key, caller, CertificatePolicy.Default, AuditJournal.Default()) { CreatedKey = created };
         }
+
+        /// <summary>The local CA key this CA made when it was opened, for the caller's warning; null when it existed.</summary>
+        public KeyCreated? CreatedKey { get; private set; }
 
         public ISigningKey Key { get; }
 

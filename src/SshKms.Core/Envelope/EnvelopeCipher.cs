@@ -23,9 +23,11 @@ namespace SshKms.Core.Envelope
 
         public static async Task<EnvelopeMessageInfo> EncryptAsync(Stream plaintext, Stream output, EnvelopeEncryptOptions options, CancellationToken ct = default)
         {
-            using (var keyring = KeyringFor(options.Key, options.Aws))
+            using (var keyring = KeyringFor(options.Key, options.Aws, options.CreateKey))
             {
-                return await EncryptAsync(plaintext, output, options, keyring.Keyring, AesGcmCipher.Create, ct).ConfigureAwait(false);
+                EnvelopeMessageInfo info = await EncryptAsync(plaintext, output, options, keyring.Keyring, AesGcmCipher.Create, ct).ConfigureAwait(false);
+                info.CreatedKey = (keyring.Keyring as LocalEnvelopeKeyring)?.Created;
+                return info;
             }
         }
 
@@ -42,7 +44,7 @@ namespace SshKms.Core.Envelope
                 }
                 else
                 {
-                    keyrings.AddRange(options.AllowedKeys.Select(k => KeyringFor(k, options.Aws)));
+                    keyrings.AddRange(options.AllowedKeys.Select(k => KeyringFor(k, options.Aws, create: false)));
                 }
 
                 return await DecryptAsync(message, output, options, keyrings.Select(k => k.Keyring).ToList(), options.AllowedKeys.Count > 0, AesGcmCipher.Create, ct).ConfigureAwait(false);
@@ -463,11 +465,11 @@ namespace SshKms.Core.Envelope
             }
         }
 
-        private static KeyringHandle KeyringFor(KeyUri key, Aws.AwsSettings aws)
+        private static KeyringHandle KeyringFor(KeyUri key, Aws.AwsSettings aws, bool create)
         {
             if (key.Provider == KeyProviderKind.Local)
             {
-                return new KeyringHandle(new LocalEnvelopeKeyring(key.KeyId), null);
+                return new KeyringHandle(new LocalEnvelopeKeyring(key.KeyId, create), null);
             }
 
             var kms = new KmsEnvelopeKeyring(aws, key.KeyId);

@@ -21,6 +21,9 @@ namespace SshKms.Core.Envelope
 
         public int FrameLength { get; set; } = EnvelopeSuite.DefaultFrameLength;
 
+        /// <summary>-Create / --create: make a missing local: key (local:default is made without it).</summary>
+        public bool CreateKey { get; set; }
+
         public AwsSettings Aws { get; set; } = new AwsSettings();
     }
 
@@ -58,5 +61,8 @@ namespace SshKms.Core.Envelope
         public string KeyName { get; }
 
         public long PlaintextLength { get; }
+
+        /// <summary>The local key this encryption made on use, for the caller's warning; null when it existed.</summary>
+        public KeyCreated? CreatedKey { get; internal set; }
     }
 }

@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
+using SshKms.Core.Keys;
 
 namespace SshKms.Core.Envelope
 {
@@ -21,19 +22,27 @@ namespace SshKms.Core.Envelope
         private const int InfoSuffixLength = 4 + 4 + AesGcmCipher.IvLength;
 
         private readonly string? _name;
+        private readonly bool _create;
 
-        /// <summary>A named key; null means any local key the message names (decrypt only).</summary>
-        public LocalEnvelopeKeyring(string? name)
+        /// <summary>
+        /// A named key; null means any local key the message names (decrypt only). Encrypting with a missing key
+        /// creates it only as <see cref="LocalKeyCreation.MayCreateOnUse"/> allows (local:default, or <paramref name="create"/>).
+        /// </summary>
+        public LocalEnvelopeKeyring(string? name, bool create = false)
         {
             _name = name;
+            _create = create;
         }
 
-        public static string KeyPath(string name) => Path.Combine(SshKmsHome.EnsureDirectory("keys"), name + FileExtension);
+        /// <summary>The key this keyring made on use, for the caller's warning; null when it existed.</summary>
+        public KeyCreated? Created { get; private set; }
+
+        public static string KeyPath(string name) => LocalKeyCreation.KeyFile(name, FileExtension);
 
         public Task<(byte[] DataKey, EncryptedDataKey Wrapped)> GenerateAsync(EnvelopeKeyContext context, CancellationToken ct)
         {
             string name = _name ?? throw new InvalidOperationException("Encrypting needs a named local key.");
-            byte[] wrappingKey = LoadOrCreate(name);
+            byte[] wrappingKey = LoadOrCreate(name, _create);
             byte[] dataKey = Random(AesGcmCipher.KeyLength);
             byte[] iv = Random(AesGcmCipher.IvLength);
             byte[] wrapped = new byte[AesGcmCipher.KeyLength + AesGcmCipher.TagLength];
@@ -89,15 +98,23 @@ namespace SshKms.Core.Envelope
             }
         }
 
-        private static byte[] LoadOrCreate(string name)
+        private byte[] LoadOrCreate(string name, bool create)
         {
             string path = KeyPath(name);
             if (!File.Exists(path))
             {
+                KeyUri uri = KeyUri.Parse(KeyUri.LocalScheme + ":" + name);
+                if (!LocalKeyCreation.MayCreateOnUse(uri, create))
+                {
+                    throw LocalKeyCreation.NotFound(uri, path, LocalKeyCreation.CreateDataKeyHint);
+                }
+
                 byte[] fresh = Random(AesGcmCipher.KeyLength);
                 try
                 {
+                    SshKmsHome.EnsureDirectory("keys");
                     OwnerOnly.WriteAllBytes(path, fresh);
+                    Created = new KeyCreated(uri, path, Fingerprint(fresh));
                 }
                 catch (SshKmsException ex) when (ex.ErrorId == "FileExists")
                 {
@@ -134,6 +151,15 @@ namespace SshKms.Core.Envelope
             OperationLog.Report($"Local data key {path}");
 
             return key;
+        }
+
+        /// <summary>SHA256 of the key bytes, as ssh prints key fingerprints: names the key without revealing it.</summary>
+        private static string Fingerprint(byte[] key)
+        {
+            using (var sha = SHA256.Create())
+            {
+                return "SHA256:" + Convert.ToBase64String(sha.ComputeHash(key)).TrimEnd('=');
+            }
         }
 
         private static byte[] ProviderInfo(string name, byte[] iv)

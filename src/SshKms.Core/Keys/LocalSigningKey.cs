@@ -29,17 +29,38 @@ namespace SshKms.Core.Keys
 
         internal const string FileExtension = ".key";
 
-        internal static string PathFor(KeyUri uri) => Path.Combine(SshKmsHome.EnsureDirectory("keys"), uri.KeyId + FileExtension);
+        internal static string PathFor(KeyUri uri) => LocalKeyCreation.KeyFile(uri.KeyId, FileExtension);
 
-        /// <summary>Opens the key, creating a P-256 key on first use.</summary>
+        /// <summary>Opens an existing key; a missing one is KeyNotFound, naming the command that creates it.</summary>
         internal static ISigningKey Open(KeyUri uri)
         {
             string path = PathFor(uri);
             if (!File.Exists(path))
             {
+                throw LocalKeyCreation.NotFound(uri, path, LocalKeyCreation.CreateCaKeyHint);
+            }
+
+            using (SshPrivateKey key = Load(uri, path))
+            {
+                return new LocalSigningKey(uri, path, key.PublicKey);
+            }
+        }
+
+        /// <summary>Opens the key to sign with, creating a P-256 key when <see cref="LocalKeyCreation.MayCreateOnUse"/> allows.</summary>
+        internal static (ISigningKey Key, KeyCreated? Created) OpenForSigning(KeyUri uri, bool create)
+        {
+            string path = PathFor(uri);
+            if (!File.Exists(path))
+            {
+                if (!LocalKeyCreation.MayCreateOnUse(uri, create))
+                {
+                    throw LocalKeyCreation.NotFound(uri, path, LocalKeyCreation.CreateCaKeyHint, ", or pass -Create (--create) to make it on first use");
+                }
+
                 try
                 {
-                    return Create(uri, KmsKeySpecs.DefaultSpec);
+                    ISigningKey created = Create(uri, KmsKeySpecs.DefaultSpec);
+                    return (created, new KeyCreated(uri, path, created.PublicKey.Fingerprint));
                 }
                 catch (SshKmsException ex) when (ex.ErrorId == "LocalKeyExists")
                 {
@@ -47,10 +68,7 @@ namespace SshKms.Core.Keys
                 }
             }
 
-            using (SshPrivateKey key = Load(uri, path))
-            {
-                return new LocalSigningKey(uri, path, key.PublicKey);
-            }
+            return (Open(uri), null);
         }
 
         internal static ISigningKey Create(KeyUri uri, string? keySpec)
@@ -61,6 +79,8 @@ namespace SshKms.Core.Keys
             {
                 throw Exists(uri, path);
             }
+
+            SshKmsHome.EnsureDirectory("keys");
 
             using (SshPrivateKey key = SshPrivateKey.Generate(algorithm, uri.ToString()))
             {

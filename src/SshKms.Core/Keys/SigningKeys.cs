@@ -15,8 +15,8 @@ namespace SshKms.Core.Keys
     public static class SigningKeys
     {
         /// <summary>
-        /// Opens an existing CA key. awskms: GetPublicKey once per process per key, then cached.
-        /// local: created on first use (ECC_NIST_P256) when missing.
+        /// Opens an existing CA key, as reads do: awskms: GetPublicKey once per process per key, then cached;
+        /// a missing local: key is KeyNotFound, never created.
         /// </summary>
         public static Task<ISigningKey> OpenAsync(KeyUri uri, AwsSettings aws, CancellationToken cancellationToken)
         {
@@ -37,6 +37,23 @@ namespace SshKms.Core.Keys
             string arn = key.KeyArn == key.Uri.ToString() ? string.Empty : $" ({key.KeyArn})";
             OperationLog.Report($"CA key {key.Uri}{arn}: {key.PublicKey.KeyType} {key.PublicKey.Fingerprint}");
             return key;
+        }
+
+        /// <summary>
+        /// Opens the CA key to sign with. A missing local: key is created (P-256) only as
+        /// <see cref="LocalKeyCreation.MayCreateOnUse"/> allows (local:default, or <paramref name="create"/>);
+        /// Created then says so, for the caller's warning.
+        /// </summary>
+        public static async Task<(ISigningKey Key, KeyCreated? Created)> OpenForSigningAsync(KeyUri uri, bool create, AwsSettings aws, CancellationToken cancellationToken)
+        {
+            if (uri == null)
+            {
+                throw new ArgumentNullException(nameof(uri));
+            }
+
+            return uri.Provider == KeyProviderKind.Local
+                ? LocalSigningKey.OpenForSigning(uri, create)
+                : (await KmsSigningKey.OpenAsync(uri, aws ?? new AwsSettings(), cancellationToken).ConfigureAwait(false), null);
         }
 
         /// <summary>

@@ -64,7 +64,7 @@ namespace SshKms.PowerShell.Audit
             }
         }
 
-        internal IReadOnlyList<AuditRecord> Read(AuditJournal journal, Action<SshKmsException> onInvalidLine)
+        private IReadOnlyList<AuditRecord> Read(AuditJournal journal, Action<SshKmsException> onInvalidLine)
         {
             var filter = new AuditFilter
             {

@@ -38,9 +38,9 @@ namespace SshKms.PowerShell.Authority
             }
         }
 
-        internal static CertificateInfo FromFile(string path) => CertificateInfo.FromFile(path);
+        private static CertificateInfo FromFile(string path) => CertificateInfo.FromFile(path);
 
-        internal static CertificateInfo FromText(string text) => new CertificateInfo(SshCertificate.Parse(text));
+        private static CertificateInfo FromText(string text) => new CertificateInfo(SshCertificate.Parse(text));
 
         private void Emit(System.Func<CertificateInfo> read, object target)
         {

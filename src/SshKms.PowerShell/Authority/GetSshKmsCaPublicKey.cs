@@ -5,7 +5,10 @@ using SshKms.Core.Keys;
 
 namespace SshKms.PowerShell.Authority
 {
-    /// <summary>Prints the CA's OpenSSH public key line for TrustedUserCAKeys, or with -ForHost the known_hosts @cert-authority line.</summary>
+    /// <summary>
+    /// Prints the CA's OpenSSH public key line for TrustedUserCAKeys, or with -ForHost the known_hosts @cert-authority
+    /// line. Only reads: a missing local: key is KeyNotFound, never created (a typo must not become a CA).
+    /// </summary>
     [Cmdlet(VerbsCommon.Get, "SshKmsCaPublicKey")]
     [OutputType(typeof(string))]
     public sealed class GetSshKmsCaPublicKey : SshKmsAwsCmdlet
@@ -24,14 +27,12 @@ namespace SshKms.PowerShell.Authority
             {
                 KeyUri uri = KeyUri.ParseOrDefaultCa(CaKey);
                 ISigningKey key = Await(ct => SigningKeys.OpenAsync(uri, Aws, ct));
-                WriteObject(Format(key, ForHost.IsPresent));
+                WriteObject(ForHost.IsPresent ? CaKeyInfo.KnownHostsLine(key) : key.PublicKey.ToString());
             }
             catch (SshKmsException ex)
             {
                 WriteSshKmsError(ex, CaKey);
             }
         }
-
-        internal static string Format(ISigningKey key, bool forHost) => forHost ? CaKeyInfo.KnownHostsLine(key) : key.PublicKey.ToString();
     }
 }

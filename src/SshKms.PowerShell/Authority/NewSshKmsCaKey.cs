@@ -25,7 +25,7 @@ namespace SshKms.PowerShell.Authority
                 KeyUri uri = KeyUri.Parse(CaKey);
                 if (ShouldProcess(uri.ToString(), $"Create CA key ({KeySpec ?? "ECC_NIST_P256"})"))
                 {
-                    WriteObject(Await(ct => Create(uri, KeySpec, Aws, ct)));
+                    WriteObject(new CaKeyInfo(Await(ct => SigningKeys.CreateAsync(uri, KeySpec, Aws, ct))));
                 }
             }
             catch (SshKmsException ex)
@@ -33,8 +33,5 @@ namespace SshKms.PowerShell.Authority
                 WriteSshKmsError(ex, CaKey);
             }
         }
-
-        internal static async System.Threading.Tasks.Task<CaKeyInfo> Create(KeyUri uri, string? keySpec, Core.Aws.AwsSettings aws, System.Threading.CancellationToken ct) =>
-            new CaKeyInfo(await SigningKeys.CreateAsync(uri, keySpec, aws, ct).ConfigureAwait(false));
     }
 }

@@ -12,7 +12,9 @@ namespace SshKms.PowerShell.Authority
     /// Signs an OpenSSH public key with the CA (one KMS Sign call per certificate) and writes &lt;key&gt;-cert.pub
     /// beside it, or -OutFile. Outputs the SshCertificate, whose ToString() is the OpenSSH line.
     /// </summary>
-    [Cmdlet(VerbsCommon.New, "SshKmsCertificate", SupportsShouldProcess = true, DefaultParameterSetName = PathSet)]
+    // No default parameter set: with one, PowerShell commits to it before pipeline binding, and a piped key line or
+    // SshPublicKey never reaches -PublicKey (InputObjectNotBound).
+    [Cmdlet(VerbsCommon.New, "SshKmsCertificate", SupportsShouldProcess = true)]
     [OutputType(typeof(SshCertificate))]
     public sealed class NewSshKmsCertificate : SshKmsAwsCmdlet
     {
@@ -20,9 +22,6 @@ namespace SshKms.PowerShell.Authority
         private const string KeySet = "PublicKey";
 
         private CertificateAuthority? _ca;
-
-        // Switches are stored as bool (the *Set properties) so tests can set them: PowerShellStandard's
-        // SwitchParameter is a stub outside a real runspace.
 
         [Parameter(Position = 0)]
         [ArgumentCompleter(typeof(Completion.CaKeyCompleter))]
@@ -65,9 +64,7 @@ namespace SshKms.PowerShell.Authority
         public string[]? Extension { get; set; }
 
         [Parameter]
-        public SwitchParameter NoExtensions { get => NoExtensionsSet; set => NoExtensionsSet = value.IsPresent; }
-
-        internal bool NoExtensionsSet { get; set; }
+        public SwitchParameter NoExtensions { get; set; }
 
         [Parameter]
         public string? ForceCommand { get; set; }
@@ -76,40 +73,37 @@ namespace SshKms.PowerShell.Authority
         public string? SourceAddress { get; set; }
 
         [Parameter]
-        public SwitchParameter VerifyRequired { get => VerifyRequiredSet; set => VerifyRequiredSet = value.IsPresent; }
-
-        internal bool VerifyRequiredSet { get; set; }
+        public SwitchParameter VerifyRequired { get; set; }
 
         [Parameter]
-        public SwitchParameter AnyPrincipal { get => AnyPrincipalSet; set => AnyPrincipalSet = value.IsPresent; }
-
-        internal bool AnyPrincipalSet { get; set; }
+        public SwitchParameter AnyPrincipal { get; set; }
 
         [Parameter]
-        public SwitchParameter RsaSha256 { get => RsaSha256Set; set => RsaSha256Set = value.IsPresent; }
-
-        internal bool RsaSha256Set { get; set; }
+        public SwitchParameter RsaSha256 { get; set; }
 
         [Parameter]
         public string? OutFile { get; set; }
 
+        /// <summary>Create a missing local: CA key (local:default is created without it, with a warning).</summary>
+        [Parameter]
+        public SwitchParameter Create { get; set; }
+
         protected override void ProcessRecord()
         {
             object? target = PublicKeyPath ?? PublicKey;
-            if (MyInvocation.ExpectingInput && PublicKeyPath != null && IsCertificateFile(PublicKeyPath))
+            // A piped FileInfo binds to -PublicKey (object, by value) before -PublicKeyPath (by property name): it is still the path.
+            string? keyPath = PublicKeyPath != null ? GetUnresolvedProviderPathFromPSPath(PublicKeyPath) : (Unwrap(PublicKey) as FileInfo)?.FullName;
+            if (MyInvocation.ExpectingInput && keyPath != null && IsCertificateFile(keyPath))
             {
                 // `Get-ChildItem ~/.ssh/*.pub | New-SshKmsCertificate` run again also lists the certificates it wrote.
-                WriteVerbose($"Skipping {PublicKeyPath}: it is a certificate, not a public key.");
+                WriteVerbose($"Skipping {keyPath}: it is a certificate, not a public key.");
                 return;
             }
 
             try
             {
-                string? keyPath = PublicKeyPath == null ? null : GetUnresolvedProviderPathFromPSPath(PublicKeyPath);
                 string? outFile = OutFile == null ? null : GetUnresolvedProviderPathFromPSPath(OutFile);
-                SshCertificate? cert = Issue(
-                    () => _ca ??= Await(ct => CertificateAuthority.OpenAsync(KeyUri.ParseOrDefaultCa(CaKey), Aws, ct)),
-                    keyPath, outFile, what => ShouldProcess(what, "Issue SSH certificate"));
+                SshCertificate? cert = Issue(keyPath, outFile);
                 if (cert != null)
                 {
                     WriteObject(cert);
@@ -126,17 +120,15 @@ namespace SshKms.PowerShell.Authority
         }
 
         /// <summary>
-        /// The work, without PowerShell: read the key, ask <paramref name="shouldProcess"/> (-WhatIf, -Confirm) before
-        /// anything is signed, check the file can be written, issue, write. Null when declined.
+        /// Read the key, ask ShouldProcess (-WhatIf, -Confirm) before the CA is opened or anything signed, check the
+        /// file can be written, issue, write. Null when declined.
         /// </summary>
-        internal SshCertificate? Issue(Func<CertificateAuthority> ca, string? keyPath, string? outFile, Func<string, bool> shouldProcess)
+        private SshCertificate? Issue(string? keyPath, string? outFile)
         {
-            // A FileInfo piped in may bind to -PublicKey (object, by value) rather than -PublicKeyPath: treat it as the path.
-            keyPath ??= (Unwrap(PublicKey) as FileInfo)?.FullName;
             SshPublicKey key = keyPath != null ? ReadKeyFile(keyPath) : ToPublicKey(PublicKey);
             CertificateRequest request = BuildRequest(key);
             string? destination = outFile ?? (keyPath != null ? CertificatePaths.CertificatePathFor(keyPath) : null);
-            if (!shouldProcess(destination ?? $"{key.KeyType} {key.Fingerprint}"))
+            if (!ShouldProcess(destination ?? $"{key.KeyType} {key.Fingerprint}", "Issue SSH certificate"))
             {
                 return null;
             }
@@ -146,8 +138,8 @@ namespace SshKms.PowerShell.Authority
                 CertificatePaths.EnsureWritable(destination);
             }
 
-            CertificateAuthority authority = ca();
-            SshCertificate cert = Await(ct => authority.IssueAsync(request, ct));
+            CertificateAuthority ca = OpenCa();
+            SshCertificate cert = Await(ct => ca.IssueAsync(request, ct));
             if (destination != null)
             {
                 CertificatePaths.WriteCertificate(destination, cert);
@@ -156,14 +148,29 @@ namespace SshKms.PowerShell.Authority
             return cert;
         }
 
-        internal static bool IsCertificateFile(string path) => path.EndsWith("-cert.pub", StringComparison.OrdinalIgnoreCase);
+        /// <summary>The CA, opened once for all piped keys; a local key made on use is announced here, on the pipeline thread.</summary>
+        private CertificateAuthority OpenCa()
+        {
+            if (_ca == null)
+            {
+                _ca = Await(ct => CertificateAuthority.OpenAsync(KeyUri.ParseOrDefaultCa(CaKey), Create.IsPresent, Aws, ct));
+                if (_ca.CreatedKey != null)
+                {
+                    WriteWarning(_ca.CreatedKey.Message);
+                }
+            }
 
-        internal CertificateRequest BuildRequest(SshPublicKey key)
+            return _ca;
+        }
+
+        private static bool IsCertificateFile(string path) => path.EndsWith("-cert.pub", StringComparison.OrdinalIgnoreCase);
+
+        private CertificateRequest BuildRequest(SshPublicKey key)
         {
             var request = new CertificateRequest(key)
             {
                 Type = CertificateType,
-                AnyPrincipal = AnyPrincipalSet,
+                AnyPrincipal = AnyPrincipal.IsPresent,
                 Validity = Validity == null ? (TimeSpan?)null : ParameterValues.Duration(Validity),
                 ValidFrom = ValidFrom,
                 ValidTo = ValidTo,
@@ -171,11 +178,11 @@ namespace SshKms.PowerShell.Authority
                 KeyIdTemplate = KeyId,
                 Serial = Serial,
                 Extensions = Extension,
-                NoExtensions = NoExtensionsSet,
+                NoExtensions = NoExtensions.IsPresent,
                 ForceCommand = ForceCommand,
                 SourceAddress = SourceAddress,
-                VerifyRequired = VerifyRequiredSet,
-                RsaSha256 = RsaSha256Set,
+                VerifyRequired = VerifyRequired.IsPresent,
+                RsaSha256 = RsaSha256.IsPresent,
             };
             foreach (string p in Principal ?? new string[0])
             {

@@ -54,6 +54,10 @@ namespace SshKms.PowerShell.Envelope
         [Parameter]
         public SwitchParameter Force { get; set; }
 
+        /// <summary>Create a missing local: key (local:default is created without it, with a warning).</summary>
+        [Parameter]
+        public SwitchParameter Create { get; set; }
+
         protected override void ProcessRecord()
         {
             if (ParameterSetName == "Bytes" && MyInvocation.ExpectingInput)
@@ -77,8 +81,7 @@ namespace SshKms.PowerShell.Envelope
         /// <summary>PowerShell disposes the cmdlet even when the pipeline stops early: the gathered plaintext is zeroed.</summary>
         public void Dispose() => _piped.Dispose();
 
-        /// <summary>One piped byte record (ProcessRecord without a runspace, for tests); OpenInput then reads them all.</summary>
-        internal void AddPiped(byte[]? record) => _piped.Add(record);
+        private void AddPiped(byte[]? record) => _piped.Add(record);
 
         private void Protect()
         {
@@ -88,15 +91,24 @@ namespace SshKms.PowerShell.Envelope
                 if (OutFile != null)
                 {
                     string target = GetUnresolvedProviderPathFromPSPath(OutFile);
-                    if (ShouldProcess(target, "Write encrypted message"))
+                    if (ShouldProcess(target, $"Write a message encrypted under {KeyId}"))
                     {
-                        WriteObject(Await(ct => ProtectToFileAsync(path, target, Signed.IsPresent, Force.IsPresent, ct)));
+                        EnvelopeMessageInfo info = Await(ct => ProtectToFileAsync(path, target, ct));
+                        WarnIfCreated(info);
+                        WriteObject(new FileInfo(target));
                     }
 
                     return;
                 }
 
-                byte[] message = Await(ct => ProtectAsync(path, Signed.IsPresent, ct));
+                // -WhatIf: a local key may be made on use, so nothing is encrypted at all.
+                if (!ShouldProcess(KeyId, "Encrypt"))
+                {
+                    return;
+                }
+
+                (byte[] message, EnvelopeMessageInfo made) = Await(ct => ProtectAsync(path, ct));
+                WarnIfCreated(made);
                 if (AsBase64)
                 {
                     WriteObject(Convert.ToBase64String(message));
@@ -113,29 +125,37 @@ namespace SshKms.PowerShell.Envelope
         }
 
         /// <summary>The message for the bound input, in memory.</summary>
-        internal async Task<byte[]> ProtectAsync(string? resolvedPath, bool signed, CancellationToken ct)
+        private async Task<(byte[] Message, EnvelopeMessageInfo Info)> ProtectAsync(string? resolvedPath, CancellationToken ct)
         {
             using (Stream input = OpenInput(resolvedPath))
             {
                 var output = new MemoryStream();
-                await EnvelopeCipher.EncryptAsync(input, output, Options(signed), ct).ConfigureAwait(false);
-                return output.ToArray();
+                EnvelopeMessageInfo info = await EnvelopeCipher.EncryptAsync(input, output, Options(), ct).ConfigureAwait(false);
+                return (output.ToArray(), info);
             }
         }
 
-        internal async Task<FileInfo> ProtectToFileAsync(string? resolvedPath, string target, bool signed, bool overwrite, CancellationToken ct)
+        private async Task<EnvelopeMessageInfo> ProtectToFileAsync(string? resolvedPath, string target, CancellationToken ct)
         {
             using (Stream input = OpenInput(resolvedPath))
             {
-                await EnvelopeCipher.EncryptToFileAsync(input, target, Options(signed), overwrite, ct).ConfigureAwait(false);
-                return new FileInfo(target);
+                return await EnvelopeCipher.EncryptToFileAsync(input, target, Options(), Force.IsPresent, ct).ConfigureAwait(false);
             }
         }
 
-        private EnvelopeEncryptOptions Options(bool signed) => new EnvelopeEncryptOptions(KeyUri.Parse(KeyId))
+        private void WarnIfCreated(EnvelopeMessageInfo info)
+        {
+            if (info.CreatedKey != null)
+            {
+                WriteWarning(info.CreatedKey.Message);
+            }
+        }
+
+        private EnvelopeEncryptOptions Options() => new EnvelopeEncryptOptions(KeyUri.Parse(KeyId))
         {
             Context = EnvelopeParameters.ToContext(EncryptionContext),
-            Signed = signed,
+            Signed = Signed.IsPresent,
+            CreateKey = Create.IsPresent,
             Aws = Aws,
         };
 
@@ -145,7 +165,7 @@ namespace SshKms.PowerShell.Envelope
         /// The input to encrypt. UTF-8 bytes made here from a string or SecureString, and piped bytes, are zeroed
         /// when the stream is disposed; -Bytes is the caller's array and stays as it is.
         /// </summary>
-        internal Stream OpenInput(string? resolvedPath)
+        private Stream OpenInput(string? resolvedPath)
         {
             if (_piped.Any)
             {

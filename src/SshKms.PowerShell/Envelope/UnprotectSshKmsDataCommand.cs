@@ -74,8 +74,7 @@ namespace SshKms.PowerShell.Envelope
 
         public void Dispose() => _piped.Dispose();
 
-        /// <summary>One piped byte record (ProcessRecord without a runspace, for tests); OpenInput then reads them all.</summary>
-        internal void AddPiped(byte[]? record) => _piped.Add(record);
+        private void AddPiped(byte[]? record) => _piped.Add(record);
 
         private void Unprotect()
         {
@@ -103,7 +102,7 @@ namespace SshKms.PowerShell.Envelope
         }
 
         /// <summary>The whole plaintext, returned only after every frame and the signature verified.</summary>
-        internal async Task<byte[]> UnprotectAsync(string? resolvedPath, CancellationToken ct)
+        private async Task<byte[]> UnprotectAsync(string? resolvedPath, CancellationToken ct)
         {
             // The output buffer is zeroed when disposed, success or not: only the returned copy holds the plaintext.
             using (Stream input = OpenInput(resolvedPath))
@@ -114,7 +113,7 @@ namespace SshKms.PowerShell.Envelope
             }
         }
 
-        internal async Task<FileInfo> UnprotectToFileAsync(string? resolvedPath, string target, bool overwrite, CancellationToken ct)
+        private async Task<FileInfo> UnprotectToFileAsync(string? resolvedPath, string target, bool overwrite, CancellationToken ct)
         {
             using (Stream input = OpenInput(resolvedPath))
             {
@@ -123,8 +122,8 @@ namespace SshKms.PowerShell.Envelope
             }
         }
 
-        /// <summary>SecureString by default; string with -AsPlainText; bytes with -AsBytes. Switches come in as bools: tests run without a runspace.</summary>
-        internal static object Shape(byte[] plaintext, bool asPlainText, bool asBytes)
+        /// <summary>SecureString by default; string with -AsPlainText; bytes with -AsBytes.</summary>
+        private static object Shape(byte[] plaintext, bool asPlainText, bool asBytes)
         {
             if (asBytes)
             {

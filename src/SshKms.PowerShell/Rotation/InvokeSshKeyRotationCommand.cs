@@ -91,7 +91,7 @@ namespace SshKms.PowerShell.Rotation
             }
         }
 
-        internal Task<IReadOnlyList<RotationStepResult>> RotateAsync(Action<RotationStepResult>? report, CancellationToken cancellationToken)
+        private Task<IReadOnlyList<RotationStepResult>> RotateAsync(Action<RotationStepResult>? report, CancellationToken cancellationToken)
         {
             var targets = new RotationTargets
             {

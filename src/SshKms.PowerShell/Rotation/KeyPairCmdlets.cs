@@ -51,7 +51,7 @@ namespace SshKms.PowerShell.Rotation
             }
         }
 
-        internal async System.Threading.Tasks.Task<KeyPairInfo> CreateAsync(CancellationToken cancellationToken)
+        private async System.Threading.Tasks.Task<KeyPairInfo> CreateAsync(CancellationToken cancellationToken)
         {
             using var sm = new SecretsManagerClient(Aws);
             return await KeyPairSecrets.CreateAsync(sm, SecretId, SshPrivateKey.ParseAlgorithm(KeyType), UserName, KmsKeyId, cancellationToken)
@@ -96,7 +96,7 @@ namespace SshKms.PowerShell.Rotation
         {
             try
             {
-                WriteObject(Await(ct => ReadAsync(AsPlainText.IsPresent, PublicOnly.IsPresent, ct)));
+                WriteObject(Await(ReadAsync));
             }
             catch (SshKmsException ex)
             {
@@ -104,13 +104,13 @@ namespace SshKms.PowerShell.Rotation
             }
         }
 
-        internal async System.Threading.Tasks.Task<SshKmsKeyPair> ReadAsync(bool asPlainText, bool publicOnly, CancellationToken cancellationToken)
+        private async System.Threading.Tasks.Task<SshKmsKeyPair> ReadAsync(CancellationToken cancellationToken)
         {
             using var sm = new SecretsManagerClient(Aws);
             var (info, secret) = await KeyPairSecrets.ReadAsync(sm, SecretId, Stage, cancellationToken).ConfigureAwait(false);
             using (secret)
             {
-                return new SshKmsKeyPair(info, publicOnly ? null : asPlainText ? (object)PlainText(secret) : ParameterValues.ToSecureString(secret.PrivateKeyUtf8));
+                return new SshKmsKeyPair(info, PublicOnly.IsPresent ? null : AsPlainText.IsPresent ? (object)PlainText(secret) : ParameterValues.ToSecureString(secret.PrivateKeyUtf8));
             }
         }
 

@@ -32,7 +32,7 @@ namespace SshKms.PowerShell.Sessions
             {
                 SshSessionOptions options = BuildSessionOptions();
                 options.Command = string.Empty;
-                SshSession session = Await(ct => OpenSessionAsync(options, ct));
+                SshSession session = OpenSession(options);
                 // scp runs in the process's directory, which Set-Location does not move: local operands are resolved here.
                 string[] sources = Array.ConvertAll(Path, p => LocalOperand(p, GetUnresolvedProviderPathFromPSPath));
                 string destination = LocalOperand(Destination, GetUnresolvedProviderPathFromPSPath);
@@ -51,15 +51,7 @@ namespace SshKms.PowerShell.Sessions
         }
 
         /// <summary>A local operand as a full path of the current PowerShell location; "[user@]host:path" as given.</summary>
-        internal static string LocalOperand(string operand, Func<string, string> resolve) =>
+        private static string LocalOperand(string operand, Func<string, string> resolve) =>
             SshSession.IsRemoteOperand(operand) ? operand : resolve(operand);
-
-        /// <summary>The work, without PowerShell: tests call this with their own minter.</summary>
-        internal Task<SshSessionResult> CopyAsync(CertificateMinter minter, CancellationToken cancellationToken)
-        {
-            SshSessionOptions options = BuildSessionOptions();
-            options.Command = string.Empty;
-            return SshSession.WithCertificates(minter, options).CopyAsync(Path, Destination, cancellationToken);
-        }
     }
 }

@@ -43,7 +43,7 @@ namespace SshKms.PowerShell.Sessions
         }
 
         /// <summary>One bound record's hosts, for EndProcessing. -UserName and -Port bind by property name too: each piped object keeps its own.</summary>
-        internal void Collect(Func<string, bool> shouldProcess)
+        private void Collect(Func<string, bool> shouldProcess)
         {
             foreach (string host in HostName)
             {
@@ -64,7 +64,7 @@ namespace SshKms.PowerShell.Sessions
             SshSession session;
             try
             {
-                session = Await(ct => OpenSessionAsync(BuildOptions(), ct));
+                session = OpenSession(BuildOptions());
             }
             catch (SshKmsException ex)
             {
@@ -114,14 +114,7 @@ namespace SshKms.PowerShell.Sessions
             }
         }
 
-        /// <summary>The work, without PowerShell: tests call this with their own minter.</summary>
-        internal Task<IReadOnlyList<SshSessionResult>> InvokeAsync(IEnumerable<string> hosts, CertificateMinter minter, Action<SshSessionResult>? onResult,
-            CancellationToken cancellationToken) =>
-            SshSession.WithCertificates(minter, BuildOptions()).RunAsync(hosts, onResult, cancellationToken);
-
-        internal IReadOnlyList<SshTarget> Targets => _targets;
-
-        internal SshSessionOptions BuildOptions()
+        private SshSessionOptions BuildOptions()
         {
             SshSessionOptions options = BuildSessionOptions();
             options.Command = Command;

@@ -48,8 +48,12 @@ namespace SshKms.PowerShell.Sessions
         [Parameter]
         public SwitchParameter AcceptNewHostKey { get; set; }
 
-        /// <summary>-SecretId's stored key, or else a fresh key per host certified by -CaKey (the default local CA when neither is given).</summary>
-        internal async Task<SshSession> OpenSessionAsync(SshSessionOptions options, CancellationToken cancellationToken)
+        /// <summary>
+        /// -SecretId's stored key, or else a fresh key per host certified by -CaKey (the default local CA when neither
+        /// is given). A session never creates a named local CA: no server could trust a CA made a moment ago. Only
+        /// local:default is made on first use, as for certificates, with a warning.
+        /// </summary>
+        private protected SshSession OpenSession(SshSessionOptions options)
         {
             if (SecretId != null)
             {
@@ -59,14 +63,19 @@ namespace SshKms.PowerShell.Sessions
                         "-SecretId logs in with a stored key and -CaKey with a certificate: give one of them.");
                 }
 
-                return await SecretKeySource.OpenSessionAsync(Aws, SecretId, options, cancellationToken).ConfigureAwait(false);
+                return Await(ct => SecretKeySource.OpenSessionAsync(Aws, SecretId, options, ct));
             }
 
-            CertificateAuthority authority = await CertificateAuthority.OpenAsync(KeyUri.ParseOrDefaultCa(CaKey), Aws, cancellationToken).ConfigureAwait(false);
+            CertificateAuthority authority = Await(ct => CertificateAuthority.OpenAsync(KeyUri.ParseOrDefaultCa(CaKey), Aws, ct));
+            if (authority.CreatedKey != null)
+            {
+                WriteWarning(authority.CreatedKey.Message);
+            }
+
             return SshSession.WithAuthority(authority, options);
         }
 
-        internal SshSessionOptions BuildSessionOptions()
+        private protected SshSessionOptions BuildSessionOptions()
         {
             var options = new SshSessionOptions
             {

@@ -3,7 +3,6 @@ using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using System.Management.Automation;
-using System.Reflection;
 using System.Text.Json;
 using System.Threading.Tasks;
 using SshKms.Core;
@@ -11,7 +10,6 @@ using SshKms.Core.Audit;
 using SshKms.Core.Authority;
 using SshKms.Core.OpenSsh;
 using SshKms.Core.Sessions;
-using SshKms.PowerShell.Audit;
 using SshKms.Tests.Infrastructure;
 using SshKms.Tests.Rotation;
 using Xunit;
@@ -94,8 +92,9 @@ namespace SshKms.Tests.Audit
         public void CmdletWritesOneRecordPerEventWithTheSharedFieldsAsProperties()
         {
             AuditJournal journal = Journal(withBadLines: false);
-            var cmdlet = new GetSshKmsAudit { Serial = 77, Since = Now.AddDays(-1).UtcDateTime };
-            IReadOnlyList<AuditRecord> records = cmdlet.Read(journal, ex => throw ex);
+            using var ps = new ModuleRunspace();
+            List<AuditRecord> records = ps.Ok("Get-SshKmsAudit -Path $j -Serial 77 -Since $s", ("j", journal.Path), ("s", Now.AddDays(-1).UtcDateTime))
+                .Select(o => (AuditRecord)o.BaseObject).ToList();
 
             Assert.Equal(2, records.Count);
             AuditRecord session = records[1];
@@ -110,29 +109,35 @@ namespace SshKms.Tests.Audit
             Assert.Equal(new[] { "ec2-user", "ops" }, records[0].Fields["principals"]);
             Assert.Equal(new[] { "credential", "host", "certificateSerial", "exitCode" }, session.Fields.Keys);
 
-            AuditRecord stored = Assert.Single(new GetSshKmsAudit { Type = new[] { "session.*" }, SecretId = "ops/deploy" }.Read(journal, ex => throw ex));
+            var stored = (AuditRecord)Assert.Single(ps.Ok("Get-SshKmsAudit -Path $j -Type 'session.*' -SecretId ops/deploy", ("j", journal.Path))).BaseObject;
             Assert.Equal("db1", stored.HostName);
             Assert.Null(stored.Serial);
             Assert.Equal(7L, stored.ExitCode);
-            Assert.Single(new GetSshKmsAudit { Type = new[] { "rotation.*" } }.Read(journal, ex => throw ex));
-            Assert.Equal(2, new GetSshKmsAudit { Operator = "*bob", Last = 5 }.Read(journal, ex => throw ex).Count);
+            Assert.Single(ps.Ok("Get-SshKmsAudit -Path $j rotation.*", ("j", journal.Path)));
+            Assert.Equal(2, ps.Ok("Get-SshKmsAudit -Path $j -Operator '*bob' -Last 5", ("j", journal.Path)).Count);
+            Assert.Equal("AuditJournalNotFound", ps.Run("Get-SshKmsAudit -Path $j", ("j", _tmp.File("nope.jsonl"))).ErrorId);
         }
 
         [Fact]
         public void SerialBindsFromCertificatesAndSessionResultsInThePipeline()
         {
-            PropertyInfo serial = typeof(GetSshKmsAudit).GetProperty(nameof(GetSshKmsAudit.Serial))!;
-            CustomAttributeData parameter = serial.GetCustomAttributesData().Single(a => a.AttributeType == typeof(ParameterAttribute));
-            Assert.Contains(parameter.NamedArguments, n => n.MemberName == "ValueFromPipelineByPropertyName" && (bool)n.TypedValue.Value!);
-            var aliases = (IEnumerable<CustomAttributeTypedArgument>)serial.GetCustomAttributesData().Single(a => a.AttributeType == typeof(AliasAttribute)).ConstructorArguments[0].Value!;
-            Assert.Contains("CertificateSerial", aliases.Select(a => (string)a.Value!));
+            using var ps = new ModuleRunspace();
+            // A certificate issued by the real local CA, then its event found by piping the certificate in.
+            string ca = TestHome.NewLocalKey("audit-pipe");
+            RunResult found = ps.Run(
+                "New-SshKmsCaKey -CaKey $ca | Out-Null; $k | New-SshKmsCertificate -CaKey $ca -Principal alice | Get-SshKmsAudit -Type certificate.issued",
+                ("ca", ca), ("k", SshPrivateKey.Generate(SshKeyAlgorithm.Ed25519).PublicKey.ToString()));
+            Assert.Empty(found.Errors);
+            AuditRecord issued = found.Single<AuditRecord>();
+            Assert.Equal(ca, issued.Fields["caKey"]);
+            Assert.Equal(new[] { "alice" }, issued.Fields["principals"]);
 
-            // The names the other cmdlets' output carries (its own too), so `... | Get-SshKmsAudit` binds.
+            // Invoke-SshKmsSession's results carry CertificateSerial; Get-SshCertificate's and the records' own, Serial.
+            AuditJournal journal = Journal(withBadLines: false);
+            Assert.Equal(2, ps.Ok("[pscustomobject]@{ CertificateSerial = 77 } | Get-SshKmsAudit -Path $j", ("j", journal.Path)).Count);
+            Assert.Equal(2, ps.Ok("Get-SshKmsAudit -Path $j -Type certificate.issued | Get-SshKmsAudit -Path $j", ("j", journal.Path)).Count);
             Assert.NotNull(typeof(SshSessionResult).GetProperty("CertificateSerial"));
-            Assert.NotNull(typeof(AuditRecord).GetProperty("Serial"));
-            Assert.NotNull(typeof(AuditRecord).GetProperty("SecretId"));
             Assert.NotNull(typeof(CertificateInfo).GetProperty("Serial"));
-            Assert.NotNull(typeof(SshCertificate).GetProperty("Serial"));
         }
 
         [Fact]
@@ -141,7 +146,7 @@ namespace SshKms.Tests.Audit
             string pub = _tmp.File("id_ed25519.pub");
             File.WriteAllText(pub, SshPrivateKey.Generate(SshKeyAlgorithm.Ed25519, "me").PublicKey + "\n");
             ulong serial = (ulong)Random.Shared.NextInt64(1, long.MaxValue);
-            var issued = await KeyPairSurfaceTests.Cli("cert", "new", "--ca", TestHome.NewLocalKey("audit-cli"), "--public-key", pub, "--principal", "alice",
+            var issued = await KeyPairSurfaceTests.Cli("cert", "new", "--ca", TestHome.NewLocalKey("audit-cli"), "--create", "--public-key", pub, "--principal", "alice",
                 "--serial", serial.ToString());
             Assert.True(issued.Code == 0, issued.Err);
 

@@ -1,117 +1,84 @@
-using System.Collections;
 using System.IO;
 using System.Linq;
-using System.Management.Automation;
-using System.Net;
 using System.Security;
-using SshKms.Core;
-using SshKms.PowerShell.Envelope;
+using SshKms.Core.Keys;
 using SshKms.Tests.Infrastructure;
 using Xunit;
 using static SshKms.Tests.Envelope.EnvelopeTestKit;
 
 namespace SshKms.Tests.Envelope
 {
+    /// <summary>Protect-SshKmsData and Unprotect-SshKmsData in a real runspace: binding, the pipeline's byte records, output shapes, errors.</summary>
     [Collection("envelope")]
-    public sealed class EnvelopeCmdletTests
+    public sealed class EnvelopeCmdletTests : System.IDisposable
     {
+        private readonly ModuleRunspace _ps = new ModuleRunspace();
+
+        public void Dispose() => _ps.Dispose();
+
         [Fact]
         public void ProtectStringThenUnprotectAsSecureStringPlainTextAndBytes()
         {
-            EnsureHome();
             string key = NewLocalKey().ToString();
-            var protect = new ProtectSshKmsDataCommand { String = "pässword", KeyId = key, EncryptionContext = new Hashtable { ["env"] = "prod" } };
-            byte[] message = protect.ProtectAsync(null, true, default).GetAwaiter().GetResult();
+            byte[] message = _ps.Run("'pässword' | Protect-SshKmsData -KeyId $k -EncryptionContext @{ env = 'prod' } -Signed", ("k", key)).Single<byte[]>();
 
-            var unprotect = new UnprotectSshKmsDataCommand { Message = message, KeyId = new[] { key }, EncryptionContext = new Hashtable { ["env"] = "prod" } };
-            Assert.Equal(0x05, message[1]);
-            var secure = Assert.IsType<SecureString>(UnprotectSshKmsDataCommand.Shape(unprotect.UnprotectAsync(null, default).GetAwaiter().GetResult(), false, false));
-            Assert.Equal("pässword", new NetworkCredential(string.Empty, secure).Password);
-
-            Assert.Equal("pässword", UnprotectSshKmsDataCommand.Shape(unprotect.UnprotectAsync(null, default).GetAwaiter().GetResult(), true, false));
-
-            var fromBase64 = new UnprotectSshKmsDataCommand { Base64 = System.Convert.ToBase64String(message) };
-            Assert.Equal(System.Text.Encoding.UTF8.GetBytes("pässword"), UnprotectSshKmsDataCommand.Shape(fromBase64.UnprotectAsync(null, default).GetAwaiter().GetResult(), false, true));
-
-            var wrongContext = new UnprotectSshKmsDataCommand { Message = message, EncryptionContext = new Hashtable { ["env"] = "dev" } };
-            Assert.Equal("EnvelopeContextMismatch", Assert.Throws<SshKmsException>(() => wrongContext.UnprotectAsync(null, default).GetAwaiter().GetResult()).ErrorId);
+            var secure = (SecureString)Assert.Single(_ps.Ok("Unprotect-SshKmsData -Message $m -KeyId $k -EncryptionContext @{ env = 'prod' }", ("m", message), ("k", key))).BaseObject;
+            Assert.Equal(8, secure.Length);
+            Assert.Equal("pässword", Assert.Single(_ps.Ok("Unprotect-SshKmsData -Message $m -AsPlainText", ("m", message))).BaseObject);
+            string b64 = (string)Assert.Single(_ps.Ok("'pässword' | Protect-SshKmsData -KeyId $k -AsBase64", ("k", key))).BaseObject;
+            Assert.Equal(System.Text.Encoding.UTF8.GetBytes("pässword"), _ps.Run("Unprotect-SshKmsData -Base64 $b -AsBytes", ("b", b64)).Single<byte[]>());
+            Assert.Equal("EnvelopeContextMismatch", _ps.Run("Unprotect-SshKmsData -Message $m -EncryptionContext @{ env = 'dev' }", ("m", message)).ErrorId);
         }
 
         [Fact]
         public void ProtectSecureStringAndFilesToFiles()
         {
-            EnsureHome();
             string key = NewLocalKey().ToString();
             using var dir = new TempDir();
-            File.WriteAllBytes(dir.File("in"), RandomBytes(5000));
-            new ProtectSshKmsDataCommand { KeyId = key }.ProtectToFileAsync(dir.File("in"), dir.File("msg"), false, false, default).GetAwaiter().GetResult();
-            new UnprotectSshKmsDataCommand().UnprotectToFileAsync(dir.File("msg"), dir.File("out"), false, default).GetAwaiter().GetResult();
-            Assert.Equal(File.ReadAllBytes(dir.File("in")), File.ReadAllBytes(dir.File("out")));
+            byte[] data = RandomBytes(5000);
+            File.WriteAllBytes(dir.File("in"), data);
+            var msg = (FileInfo)Assert.Single(_ps.Ok("Protect-SshKmsData -Path $in -KeyId $k -OutFile $o", ("in", dir.File("in")), ("k", key), ("o", dir.File("msg")))).BaseObject;
+            Assert.Equal(dir.File("msg"), msg.FullName);
+            _ps.Ok("Get-Item $m | Unprotect-SshKmsData -OutFile $o", ("m", dir.File("msg")), ("o", dir.File("out")));
+            Assert.Equal(data, File.ReadAllBytes(dir.File("out")));
+            Assert.Equal("FileExists", _ps.Run("Unprotect-SshKmsData -Path $m -OutFile $o", ("m", dir.File("msg")), ("o", dir.File("out"))).ErrorId);
 
-            var secure = new NetworkCredential(string.Empty, "s3cret").SecurePassword;
-            byte[] message = new ProtectSshKmsDataCommand { SecureString = secure, KeyId = key }.ProtectAsync(null, false, default).GetAwaiter().GetResult();
-            var unprotect = new UnprotectSshKmsDataCommand { Message = message };
-            Assert.Equal("s3cret", UnprotectSshKmsDataCommand.Shape(unprotect.UnprotectAsync(null, default).GetAwaiter().GetResult(), true, false));
+            byte[] fromSecure = _ps.Run("ConvertTo-SecureString 's3cret' -AsPlainText -Force | Protect-SshKmsData -KeyId $k", ("k", key)).Single<byte[]>();
+            Assert.Equal("s3cret", Assert.Single(_ps.Ok("Unprotect-SshKmsData -Message $m -AsPlainText", ("m", fromSecure))).BaseObject);
         }
 
         /// <summary>$bytes | Protect-SshKmsData: PowerShell sends one record per byte (or -ReadCount chunks); all of them make one message.</summary>
         [Fact]
         public void PipedByteRecordsMakeOneMessageAndAPipedMessageDecryptsAsOne()
         {
-            EnsureHome();
             string key = NewLocalKey().ToString();
             byte[] data = RandomBytes(5000);
-            var protect = new ProtectSshKmsDataCommand { KeyId = key };
-            foreach (byte b in data.Take(1000))
-            {
-                protect.AddPiped(new[] { b });
-            }
-
-            protect.AddPiped(null);
-            protect.AddPiped(new byte[0]);
-            protect.AddPiped(data.Skip(1000).ToArray());
-            byte[] message = protect.ProtectAsync(null, false, default).GetAwaiter().GetResult();
-
-            var unprotect = new UnprotectSshKmsDataCommand { KeyId = new[] { key } };
-            foreach (byte b in message)
-            {
-                unprotect.AddPiped(new[] { b });
-            }
-
-            Assert.Equal(data, UnprotectSshKmsDataCommand.Shape(unprotect.UnprotectAsync(null, default).GetAwaiter().GetResult(), false, true));
+            byte[] message = _ps.Run("$d | Protect-SshKmsData -KeyId $k", ("d", data), ("k", key)).Single<byte[]>();
+            Assert.Equal(data, _ps.Run("$m | Unprotect-SshKmsData -KeyId $k -AsBytes", ("m", message), ("k", key)).Single<byte[]>());
 
             using var dir = new TempDir();
-            var toFile = new UnprotectSshKmsDataCommand();
-            toFile.AddPiped(message.Take(100).ToArray());
-            toFile.AddPiped(message.Skip(100).ToArray());
-            toFile.UnprotectToFileAsync(null, dir.File("out"), false, default).GetAwaiter().GetResult();
+            File.WriteAllBytes(dir.File("msg"), message);
+            _ps.Ok("Get-Content -AsByteStream -ReadCount 100 $m | Unprotect-SshKmsData -OutFile $o", ("m", dir.File("msg")), ("o", dir.File("out")));
             Assert.Equal(data, File.ReadAllBytes(dir.File("out")));
         }
 
         [Fact]
         public void TwoMessagesPipedAsBytesAreOneInputWithTrailingData()
         {
-            EnsureHome();
             string key = NewLocalKey().ToString();
-            byte[] first = new ProtectSshKmsDataCommand { String = "one", KeyId = key }.ProtectAsync(null, false, default).GetAwaiter().GetResult();
-            byte[] second = new ProtectSshKmsDataCommand { String = "two", KeyId = key }.ProtectAsync(null, false, default).GetAwaiter().GetResult();
-            var unprotect = new UnprotectSshKmsDataCommand();
-            unprotect.AddPiped(first);
-            unprotect.AddPiped(second);
-            Assert.Equal("EnvelopeTrailingData", Assert.Throws<SshKmsException>(() => unprotect.UnprotectAsync(null, default).GetAwaiter().GetResult()).ErrorId);
+            RunResult r = _ps.Run("$a = 'one' | Protect-SshKmsData -KeyId $k; $b = 'two' | Protect-SshKmsData -KeyId $k; [byte[]]($a + $b) | Unprotect-SshKmsData -AsPlainText", ("k", key));
+            Assert.Equal("EnvelopeTrailingData", r.ErrorId);
+            Assert.Empty(r.Output);
         }
 
         [Fact]
-        public void PipedPlaintextIsZeroedOnceEncrypted()
+        public void ATruncatedMessageReleasesNothing()
         {
-            EnsureHome();
-            var protect = new ProtectSshKmsDataCommand { KeyId = NewLocalKey().ToString() };
-            protect.AddPiped(new byte[] { 7, 7, 7 });
-            var gathered = Assert.IsType<SshKms.Core.Envelope.PlaintextMemoryStream>(protect.OpenInput(null));
-            byte[] buffer = gathered.GetBuffer();
-            Assert.Contains(buffer, b => b == 7);
-            protect.ProtectAsync(null, false, default).GetAwaiter().GetResult();
-            Assert.All(buffer, b => Assert.Equal(0, b));
+            string key = NewLocalKey().ToString();
+            byte[] message = _ps.Run("$d | Protect-SshKmsData -KeyId $k", ("d", RandomBytes(100_000)), ("k", key)).Single<byte[]>();
+            RunResult r = _ps.Run("Unprotect-SshKmsData -Message $m -AsBytes", ("m", message.Take(message.Length / 2).ToArray()));
+            Assert.Equal("EnvelopeTruncated", r.ErrorId);
+            Assert.Empty(r.Output);
         }
 
         [Theory]
@@ -122,17 +89,16 @@ namespace SshKms.Tests.Envelope
         [InlineData("\u00e9", "", "EnvelopeBase64Invalid")]
         public void UnprotectBase64ReadsTextLikePathDoes(string prefix, string suffix, string? errorId)
         {
-            EnsureHome();
             string key = NewLocalKey().ToString();
-            byte[] message = new ProtectSshKmsDataCommand { String = "x", KeyId = key }.ProtectAsync(null, true, default).GetAwaiter().GetResult();
-            var unprotect = new UnprotectSshKmsDataCommand { Base64 = prefix + System.Convert.ToBase64String(message) + suffix };
+            string b64 = (string)Assert.Single(_ps.Ok("'x' | Protect-SshKmsData -KeyId $k -Signed -AsBase64", ("k", key))).BaseObject;
+            RunResult r = _ps.Run("Unprotect-SshKmsData -Base64 $b -AsPlainText", ("b", prefix + b64 + suffix));
             if (errorId == null)
             {
-                Assert.Equal("x", UnprotectSshKmsDataCommand.Shape(unprotect.UnprotectAsync(null, default).GetAwaiter().GetResult(), true, false));
+                Assert.Equal("x", r.Single<string>());
                 return;
             }
 
-            Assert.Equal(errorId, Assert.Throws<SshKmsException>(() => unprotect.UnprotectAsync(null, default).GetAwaiter().GetResult()).ErrorId);
+            Assert.Equal(errorId, r.ErrorId);
         }
 
         [Fact]
@@ -140,24 +106,44 @@ namespace SshKms.Tests.Envelope
         {
             using var dir = new TempDir();
             File.WriteAllText(dir.File("msg.b64"), "A!!!!@@@");
-            var ex = Assert.Throws<SshKmsException>(() => new UnprotectSshKmsDataCommand().UnprotectAsync(dir.File("msg.b64"), default).GetAwaiter().GetResult());
-            Assert.Equal("EnvelopeBase64Invalid", ex.ErrorId);
+            Assert.Equal("EnvelopeBase64Invalid", _ps.Run("Unprotect-SshKmsData -Path $p", ("p", dir.File("msg.b64"))).ErrorId);
         }
 
-        [Theory]
-        [InlineData(typeof(ProtectSshKmsDataCommand), "Protect", "SshKmsData")]
-        [InlineData(typeof(UnprotectSshKmsDataCommand), "Unprotect", "SshKmsData")]
-        public void CmdletMetadata(System.Type type, string verb, string noun)
+        [Fact]
+        public void AMissingKeyIsKeyNotFoundUntilCreateMakesItWithAWarning()
         {
-            var cmdlet = type.GetCustomAttributesData().Single(a => a.AttributeType == typeof(CmdletAttribute));
-            Assert.Equal(verb, cmdlet.ConstructorArguments[0].Value);
-            Assert.Equal(noun, cmdlet.ConstructorArguments[1].Value);
-            Assert.Contains(cmdlet.NamedArguments, n => n.MemberName == "SupportsShouldProcess" && (bool)n.TypedValue.Value!);
-            Assert.Contains(type.GetCustomAttributesData(), a => a.AttributeType == typeof(OutputTypeAttribute));
-            Assert.True(File.Exists(Path.Combine(RepoRoot(), "docs", "cmdlets", $"{verb}-{noun}.md")));
-            Assert.Contains($"'{verb}-{noun}'", File.ReadAllText(Path.Combine(RepoRoot(), "SshKms.psd1")));
+            KeyUri key = NewLocalKeyName();
+            string file = Path.Combine(TestHome.Path, "keys", key.KeyId + ".aes256");
+            RunResult missing = _ps.Run("'x' | Protect-SshKmsData -KeyId $k", ("k", key.ToString()));
+            Assert.Equal("KeyNotFound", missing.ErrorId);
+            Assert.Contains("-Create", missing.Error.Exception.Message);
+            Assert.False(File.Exists(file));
+
+            RunResult created = _ps.Run("'x' | Protect-SshKmsData -KeyId $k -Create", ("k", key.ToString()));
+            Assert.Empty(created.Errors);
+            string warning = Assert.Single(created.Warnings);
+            Assert.Contains(file, warning);
+            Assert.Contains("SHA256:", warning);
+            Assert.Equal("x", Assert.Single(_ps.Ok("Unprotect-SshKmsData -Message $m -AsPlainText", ("m", created.Single<byte[]>()))).BaseObject);
         }
 
-        private static string RepoRoot() => Path.GetFullPath(Path.Combine(System.AppContext.BaseDirectory, "../../../../.."));
+        [Fact]
+        public void WhatIfEncryptsNothingCreatesNoKeyAndWritesNoFile()
+        {
+            KeyUri key = NewLocalKeyName();
+            string file = Path.Combine(TestHome.Path, "keys", key.KeyId + ".aes256");
+            using var dir = new TempDir();
+            RunResult r = _ps.Run("'x' | Protect-SshKmsData -KeyId $k -Create -WhatIf; 'x' | Protect-SshKmsData -KeyId $k -Create -OutFile $o -WhatIf",
+                ("k", key.ToString()), ("o", dir.File("msg")));
+            Assert.Empty(r.Errors);
+            Assert.Empty(r.Output);
+            Assert.False(File.Exists(file));
+            Assert.False(File.Exists(dir.File("msg")));
+
+            string existing = NewLocalKey().ToString();
+            byte[] message = _ps.Run("'y' | Protect-SshKmsData -KeyId $k", ("k", existing)).Single<byte[]>();
+            Assert.Empty(_ps.Ok("Unprotect-SshKmsData -Message $m -OutFile $o -WhatIf", ("m", message), ("o", dir.File("plain"))));
+            Assert.False(File.Exists(dir.File("plain")));
+        }
     }
 }

@@ -41,13 +41,25 @@ namespace SshKms.Tests.Envelope
         }
 
         [Fact]
-        public void LocalKeyIsCreatedOwnerOnlyOnFirstEncrypt()
+        public void AMissingLocalKeyIsKeyNotFoundAndCreateMakesItOwnerOnlyAndSaysSo()
         {
-            KeyUri key = NewLocalKey();
-            Encrypt(new byte[] { 1 }, new EnvelopeEncryptOptions(key));
+            KeyUri key = NewLocalKeyName();
             string path = Path.Combine(EnsureHome(), "keys", key.KeyId + ".aes256");
+            var ex = Assert.Throws<SshKmsException>(() => Encrypt(new byte[] { 1 }, new EnvelopeEncryptOptions(key)));
+            Assert.Equal("KeyNotFound", ex.ErrorId);
+            Assert.Contains("--create", ex.Message);
+            Assert.False(File.Exists(path));
+
+            var output = new MemoryStream();
+            EnvelopeMessageInfo info = EnvelopeCipher.EncryptAsync(new MemoryStream(new byte[] { 1 }), output, new EnvelopeEncryptOptions(key) { CreateKey = true })
+                .GetAwaiter().GetResult();
             Assert.Equal(32, File.ReadAllBytes(path).Length);
             Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(path));
+            Assert.Equal(path, info.CreatedKey!.Path);
+            Assert.StartsWith("SHA256:", info.CreatedKey.Fingerprint);
+            Assert.Null(EnvelopeCipher.EncryptAsync(new MemoryStream(), new MemoryStream(), new EnvelopeEncryptOptions(key) { CreateKey = true })
+                .GetAwaiter().GetResult().CreatedKey);
+            Assert.Equal(new byte[] { 1 }, Decrypt(output.ToArray()).Plaintext);
         }
 
         [Fact]
@@ -89,9 +101,6 @@ namespace SshKms.Tests.Envelope
             {
                 byte[] truncated = message.Take(cut).ToArray();
                 DecryptToFileFails(new MemoryStream(truncated), null, "EnvelopeTruncated");
-
-                var unprotect = new SshKms.PowerShell.Envelope.UnprotectSshKmsDataCommand { Message = truncated };
-                Assert.Equal("EnvelopeTruncated", Assert.Throws<SshKmsException>(() => unprotect.UnprotectAsync(null, default).GetAwaiter().GetResult()).ErrorId);
 
                 var streamed = new MemoryStream();
                 Assert.Equal("EnvelopeTruncated", Assert.Throws<SshKmsException>(() =>

@@ -16,7 +16,18 @@ namespace SshKms.Tests.Envelope
     {
         public static string EnsureHome() => TestHome.Path;
 
-        public static KeyUri NewLocalKey() => KeyUri.Parse("local:env-" + Guid.NewGuid().ToString("N").Substring(0, 10));
+        /// <summary>A local key name no other test uses; no key file exists for it.</summary>
+        public static KeyUri NewLocalKeyName() => KeyUri.Parse("local:env-" + Guid.NewGuid().ToString("N").Substring(0, 10));
+
+        /// <summary>A new local key, created as `sshkms encrypt --create` creates it (keys are never made silently).</summary>
+        public static KeyUri NewLocalKey()
+        {
+            KeyUri key = NewLocalKeyName();
+            EnvelopeMessageInfo info = EnvelopeCipher.EncryptAsync(new MemoryStream(), new MemoryStream(), new EnvelopeEncryptOptions(key) { CreateKey = true })
+                .GetAwaiter().GetResult();
+            Assert.NotNull(info.CreatedKey);
+            return key;
+        }
 
         public static byte[] RandomBytes(int n)
         {

@@ -3,7 +3,7 @@ using System.Linq;
 using System.Net;
 using System.Text;
 using SshKms.Core.Envelope;
-using SshKms.PowerShell.Envelope;
+using SshKms.Tests.Infrastructure;
 using Xunit;
 
 namespace SshKms.Tests.Envelope
@@ -35,25 +35,14 @@ namespace SshKms.Tests.Envelope
             Assert.All(last, b => Assert.Equal(0, b));
         }
 
+        /// <summary>The UTF-8 Protect-SshKmsData makes from a string is its own and zeroed; the caller's -Bytes array is left as it was.</summary>
         [Fact]
-        public void ProtectZeroesTheUtf8ItMadeButNotTheCallersBytes()
+        public void ProtectLeavesTheCallersBytesAlone()
         {
-            var fromSecure = new ProtectSshKmsDataCommand { SecureString = new NetworkCredential(string.Empty, "s3cret").SecurePassword };
-            var input = Assert.IsType<PlaintextMemoryStream>(fromSecure.OpenInput(null));
-            byte[] utf8 = input.GetBuffer();
-            Assert.Equal(Encoding.UTF8.GetBytes("s3cret"), utf8);
-            input.Dispose();
-            Assert.All(utf8, b => Assert.Equal(0, b));
-
-            var fromString = new ProtectSshKmsDataCommand { String = "pässword" };
-            input = Assert.IsType<PlaintextMemoryStream>(fromString.OpenInput(null));
-            utf8 = input.GetBuffer();
-            input.Dispose();
-            Assert.All(utf8, b => Assert.Equal(0, b));
-
-            byte[] callers = { 1, 2, 3 };
-            new ProtectSshKmsDataCommand { Bytes = callers }.OpenInput(null).Dispose();
-            Assert.Equal(new byte[] { 1, 2, 3 }, callers);
+            using var ps = new ModuleRunspace();
+            string key = EnvelopeTestKit.NewLocalKey().ToString();
+            var after = ps.Ok("$b = [byte[]](1, 2, 3); $null = Protect-SshKmsData -Bytes $b -KeyId $k; $b", ("k", key)).Select(o => (byte)o.BaseObject).ToArray();
+            Assert.Equal(new byte[] { 1, 2, 3 }, after);
         }
     }
 }

@@ -41,7 +41,15 @@ namespace SshKms.Tests.Infrastructure
 
         public static string KeyFile(string name) => System.IO.Path.Combine(Path, "keys", name + ".key");
 
-        /// <summary>The CA's OpenSSH public key line; creates the local key on first use, as the product does.</summary>
+        /// <summary>A new local CA key no other test uses, created as New-SshKmsCaKey / `sshkms ca create` create it.</summary>
+        public static string NewLocalCa(string prefix)
+        {
+            string uri = NewLocalKey(prefix);
+            SigningKeys.CreateAsync(KeyUri.Parse(uri), null, new AwsSettings(), default).GetAwaiter().GetResult();
+            return uri;
+        }
+
+        /// <summary>The CA's OpenSSH public key line; the key must exist (reads never create one).</summary>
         public static string CaPublicKeyLine(string uri) =>
             SigningKeys.OpenAsync(KeyUri.Parse(uri), new AwsSettings(), default).GetAwaiter().GetResult().PublicKey.ToString();
 

@@ -30,22 +30,62 @@ namespace SshKms.Tests.Keys
         private string KeyFile(string name) => TestHome.KeyFile(Name(name));
 
         [Fact]
-        public async Task Open_CreatesAnOwnerOnlyP256KeyOnFirstUse_ThatSshKeygenReads()
+        public async Task OpenNeverCreates_SigningCreatesANamedKeyOnlyWithCreate_OwnerOnly_ThatSshKeygenReads()
         {
-            Assert.False(File.Exists(KeyFile("default")));
-            Assert.Equal("local:default", KeyUri.ParseOrDefaultCa(null).ToString());
-            ISigningKey key = await SigningKeys.OpenAsync(KeyUri.Parse("local:" + Name("default")), _noAws, CancellationToken.None);
+            KeyUri uri = KeyUri.Parse("local:" + Name("named"));
+            var missing = await Assert.ThrowsAsync<SshKmsException>(() => SigningKeys.OpenAsync(uri, _noAws, CancellationToken.None));
+            Assert.Equal("KeyNotFound", missing.ErrorId);
+            Assert.Contains("New-SshKmsCaKey", missing.Message);
+            Assert.Contains("sshkms ca create", missing.Message);
+            var notAllowed = await Assert.ThrowsAsync<SshKmsException>(() => SigningKeys.OpenForSigningAsync(uri, false, _noAws, CancellationToken.None));
+            Assert.Equal("KeyNotFound", notAllowed.ErrorId);
+            Assert.False(File.Exists(KeyFile("named")));
 
+            (ISigningKey key, KeyCreated? created) = await SigningKeys.OpenForSigningAsync(uri, true, _noAws, CancellationToken.None);
+            Assert.Equal(KeyFile("named"), created!.Path);
+            Assert.Equal(key.PublicKey.Fingerprint, created.Fingerprint);
+            Assert.Contains(created.Path, created.Message);
             Assert.Equal(SshKeyTypes.EcdsaP256, key.PublicKey.KeyType);
-            Assert.Equal("local:" + Name("default"), key.KeyArn);
-            Assert.True(File.Exists(KeyFile("default")));
-            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(KeyFile("default")));
+            Assert.Equal(uri.ToString(), key.KeyArn);
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(KeyFile("named")));
             Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(Path.Combine(TestHome.Path, "keys")));
-            string derived = Tool.Check("ssh-keygen", "-y", "-f", KeyFile("default")).Trim();
+            string derived = Tool.Check("ssh-keygen", "-y", "-f", KeyFile("named")).Trim();
             Assert.StartsWith(key.PublicKey.WithComment(string.Empty).ToString(), derived);
 
-            ISigningKey again = await SigningKeys.OpenAsync(KeyUri.Parse("local:" + Name("default")), _noAws, CancellationToken.None);
-            Assert.Equal(key.PublicKey, again.PublicKey);
+            Assert.Equal(key.PublicKey, (await SigningKeys.OpenAsync(uri, _noAws, CancellationToken.None)).PublicKey);
+            Assert.Null((await SigningKeys.OpenForSigningAsync(uri, true, _noAws, CancellationToken.None)).Created);
+        }
+
+        [Fact]
+        public void OnlyLocalDefaultIsMadeOnUseWithoutCreate()
+        {
+            Assert.Equal("local:default", KeyUri.ParseOrDefaultCa(null).ToString());
+            Assert.True(LocalKeyCreation.MayCreateOnUse(KeyUri.Parse("local:default"), false));
+            Assert.False(LocalKeyCreation.MayCreateOnUse(KeyUri.Parse("local:other"), false));
+            Assert.True(LocalKeyCreation.MayCreateOnUse(KeyUri.Parse("local:other"), true));
+            Assert.False(LocalKeyCreation.MayCreateOnUse(KeyUri.Parse("awskms:alias/x"), true));
+        }
+
+        /// <summary>A fresh SSHKMS_HOME, the CLI as a process: reading creates nothing; the first certificate makes local:default and says so on stderr.</summary>
+        [Fact]
+        public void OnAFreshMachineTheFirstCertificateMakesLocalDefaultWithOneWarningLine()
+        {
+            using var home = new TempDir();
+            var env = new System.Collections.Generic.Dictionary<string, string?> { ["SSHKMS_HOME"] = home.Path, ["SSHKMS_CA"] = null };
+            Tool.Result read = Tool.Sshkms(new[] { "ca", "public-key" }, env);
+            Assert.Equal(1, read.ExitCode);
+            Assert.Contains("[KeyNotFound]", read.Error);
+            Assert.False(Directory.Exists(Path.Combine(home.Path, "keys")));
+
+            Tool.Result first = Tool.Sshkms(new[] { "cert", "new", "--out", home.File("id_ed25519"), "--principal", "a" }, env);
+            Assert.True(first.ExitCode == 0, first.Error);
+            string keyFile = Path.Combine(home.Path, "keys", "default.key");
+            string warning = Assert.Single(first.Error.Split('\n'), l => l.Contains("warning"));
+            Assert.StartsWith("sshkms: warning: Created the local key local:default at " + keyFile + " (SHA256:", warning);
+            Assert.Contains(SshPublicKey.Parse(Tool.Sshkms(new[] { "ca", "public-key" }, env).Output).Fingerprint, warning);
+
+            Tool.Result second = Tool.Sshkms(new[] { "cert", "new", "--out", home.File("id_2"), "--principal", "a" }, env);
+            Assert.DoesNotContain("warning", second.Error);
         }
 
         [Theory]
@@ -101,7 +141,7 @@ namespace SshKms.Tests.Keys
         [Fact]
         public async Task GroupOrWorldReadableKeyFile_IsRefused_OnOpenAndOnSign()
         {
-            ISigningKey key = await SigningKeys.OpenAsync(KeyUri.Parse("local:" + Name("loose")), _noAws, CancellationToken.None);
+            ISigningKey key = await SigningKeys.CreateAsync(KeyUri.Parse("local:" + Name("loose")), null, _noAws, CancellationToken.None);
             File.SetUnixFileMode(KeyFile("loose"), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead);
 
             var onSign = await Assert.ThrowsAsync<SshKmsException>(() => key.SignAsync(new byte[] { 1 }, null, CancellationToken.None));

@@ -1,135 +1,153 @@
 using System;
 using System.IO;
 using System.Linq;
-using SshKms.Core;
+using System.Management.Automation;
 using SshKms.Core.Authority;
 using SshKms.Core.OpenSsh;
-using SshKms.PowerShell.Authority;
-using SshKms.Tests.Authority;
 using SshKms.Tests.Infrastructure;
 using Xunit;
 
 namespace SshKms.Tests.PowerShell
 {
-    /// <summary>The cmdlets' internal methods, with a CA over an in-memory key (see InMemorySigningKey).</summary>
-    public class AuthorityCmdletTests
+    /// <summary>
+    /// The certificate cmdlets in a real runspace over the real local: provider, each CA made first with
+    /// New-SshKmsCaKey as a user would; certificates are read back by ssh-keygen.
+    /// </summary>
+    public class AuthorityCmdletTests : IClassFixture<ModuleRunspace>
     {
+        private readonly ModuleRunspace _ps;
+
+        public AuthorityCmdletTests(ModuleRunspace ps)
+        {
+            _ps = ps;
+        }
+
+        private string NewCa()
+        {
+            string ca = TestHome.NewLocalKey("cmdlet-ca");
+            _ps.Ok("New-SshKmsCaKey -CaKey $ca", ("ca", ca));
+            return ca;
+        }
+
+        private static string NewPublicKeyFile(TempDir dir, string name, SshKeyAlgorithm algorithm = SshKeyAlgorithm.Ed25519)
+        {
+            string pub = dir.File(name);
+            File.WriteAllText(pub, SshPrivateKey.Generate(algorithm, "me@box").PublicKey + "\n");
+            return pub;
+        }
+
         [Fact]
         public void NewCertificateWritesCertBesideTheKeyAndGetCertificateReadsItBack()
         {
             using var dir = new TempDir();
-            string pub = dir.File("id_ed25519.pub");
-            using var subject = SshPrivateKey.Generate(SshKeyAlgorithm.Ed25519, "me@box");
-            File.WriteAllText(pub, subject.PublicKey + "\n");
-            var cmdlet = new NewSshKmsCertificate
-            {
-                Principal = new[] { "ec2-user" },
-                Validity = "1h30m",
-                ForceCommand = "uptime",
-                SourceAddress = "10.0.0.0/8",
-                KeyId = "{caller}/{principal}",
-            };
-            string? wrote = null;
-            SshCertificate cert = cmdlet.Issue(() => TestCa.Create("cmdlet-ca"), pub, null, p => { wrote = p; return true; })!;
-
-            Assert.Equal(dir.File("id_ed25519-cert.pub"), wrote);
-            Assert.Equal(cert.ToString(), File.ReadAllText(wrote!).Trim());
+            string ca = NewCa();
+            string pub = NewPublicKeyFile(dir, "id_ed25519.pub");
+            RunResult r = _ps.Run(
+                "New-SshKmsCertificate -CaKey $ca -PublicKeyPath $pub -Principal ec2-user -Validity 1h30m -ForceCommand uptime -SourceAddress 10.0.0.0/8 -KeyId '{caller}/{principal}'",
+                ("ca", ca), ("pub", pub));
+            Assert.Empty(r.Errors);
+            Assert.Empty(r.Warnings);
+            SshCertificate cert = r.Single<SshCertificate>();
+            string written = dir.File("id_ed25519-cert.pub");
+            Assert.Equal(cert.ToString(), File.ReadAllText(written).Trim());
             Assert.Equal(TimeSpan.FromMinutes(90), cert.ValidTo!.Value - cert.ValidFrom);
-            CertificateInfo info = GetSshCertificate.FromFile(wrote!);
+
+            CertificateInfo info = (CertificateInfo)Assert.Single(_ps.Ok("Get-SshCertificate -Path $p", ("p", written))).BaseObject;
             Assert.Equal("User", info.Type);
-            Assert.Equal(TestCa.Operator + "/ec2-user", info.KeyId);
+            Assert.EndsWith("/ec2-user", info.KeyId);
+            Assert.StartsWith("local:", info.KeyId);
             Assert.Equal(new[] { "ec2-user" }, info.Principals);
             Assert.Equal("uptime", info.CriticalOptions["force-command"]);
             Assert.Equal("10.0.0.0/8", info.CriticalOptions["source-address"]);
             Assert.Equal(CertificatePolicy.DefaultUserExtensions, info.Extensions);
-            Assert.Equal(TestCa.Key("cmdlet-ca").PublicKey.Fingerprint, info.SigningCaFingerprint);
+            Assert.Equal(SshPublicKey.Parse(TestHome.CaPublicKeyLine(ca)).Fingerprint, info.SigningCaFingerprint);
             Assert.Equal("ecdsa-sha2-nistp256", info.SignatureAlgorithm);
-            Assert.Equal(subject.PublicKey.Fingerprint, info.PublicKeyFingerprint);
-            Assert.Equal(cert.ToString(), info.ToString());
-            string listing = Tool.Check("ssh-keygen", "-L", "-f", wrote!);
+            string listing = Tool.Check("ssh-keygen", "-L", "-f", written);
             Assert.Contains("Serial: " + info.Serial, listing);
+            Assert.Contains("force-command uptime", listing);
         }
 
         [Fact]
-        public void WhatIfWritesNothingAndOutFileIsHonoured()
+        public void WhatIfOpensNoCaWritesNothingAndJournalsNothing()
         {
             using var dir = new TempDir();
-            using var subject = SshPrivateKey.Generate(SshKeyAlgorithm.EcdsaP256);
-            var cmdlet = new NewSshKmsCertificate { PublicKey = subject.PublicKey.ToString(), CertificateType = SshCertificateType.Host, Validity = TimeSpan.FromDays(7) };
+            string ca = NewCa();
+            string line = SshPrivateKey.Generate(SshKeyAlgorithm.EcdsaP256).PublicKey.ToString();
             string outFile = dir.File("host-cert.pub");
-            // Declined (-WhatIf, or No at -Confirm): the CA is never opened, so nothing is signed or audited.
-            SshCertificate? declined = cmdlet.Issue(() => throw new InvalidOperationException("the CA was opened under -WhatIf"), null, outFile, _ => false);
-            Assert.Null(declined);
+            RunResult whatIf = _ps.Run("New-SshKmsCertificate -CaKey $ca -PublicKey $k -CertificateType Host -Validity '7d' -OutFile $o -WhatIf",
+                ("ca", ca), ("k", line), ("o", outFile));
+            Assert.Empty(whatIf.Errors);
+            Assert.Empty(whatIf.Output);
             Assert.False(File.Exists(outFile));
-            cmdlet.Issue(() => TestCa.Create("cmdlet-ca"), null, outFile, _ => true);
-            Assert.Equal(SshCertificateType.Host, GetSshCertificate.FromFile(outFile).Certificate.Type);
+            Assert.Empty(TestHome.IssuedBy(ca));
+
+            _ps.Ok("New-SshKmsCertificate -CaKey $ca -PublicKey $k -CertificateType Host -Validity '7d' -OutFile $o", ("ca", ca), ("k", line), ("o", outFile));
+            Assert.Equal("Host", ((CertificateInfo)Assert.Single(_ps.Ok("Get-SshCertificate $o", ("o", outFile))).BaseObject).Type);
+            Assert.Single(TestHome.IssuedBy(ca));
         }
 
         [Fact]
-        public void APipedFileInfoIsTreatedAsThePublicKeyPath()
+        public void PipedFilesAreCertifiedOnceAndTheCertificatesTheyProducedAreSkippedOnTheNextRun()
         {
             using var dir = new TempDir();
-            string pub = dir.File("piped.pub");
-            File.WriteAllText(pub, SshPrivateKey.Generate(SshKeyAlgorithm.Ed25519).PublicKey + "\n");
-            var cmdlet = new NewSshKmsCertificate { PublicKey = new FileInfo(pub), Principal = new[] { "ec2-user" } };
-            string? wrote = null;
-            cmdlet.Issue(() => TestCa.Create("cmdlet-ca"), null, null, p => { wrote = p; return true; });
-            Assert.Equal(dir.File("piped-cert.pub"), wrote);
-            Assert.Equal(new[] { "ec2-user" }, GetSshCertificate.FromFile(wrote!).Principals);
+            string ca = NewCa();
+            NewPublicKeyFile(dir, "a.pub");
+            NewPublicKeyFile(dir, "b.pub", SshKeyAlgorithm.EcdsaP256);
+            string glob = Path.Combine(dir.Path, "*.pub");
+            Assert.Equal(2, _ps.Ok("Get-ChildItem $g | New-SshKmsCertificate -CaKey $ca -Principal ec2-user", ("g", glob), ("ca", ca)).Count);
+            // Now the folder also holds a-cert.pub and b-cert.pub: they are skipped, not certified.
+            Assert.Equal(2, _ps.Ok("Get-ChildItem $g | New-SshKmsCertificate -CaKey $ca -Principal ec2-user", ("g", glob), ("ca", ca)).Count);
+            Assert.Equal(new[] { "ec2-user" }, ((CertificateInfo)_ps.Ok("Get-SshCertificate $p", ("p", dir.File("a-cert.pub")))[0].BaseObject).Principals);
+            // A single FileInfo piped binds to -PublicKey by value; it is still read as the path.
+            _ps.Ok("Get-Item $p | New-SshKmsCertificate -CaKey $ca -Principal one -OutFile $o", ("p", dir.File("a.pub")), ("ca", ca), ("o", dir.File("one-cert.pub")));
+            Assert.Equal(new[] { "one" }, ((CertificateInfo)_ps.Ok("Get-SshCertificate $p", ("p", dir.File("one-cert.pub")))[0].BaseObject).Principals);
         }
 
         [Fact]
-        public void PublicKeyAcceptsAnSshPublicKeyObject()
+        public void PublicKeyTakesAnSshPublicKeyOrAnObjectWithAPublicKeyProperty()
         {
-            using var subject = SshPrivateKey.Generate(SshKeyAlgorithm.Ed25519);
-            var cmdlet = new NewSshKmsCertificate { PublicKey = subject.PublicKey, AnyPrincipalSet = true, NoExtensionsSet = true, Serial = 99 };
-            string? asked = null;
-            SshCertificate cert = cmdlet.Issue(() => TestCa.Create("cmdlet-ca"), null, null, what => { asked = what; return true; })!;
-            Assert.Equal($"ssh-ed25519 {subject.PublicKey.Fingerprint}", asked);
+            string ca = NewCa();
+            SshPublicKey key = SshPrivateKey.Generate(SshKeyAlgorithm.Ed25519).PublicKey;
+            SshCertificate cert = (SshCertificate)Assert.Single(_ps.Ok(
+                "$k | New-SshKmsCertificate -CaKey $ca -AnyPrincipal -NoExtensions -Serial 99", ("k", key), ("ca", ca))).BaseObject;
             Assert.Equal(99UL, cert.Serial);
             Assert.Empty(cert.Principals);
             Assert.Empty(cert.Extensions);
-        }
 
-        [Fact]
-        public void PublicKeyTakesTheKeyFromAnObjectsPublicKeyProperty()
-        {
-            using var subject = SshPrivateKey.Generate(SshKeyAlgorithm.EcdsaP256);
-            var keyPairLike = new { SecretId = "ops/deploy", PublicKey = subject.PublicKey.ToString() };
-            var cmdlet = new NewSshKmsCertificate { PublicKey = keyPairLike, Principal = new[] { "deploy" } };
-            SshCertificate cert = cmdlet.Issue(() => TestCa.Create("cmdlet-ca"), null, null, _ => true)!;
-            Assert.Equal(subject.PublicKey.Fingerprint, cert.Key.Fingerprint);
-            var noKey = new NewSshKmsCertificate { PublicKey = new { PublicKey = 5 }, Principal = new[] { "a" } };
-            Assert.Equal("PublicKeyInvalid", Assert.Throws<SshKmsException>(() => noKey.Issue(() => TestCa.Create("cmdlet-ca"), null, null, _ => true)).ErrorId);
+            SshCertificate fromObject = (SshCertificate)Assert.Single(_ps.Ok(
+                "[pscustomobject]@{ SecretId = 'ops/deploy'; PublicKey = $k.ToString() } | New-SshKmsCertificate -CaKey $ca -Principal deploy",
+                ("k", key), ("ca", ca))).BaseObject;
+            Assert.Equal(key.Fingerprint, fromObject.Key.Fingerprint);
+            Assert.Equal("PublicKeyInvalid", _ps.Run("[pscustomobject]@{ PublicKey = 5 } | New-SshKmsCertificate -CaKey $ca -Principal a", ("ca", ca)).ErrorId);
         }
 
         [Fact]
         public void AnOutFileThatCannotBeWrittenIsRefusedBeforeAnythingIsSigned()
         {
             using var dir = new TempDir();
-            var cmdlet = new NewSshKmsCertificate { PublicKey = SshPrivateKey.Generate(SshKeyAlgorithm.Ed25519).PublicKey, Principal = new[] { "a" } };
-            var ex = Assert.Throws<SshKmsException>(() => cmdlet.Issue(() => throw new InvalidOperationException("signed before the check"),
-                null, Path.Combine(dir.File("no-such-folder"), "x-cert.pub"), _ => true));
-            Assert.Equal("FileWriteFailed", ex.ErrorId);
-            Assert.True(NewSshKmsCertificate.IsCertificateFile("/home/a/.ssh/id_ed25519-cert.pub"));
-            Assert.False(NewSshKmsCertificate.IsCertificateFile("/home/a/.ssh/id_ed25519.pub"));
+            string ca = NewCa();
+            RunResult r = _ps.Run("New-SshKmsCertificate -CaKey $ca -PublicKey $k -Principal a -OutFile $o",
+                ("ca", ca), ("k", SshPrivateKey.Generate(SshKeyAlgorithm.Ed25519).PublicKey.ToString()), ("o", Path.Combine(dir.File("no-such-folder"), "x-cert.pub")));
+            Assert.Equal("FileWriteFailed", r.ErrorId);
+            Assert.Empty(TestHome.IssuedBy(ca));
         }
 
-        [Fact]
-        public void BadInputGivesStableErrorIds()
+        [Theory]
+        [InlineData("New-SshKmsCertificate -CaKey $ca -PublicKeyPath $missing -Principal a", "PublicKeyFileNotFound")]
+        [InlineData("New-SshKmsCertificate -CaKey $ca -PublicKey $k -Principal a -Validity forever", "CertificateValidityInvalid")]
+        [InlineData("New-SshKmsCertificate -CaKey $ca -PublicKey $k -Principal a -Validity 30d", "CertificateValidityInvalid")]
+        [InlineData("New-SshKmsCertificate -CaKey $ca -PublicKey 42 -Principal a", "PublicKeyInvalid")]
+        [InlineData("New-SshKmsCertificate -CaKey 'local:bad name' -PublicKey $k -Principal a", "KeyUriInvalid")]
+        [InlineData("Get-SshCertificate -Certificate 'ssh-ed25519 AAAA'", "SshCertificateInvalid")]
+        [InlineData("Get-SshCertificate -Path $missing", "CertificateFileNotFound")]
+        public void BadInputIsOneErrorRecordWithAStableErrorId(string script, string errorId)
         {
             using var dir = new TempDir();
-            var ca = TestCa.Create("cmdlet-ca");
-            var missing = new NewSshKmsCertificate { Principal = new[] { "a" } };
-            Assert.Equal("PublicKeyFileNotFound", Assert.Throws<SshKmsException>(() => missing.Issue(() => ca, dir.File("nope.pub"), null, _ => true)).ErrorId);
-            var badValidity = new NewSshKmsCertificate { PublicKey = SshPrivateKey.Generate(SshKeyAlgorithm.Ed25519).PublicKey, Principal = new[] { "a" }, Validity = "forever" };
-            Assert.Equal("CertificateValidityInvalid", Assert.Throws<SshKmsException>(() => badValidity.Issue(() => ca, null, null, _ => true)).ErrorId);
-            var unitLost = new NewSshKmsCertificate { PublicKey = SshPrivateKey.Generate(SshKeyAlgorithm.Ed25519).PublicKey, Principal = new[] { "a" }, Validity = 30m };
-            Assert.Equal("CertificateValidityInvalid", Assert.Throws<SshKmsException>(() => unitLost.Issue(() => ca, null, null, _ => true)).ErrorId);
-            var badKey = new NewSshKmsCertificate { PublicKey = 42, Principal = new[] { "a" } };
-            Assert.Equal("PublicKeyInvalid", Assert.Throws<SshKmsException>(() => badKey.Issue(() => ca, null, null, _ => true)).ErrorId);
-            Assert.Equal("SshCertificateInvalid", Assert.Throws<SshFormatException>(() => GetSshCertificate.FromText("ssh-ed25519 AAAA")).ErrorId);
-            Assert.Equal("CertificateFileNotFound", Assert.Throws<SshKmsException>(() => GetSshCertificate.FromFile(dir.File("x-cert.pub"))).ErrorId);
+            string ca = NewCa();
+            RunResult r = _ps.Run(script, ("ca", ca), ("k", SshPrivateKey.Generate(SshKeyAlgorithm.Ed25519).PublicKey.ToString()), ("missing", dir.File("nope-cert.pub")));
+            Assert.Equal(errorId, r.ErrorId);
+            Assert.IsType<SshKms.Core.SshKmsException>(r.Error.Exception, exactMatch: false);
+            Assert.Empty(r.Output);
         }
 
         [Fact]
@@ -142,7 +160,7 @@ namespace SshKms.Tests.PowerShell
             Tool.Check("ssh-keygen", "-q", "-t", "ecdsa", "-N", "", "-f", user);
             Tool.Check("ssh-keygen", "-q", "-s", ca, "-I", "keygen-id", "-n", "alice,bob", "-z", "4242", "-V", "20300101000000Z:20300102000000Z",
                 "-O", "clear", "-O", "permit-pty", "-O", "force-command=/bin/true", user + ".pub");
-            CertificateInfo info = GetSshCertificate.FromFile(user + "-cert.pub");
+            var info = (CertificateInfo)Assert.Single(_ps.Ok("Get-Content -Raw $p | Get-SshCertificate", ("p", user + "-cert.pub"))).BaseObject;
             Assert.Equal("keygen-id", info.KeyId);
             Assert.Equal(4242UL, info.Serial);
             Assert.Equal(new[] { "alice", "bob" }, info.Principals);
@@ -155,14 +173,49 @@ namespace SshKms.Tests.PowerShell
         }
 
         [Fact]
-        public void CaPublicKeyLinesForUsersAndHosts()
+        public void NewCaKeyAndTheCaPublicKeyLinesForUsersAndHosts()
         {
-            var key = TestCa.Key("cmdlet-ca");
-            Assert.Equal(key.PublicKey.ToString(), GetSshKmsCaPublicKey.Format(key, false));
-            Assert.Equal("@cert-authority * " + key.PublicKey, GetSshKmsCaPublicKey.Format(key, true));
-            var info = new CaKeyInfo(key);
-            Assert.Equal("local:cmdlet-ca", info.KeyUri);
-            Assert.Equal(key.PublicKey.Fingerprint, info.Fingerprint);
+            string ca = TestHome.NewLocalKey("cmdlet-ca");
+            var info = (CaKeyInfo)Assert.Single(_ps.Ok("New-SshKmsCaKey -CaKey $ca -KeySpec ECC_NIST_P384", ("ca", ca))).BaseObject;
+            Assert.Equal(ca, info.KeyUri);
+            string line = (string)Assert.Single(_ps.Ok("Get-SshKmsCaPublicKey -CaKey $ca", ("ca", ca))).BaseObject;
+            Assert.StartsWith("ecdsa-sha2-nistp384 ", line);
+            Assert.Equal(info.Fingerprint, SshPublicKey.Parse(line).Fingerprint);
+            Assert.Equal("@cert-authority * " + line, (string)Assert.Single(_ps.Ok("Get-SshKmsCaPublicKey -CaKey $ca -ForHost", ("ca", ca))).BaseObject);
+            Assert.Equal("LocalKeyExists", _ps.Run("New-SshKmsCaKey -CaKey $ca", ("ca", ca)).ErrorId);
+        }
+
+        [Fact]
+        public void AReadNeverCreatesAKeyAndNamesTheCommandThatDoes()
+        {
+            string typo = TestHome.NewLocalKey("typo");
+            RunResult r = _ps.Run("Get-SshKmsCaPublicKey -CaKey $ca", ("ca", typo));
+            Assert.Equal("KeyNotFound", r.ErrorId);
+            Assert.Contains("New-SshKmsCaKey", r.Error.Exception.Message);
+            Assert.Equal(ErrorCategory.ObjectNotFound, r.Error.CategoryInfo.Category);
+            Assert.False(File.Exists(TestHome.KeyFile(typo.Substring("local:".Length))));
+        }
+
+        [Fact]
+        public void SigningWithAMissingNamedKeyFailsUnlessCreateIsGivenWhichWarnsWithFileAndFingerprint()
+        {
+            string ca = TestHome.NewLocalKey("on-use");
+            string file = TestHome.KeyFile(ca.Substring("local:".Length));
+            string line = SshPrivateKey.Generate(SshKeyAlgorithm.Ed25519).PublicKey.ToString();
+            RunResult missing = _ps.Run("New-SshKmsCertificate -CaKey $ca -PublicKey $k -Principal a", ("ca", ca), ("k", line));
+            Assert.Equal("KeyNotFound", missing.ErrorId);
+            Assert.Contains("-Create", missing.Error.Exception.Message);
+            Assert.False(File.Exists(file));
+
+            RunResult created = _ps.Run("New-SshKmsCertificate -CaKey $ca -PublicKey $k -Principal a -Create", ("ca", ca), ("k", line));
+            Assert.Empty(created.Errors);
+            string warning = Assert.Single(created.Warnings);
+            Assert.Contains(file, warning);
+            Assert.Contains(created.Single<SshCertificate>().SignatureKey.Fingerprint, warning);
+            Assert.True(File.Exists(file));
+
+            // The key exists now: no second warning, -Create or not.
+            Assert.Empty(_ps.Run("New-SshKmsCertificate -CaKey $ca -PublicKey $k -Principal a -Create", ("ca", ca), ("k", line)).Warnings);
         }
     }
 }

@@ -2,14 +2,13 @@ using System;
 using System.IO;
 using System.Linq;
 using System.Management.Automation;
-using System.Reflection;
 using System.Runtime.InteropServices;
 using System.Security;
 using System.Text;
-using System.Threading;
 using System.Threading.Tasks;
 using SshKms.Cli;
 using SshKms.Core.OpenSsh;
+using SshKms.Core.Rotation;
 using SshKms.PowerShell.Rotation;
 using SshKms.Tests.Infrastructure;
 using Xunit;
@@ -71,15 +70,15 @@ namespace SshKms.Tests.Rotation
         }
 
         [Fact]
-        public async Task CmdletsCreateAndReadWithSecureStringByDefault()
+        public void CmdletsCreateAndReadWithSecureStringByDefault()
         {
             string name = "ps/" + Guid.NewGuid().ToString("N");
-            var create = new NewSshKmsKeyPairSecretCommand { SecretId = name, KeyType = "rsa3072", UserName = "u", Region = "us-east-1", EndpointUrl = _moto.Endpoint };
-            var info = await create.CreateAsync(CancellationToken.None);
+            using var ps = new ModuleRunspace();
+            (string, object?)[] aws = { ("n", name), ("e", _moto.Endpoint) };
+            var info = (KeyPairInfo)Assert.Single(ps.Ok("New-SshKmsKeyPairSecret -SecretId $n -KeyType rsa3072 -UserName u -Region us-east-1 -EndpointUrl $e", aws)).BaseObject;
             Assert.Equal("ssh-rsa", info.KeyType);
 
-            var get = new GetSshKmsKeyPairCommand { SecretId = name, Region = "us-east-1", EndpointUrl = _moto.Endpoint };
-            SshKmsKeyPair pair = await get.ReadAsync(false, false, CancellationToken.None);
+            var pair = (SshKmsKeyPair)Assert.Single(ps.Ok("Get-SshKmsKeyPair -SecretId $n -Region us-east-1 -EndpointUrl $e", aws)).BaseObject;
             var secure = Assert.IsType<SecureString>(pair.PrivateKey);
             Assert.True(secure.IsReadOnly());
             IntPtr ptr = Marshal.SecureStringToGlobalAllocUnicode(secure);
@@ -93,43 +92,23 @@ namespace SshKms.Tests.Rotation
                 Marshal.ZeroFreeGlobalAllocUnicode(ptr);
             }
 
-            Assert.StartsWith("-----BEGIN OPENSSH PRIVATE KEY-----", Assert.IsType<string>((await get.ReadAsync(true, false, CancellationToken.None)).PrivateKey));
-            SshKmsKeyPair pub = await get.ReadAsync(false, true, CancellationToken.None);
+            var plain = (SshKmsKeyPair)Assert.Single(ps.Ok("Get-SshKmsKeyPair $n -AsPlainText -Region us-east-1 -EndpointUrl $e", aws)).BaseObject;
+            Assert.StartsWith("-----BEGIN OPENSSH PRIVATE KEY-----", Assert.IsType<string>(plain.PrivateKey));
+            var pub = (SshKmsKeyPair)Assert.Single(ps.Ok("[pscustomobject]@{ SecretId = $n; Stage = 'AWSCURRENT' } | Get-SshKmsKeyPair -PublicOnly -Region us-east-1 -EndpointUrl $e", aws)).BaseObject;
             Assert.Null(pub.PrivateKey);
             Assert.Equal(info.PublicKey, pub.PublicKey);
+            Assert.Equal("AwsResourceNotFound", ps.Run("Get-SshKmsKeyPair -SecretId $n -Region us-east-1 -EndpointUrl $e", ("n", name + "-nope"), ("e", _moto.Endpoint)).ErrorId);
         }
 
-        [Theory]
-        [InlineData(typeof(NewSshKmsKeyPairSecretCommand), "New", "SshKmsKeyPairSecret", true)]
-        [InlineData(typeof(GetSshKmsKeyPairCommand), "Get", "SshKmsKeyPair", false)]
-        [InlineData(typeof(InvokeSshKeyRotationCommand), "Invoke", "SshKeyRotation", true)]
-        public void CmdletMetadataIsCompleteAndExported(Type type, string verb, string noun, bool shouldProcess)
+        [Fact]
+        public void NewKeyPairSecretWhatIfCreatesNoSecret()
         {
-            CustomAttributeData cmdlet = type.GetCustomAttributesData().Single(a => a.AttributeType == typeof(CmdletAttribute));
-            Assert.Equal(verb, cmdlet.ConstructorArguments[0].Value);
-            Assert.Equal(noun, cmdlet.ConstructorArguments[1].Value);
-            bool supports = cmdlet.NamedArguments.Any(n => n.MemberName == "SupportsShouldProcess" && (bool)n.TypedValue.Value!);
-            Assert.Equal(shouldProcess, supports);
-            Assert.Contains(type.GetCustomAttributesData(), a => a.AttributeType == typeof(OutputTypeAttribute));
-            string name = verb + "-" + noun;
-            string root = FindRepoRoot();
-            Assert.Contains("'" + name + "'", File.ReadAllText(Path.Combine(root, "SshKms.psd1")));
-            string doc = File.ReadAllText(Path.Combine(root, "docs", "cmdlets", name + ".md"));
-            foreach (PropertyInfo p in type.GetProperties().Where(p => p.GetCustomAttributesData().Any(a => a.AttributeType == typeof(ParameterAttribute))))
-            {
-                Assert.Contains("### -" + p.Name, doc);
-            }
-        }
-
-        private static string FindRepoRoot()
-        {
-            string dir = AppContext.BaseDirectory;
-            while (!File.Exists(Path.Combine(dir, "SshKms.psd1")))
-            {
-                dir = Path.GetDirectoryName(dir)!;
-            }
-
-            return dir;
+            string name = "ps-whatif/" + Guid.NewGuid().ToString("N");
+            using var ps = new ModuleRunspace();
+            RunResult r = ps.Run("New-SshKmsKeyPairSecret -SecretId $n -Region us-east-1 -EndpointUrl $e -WhatIf", ("n", name), ("e", _moto.Endpoint));
+            Assert.Empty(r.Errors);
+            Assert.Empty(r.Output);
+            Assert.Equal("AwsResourceNotFound", ps.Run("Get-SshKmsKeyPair -SecretId $n -PublicOnly -Region us-east-1 -EndpointUrl $e", ("n", name), ("e", _moto.Endpoint)).ErrorId);
         }
     }
 }

@@ -6,7 +6,6 @@ using SshKms.Core;
 using SshKms.Core.Aws;
 using SshKms.Core.OpenSsh;
 using SshKms.Core.Rotation;
-using SshKms.PowerShell.Rotation;
 using SshKms.Tests.Infrastructure;
 using Xunit;
 
@@ -88,16 +87,29 @@ namespace SshKms.Tests.Rotation
         public async Task CmdletRotatesAndReportsEachStepAndNode()
         {
             KeyPairInfo first = await NewSecretAsync();
-            var cmd = new InvokeSshKeyRotationCommand { SecretId = first.SecretId, InstanceId = new[] { "i-0bbbbbbbbbbbbbbb1" }, Region = "us-east-1", EndpointUrl = _moto.Endpoint };
-            var reported = new System.Collections.Concurrent.ConcurrentQueue<RotationStepResult>();
-            var results = await cmd.RotateAsync(reported.Enqueue, CancellationToken.None);
-            Assert.Equal(results.Count, reported.Count);
+            using var ps = new ModuleRunspace();
+            (string, object?)[] args = { ("s", first.SecretId), ("e", _moto.Endpoint) };
+
+            // -WhatIf: no new version, no journal line.
+            RunResult whatIf = ps.Run("Invoke-SshKeyRotation -SecretId $s -InstanceId i-0bbbbbbbbbbbbbbb1 -Region us-east-1 -EndpointUrl $e -WhatIf", args);
+            Assert.Empty(whatIf.Errors);
+            Assert.Empty(whatIf.Output);
+            using var sm = new SecretsManagerClient(_moto.Settings);
+            Assert.Equal(first.VersionId, (await sm.DescribeSecretAsync(first.SecretId, CancellationToken.None)).VersionWithStage("AWSCURRENT"));
+            Assert.Empty(RotationEvents(first.SecretId));
+
+            var results = ps.Ok("Invoke-SshKeyRotation -SecretId $s -InstanceId i-0bbbbbbbbbbbbbbb1 -Region us-east-1 -EndpointUrl $e", args)
+                .Select(o => (RotationStepResult)o.BaseObject).ToList();
             Assert.Equal(new[] { RotationStep.CreateSecret, RotationStep.SetSecret, RotationStep.TestSecret, RotationStep.FinishSecret },
                 results.Select(x => x.Step).Distinct());
             Assert.All(results.Where(x => x.Node != null), x => Assert.Equal("i-0bbbbbbbbbbbbbbb1", x.Node));
-            using var sm = new SecretsManagerClient(_moto.Settings);
             Assert.Equal(first.VersionId, (await sm.DescribeSecretAsync(first.SecretId, CancellationToken.None)).VersionWithStage("AWSPREVIOUS"));
+            Assert.NotEmpty(RotationEvents(first.SecretId));
         }
+
+        private static System.Collections.Generic.List<System.Text.Json.JsonElement> RotationEvents(string secretId) =>
+            SshKms.Core.Audit.AuditJournal.Default().ReadAll()
+                .Where(e => e.TryGetProperty("secretId", out var id) && id.GetString() == secretId).ToList();
 
         [Fact]
         public async Task NoInstanceMatchingTheTagIsRotationNoNodes()

@@ -10,7 +10,6 @@ using SshKms.Core.Aws;
 using SshKms.Core.OpenSsh;
 using SshKms.Core.Rotation;
 using SshKms.Core.Sessions;
-using SshKms.PowerShell.Sessions;
 using SshKms.Tests.Infrastructure;
 using Xunit;
 
@@ -265,33 +264,55 @@ namespace SshKms.Tests.Rotation
             Assert.Contains("[RotationNodeInvalid]", badNode.Err);
         }
 
+        /// <summary>Invoke-SshKeyRotation in a real runspace against sshd nodes: every step reported, the new key in, the old one out.</summary>
+        [Fact]
+        public async Task InvokeSshKeyRotationRotatesSshNodesEndToEnd()
+        {
+            KeyPairInfo first = await NewSecretAsync();
+            SshdServer[] nodes = { Node(first), Node(first) };
+            string known = KnownHosts(nodes);
+            using var ps = new ModuleRunspace();
+            var steps = ps.Ok(
+                "Invoke-SshKeyRotation -SecretId $s -Node $n -ConfigFile /dev/null -SshOption @{ UserKnownHostsFile = $kh; GlobalKnownHostsFile = '/dev/null' } -Region us-east-1 -EndpointUrl $e",
+                ("s", first.SecretId), ("n", nodes.Select(NodeText).ToArray()), ("kh", known), ("e", _moto.Endpoint))
+                .Select(o => (RotationStepResult)o.BaseObject).ToList();
+            Assert.Equal(new[] { RotationStep.CreateSecret, RotationStep.SetSecret, RotationStep.TestSecret, RotationStep.FinishSecret }, steps.Select(x => x.Step).Distinct());
+            Assert.Equal(nodes.Select(NodeText).OrderBy(n => n), steps.Where(x => x.Node != null).Select(x => x.Node!).Distinct().OrderBy(n => n));
+
+            var (current, secret) = await KeyPairSecrets.ReadAsync(_sm, first.SecretId, "AWSCURRENT", CancellationToken.None);
+            secret.Dispose();
+            Assert.NotEqual(first.Fingerprint, current.Fingerprint);
+            foreach (SshdServer node in nodes)
+            {
+                string[] lines = File.ReadAllLines(node.AuthorizedKeysPath);
+                Assert.Contains(AdminLine, lines);
+                Assert.Contains(lines, l => l.Contains(current.PublicKey.Split(' ')[1], StringComparison.Ordinal));
+                Assert.DoesNotContain(lines, l => l.Contains(first.PublicKey.Split(' ')[1], StringComparison.Ordinal));
+            }
+
+            await AssertCurrentKeyLogsInEverywhereAsync(first.SecretId, nodes, known);
+        }
+
         [Fact]
         public async Task InvokeSshKmsSessionWithSecretIdLogsInWithTheStoredKeyAndRefusesACaToo()
         {
             KeyPairInfo first = await NewSecretAsync();
             SshdServer node = Node(first);
             string known = KnownHosts(new[] { node });
-            var cmdlet = new InvokeSshKmsSessionCommand
+            using var ps = new ModuleRunspace();
+            (string, object?)[] args =
             {
-                HostName = new[] { "127.0.0.1" },
-                Port = node.Port,
-                SecretId = first.SecretId,
-                Command = "echo stored",
-                ConfigFile = "/dev/null",
-                SshOption = new System.Collections.Hashtable { ["UserKnownHostsFile"] = known, ["GlobalKnownHostsFile"] = "/dev/null" },
-                Region = "us-east-1",
-                EndpointUrl = _moto.Endpoint,
+                ("p", node.Port), ("s", first.SecretId), ("kh", known), ("e", _moto.Endpoint),
             };
-            SshSession session = await cmdlet.OpenSessionAsync(cmdlet.BuildOptions(), CancellationToken.None);
-            SshSessionResult r = (await session.RunAsync(cmdlet.HostName, null, CancellationToken.None)).Single();
+            const string Invoke = "Invoke-SshKmsSession 127.0.0.1 'echo stored' -Port $p -SecretId $s -ConfigFile /dev/null " +
+                "-SshOption @{ UserKnownHostsFile = $kh; GlobalKnownHostsFile = '/dev/null' } -Region us-east-1 -EndpointUrl $e";
+            var r = (SshSessionResult)Assert.Single(ps.Ok(Invoke, args)).BaseObject;
             Assert.True(r.Succeeded, r.ErrorMessage + r.Error);
             Assert.Equal("stored", r.Output.Trim());
             Assert.Equal(SshdServer.CurrentUser, r.Principal);
             Assert.Null(r.CertificateSerial);
 
-            cmdlet.CaKey = "local:other";
-            var ex = await Assert.ThrowsAsync<SshKmsException>(() => cmdlet.OpenSessionAsync(cmdlet.BuildOptions(), CancellationToken.None));
-            Assert.Equal("SessionCredentialsConflict", ex.ErrorId);
+            Assert.Equal("SessionCredentialsConflict", ps.Run(Invoke + " -CaKey local:other", args).ErrorId);
         }
 
         [Theory]

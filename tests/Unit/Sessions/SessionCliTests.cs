@@ -15,7 +15,7 @@ namespace SshKms.Tests.Sessions
     [Collection("sessions")]
     public sealed class SessionCliTests : IDisposable
     {
-        private readonly string _ca = TestHome.NewLocalKey("cli-session-ca");
+        private readonly string _ca = TestHome.NewLocalCa("cli-session-ca");
         private readonly string _caLine;
         private readonly TempDir _tmp = new TempDir("sshkms-cli-session");
 

@@ -9,7 +9,6 @@ using SshKms.Core.Aws;
 using SshKms.Core.Keys;
 using SshKms.Core.OpenSsh;
 using SshKms.Core.Sessions;
-using SshKms.PowerShell.Sessions;
 using SshKms.Tests.Infrastructure;
 using Xunit;
 
@@ -83,25 +82,6 @@ namespace SshKms.Tests.Sessions
             Assert.True(results[1].Succeeded, results[1].ErrorMessage + results[1].Error);
             Assert.EndsWith($" {two.Port}", results[1].Output.Trim());
             Assert.Equal("SshPortInvalid", results[2].ErrorId);
-        }
-
-        [Fact]
-        public void PipedObjectsKeepTheirOwnUserAndPort()
-        {
-            var cmdlet = new InvokeSshKmsSessionCommand { HostName = new[] { "web1" }, UserName = "ec2-user", Port = 22 };
-            cmdlet.Collect(_ => true);
-            cmdlet.HostName = new[] { "db1", "db2" };
-            cmdlet.UserName = "admin";
-            cmdlet.Port = 2222;
-            cmdlet.Collect(host => host != "db2");
-            Assert.Equal(new[] { "web1 ec2-user 22", "db1 admin 2222" }, cmdlet.Targets.Select(t => $"{t.Host} {t.UserName} {t.Port}"));
-        }
-
-        [Fact]
-        public void CopyResolvesLocalOperandsAgainstTheCurrentLocationAndLeavesRemoteOnes()
-        {
-            Assert.Equal("/ps/cwd/./app.conf", CopySshKmsItemCommand.LocalOperand("./app.conf", p => "/ps/cwd/" + p));
-            Assert.Equal("web1:/etc/app/", CopySshKmsItemCommand.LocalOperand("web1:/etc/app/", p => throw new InvalidOperationException("resolved a remote operand")));
         }
 
         [Fact]
