@@ -167,19 +167,20 @@ namespace SshKms.Core.Authority
         /// <summary>Trimmed, duplicates dropped; each one a name OpenSSH can carry and match, at most <see cref="MaxPrincipals"/>.</summary>
         private static List<string> Principals(CertificateRequest request)
         {
-            List<string> principals = request.Principals.Select(p => (p ?? string.Empty).Trim()).Distinct(StringComparer.Ordinal).ToList();
-            foreach (string p in principals)
+            foreach (string? p in request.Principals)
             {
-                if (p.Length == 0 || p.Contains(","))
-                {
-                    throw new SshKmsException("CertificatePrincipalInvalid", SshKmsErrorCategory.InvalidArgument, "A principal is empty or contains a comma; give each principal separately.");
-                }
-
-                if (p.Any(char.IsControl))
+                // Checked before trimming: a trailing \r or \n is a sign of pasted or injected text, not of a name.
+                if (p != null && p.Any(char.IsControl))
                 {
                     throw new SshKmsException("CertificatePrincipalInvalid", SshKmsErrorCategory.InvalidArgument,
                         $"The principal \"{Printable(p)}\" contains a control character (a line break, tab, NUL...); principals are user or host names.");
                 }
+            }
+
+            List<string> principals = request.Principals.Select(p => (p ?? string.Empty).Trim()).Distinct(StringComparer.Ordinal).ToList();
+            if (principals.Any(p => p.Length == 0 || p.Contains(",")))
+            {
+                throw new SshKmsException("CertificatePrincipalInvalid", SshKmsErrorCategory.InvalidArgument, "A principal is empty or contains a comma; give each principal separately.");
             }
 
             if (principals.Count > MaxPrincipals)

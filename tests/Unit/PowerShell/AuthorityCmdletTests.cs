@@ -55,7 +55,7 @@ namespace SshKms.Tests.PowerShell
         {
             using var dir = new TempDir();
             using var subject = SshPrivateKey.Generate(SshKeyAlgorithm.EcdsaP256);
-            var cmdlet = new NewSshKmsCertificate { PublicKey = subject.PublicKey.ToString(), CertificateType = SshCertificateType.Host, Validity = TimeSpan.FromDays(7) };
+            var cmdlet = new NewSshKmsCertificate { PublicKey = subject.PublicKey.ToString(), CertificateType = SshCertificateType.Host, Principal = new[] { "web1.example" }, Validity = TimeSpan.FromDays(7) };
             string outFile = dir.File("host-cert.pub");
             // Declined (-WhatIf, or No at -Confirm): the CA is never opened, so nothing is signed or audited.
             SshCertificate? declined = cmdlet.Issue(() => throw new InvalidOperationException("the CA was opened under -WhatIf"), null, outFile, _ => false);
