@@ -17,6 +17,10 @@ namespace SshKms.Core.Authority
     {
         private readonly AuditJournal? _journal;
 
+        // Imported once: re-importing the CA's public key for every verification cost more than the verification.
+        private readonly SshKeyVerifier _verifier;
+        private readonly string _caFingerprint;
+
         /// <summary>A CA over a key that is already open. <paramref name="journal"/> null: no audit events are written.</summary>
         public CertificateAuthority(ISigningKey key, string operatorIdentity, CertificatePolicy? policy = null, AuditJournal? journal = null)
         {
@@ -24,6 +28,8 @@ namespace SshKms.Core.Authority
             Operator = string.IsNullOrWhiteSpace(operatorIdentity) ? throw new ArgumentException("The operator identity is required.", nameof(operatorIdentity)) : operatorIdentity;
             Policy = policy ?? CertificatePolicy.Default;
             _journal = journal;
+            _verifier = new SshKeyVerifier(key.PublicKey);
+            _caFingerprint = key.PublicKey.Fingerprint;
         }
 
         /// <summary>
@@ -52,12 +58,13 @@ namespace SshKms.Core.Authority
         {
             SshCertificateBuilder builder = Policy.Apply(request, Key.PublicKey, Operator);
             string? rsaAlgorithm = request.RsaSha256 ? SshSignature.RsaSha256 : null;
-            SigningResult signed = await Key.SignAsync(builder.GetBytesToSign(), rsaAlgorithm, cancellationToken).ConfigureAwait(false);
+            byte[] toSign = builder.GetBytesToSign();
+            SigningResult signed = await Key.SignAsync(toSign, rsaAlgorithm, cancellationToken).ConfigureAwait(false);
             SshCertificate certificate = builder.Complete(signed.SignatureBlob);
 
             // A signature that does not verify under the CA's published key (a KMS key swapped behind an alias, a
             // provider bug) would give a certificate sshd rejects with no useful log line: refuse it here instead.
-            SshSignatureVerifier.EnsureValid(Key.PublicKey, certificate.GetSignedBytes(), certificate.Signature, "CA");
+            _verifier.EnsureValid(certificate.GetSignedBytes(), certificate.Signature, "CA");
             _journal?.Append(IssuedEvent(certificate, signed.RequestId));
             return certificate;
         }
@@ -66,7 +73,7 @@ namespace SshKms.Core.Authority
             new AuditEvent(AuditEvent.CertificateIssued, Operator)
                 .With("caKey", Key.Uri.ToString())
                 .With("caKeyArn", Key.KeyArn)
-                .With("caFingerprint", Key.PublicKey.Fingerprint)
+                .With("caFingerprint", _caFingerprint)
                 .With("kmsRequestId", requestId)
                 .With("serial", c.Serial)
                 .With("keyId", c.KeyId)

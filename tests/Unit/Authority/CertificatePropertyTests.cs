@@ -12,6 +12,7 @@ using SshKms.Core.Authority;
 using SshKms.Core.OpenSsh;
 using SshKms.Tests.Infrastructure;
 using Xunit;
+using Xunit.Abstractions;
 
 namespace SshKms.Tests.Authority
 {
@@ -58,8 +59,11 @@ namespace SshKms.Tests.Authority
         private static readonly string[]?[] GoodExtensions = { null, null, new[] { "permit-pty" }, new string[0], new[] { "custom@example.com" } };
         private static readonly string[]?[] BadExtensions = { new[] { "bad name" }, new[] { "ctl\u0001" } };
 
-        public CertificatePropertyTests()
+        private readonly ITestOutputHelper _output;
+
+        public CertificatePropertyTests(ITestOutputHelper output)
         {
+            _output = output;
             _journal = new AuditJournal(_dir.File("audit.jsonl"));
             _ca = new CertificateAuthority(_caKey, "op@property", new CertificatePolicy(), _journal);
         }
@@ -157,6 +161,7 @@ namespace SshKms.Tests.Authority
                 accepted.Add((shape, cert));
             }).Check(Config.QuickThrowOnFailure.WithMaxTest(Cases).WithQuietOnSuccess(true));
 
+            _output.WriteLine($"{Cases} requests: {refusals} refused, {accepted.Count} issued and read by ssh-keygen -L");
             Assert.True(refusals > 0 && accepted.Count > 0, $"refused {refusals}, accepted {accepted.Count}: the generator should reach both");
             LoginWithASample(accepted);
         }
@@ -172,6 +177,7 @@ namespace SshKms.Tests.Authority
                 .Take(SshdSample)
                 .ToList();
             Assert.NotEmpty(sample);
+            _output.WriteLine($"{sample.Count} of them against sshd: " + string.Join("; ", sample.Select(a => a.Shape.ToString())));
             using var sshd = new SshdServer(trustedUserCaKeys: new[] { _caKey.PublicKey.ToString() });
             foreach ((Shape shape, SshCertificate cert) in sample)
             {
