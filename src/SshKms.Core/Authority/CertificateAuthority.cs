@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Concurrent;
 using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
@@ -38,9 +39,58 @@ namespace SshKms.Core.Authority
         /// </summary>
         public static async Task<CertificateAuthority> OpenAsync(KeyUri caKey, AwsSettings aws, CancellationToken cancellationToken)
         {
-            ISigningKey key = await SigningKeys.OpenAsync(caKey, aws, cancellationToken).ConfigureAwait(false);
-            string caller = await SigningKeys.GetOperatorIdentityAsync(caKey, aws, cancellationToken).ConfigureAwait(false);
+            // The key (GetPublicKey, cached per process) and the caller (GetCallerIdentity) are independent round trips: ask both at once.
+            Task<ISigningKey> opening = SigningKeys.OpenAsync(caKey, aws, cancellationToken);
+            Task<string> asking = OperatorIdentityAsync(caKey, aws, cancellationToken);
+            try
+            {
+                await Task.WhenAll(opening, asking).ConfigureAwait(false);
+            }
+            catch (Exception)
+            {
+                // Rethrown below in order: a key that cannot be opened is the error to report first.
+            }
+
+            ISigningKey key = await opening.ConfigureAwait(false);
+            string caller = await asking.ConfigureAwait(false);
             return new CertificateAuthority(key, caller, CertificatePolicy.Default, AuditJournal.Default());
+        }
+
+        private static readonly ConcurrentDictionary<string, string> CallerArns = new ConcurrentDictionary<string, string>(StringComparer.Ordinal);
+
+        /// <summary>
+        /// The operator identity, asked of STS once per process per set of credentials: every cmdlet call opens the CA
+        /// again, and GetCallerIdentity is a round trip as long as the Sign itself. The key includes the access key id,
+        /// so other credentials (another profile, a refreshed role session) are asked again.
+        /// </summary>
+        private static async Task<string> OperatorIdentityAsync(KeyUri caKey, AwsSettings aws, CancellationToken cancellationToken)
+        {
+            if (caKey.Provider == KeyProviderKind.Local)
+            {
+                return await SigningKeys.GetOperatorIdentityAsync(caKey, aws, cancellationToken).ConfigureAwait(false);
+            }
+
+            aws = aws ?? new AwsSettings();
+            ResolvedAwsSettings resolved = AwsClientFactory.ResolveCredentialsAndRegion(aws);
+            string accessKey;
+            try
+            {
+                accessKey = (await resolved.Credentials.GetCredentialsAsync().ConfigureAwait(false)).AccessKey;
+            }
+            catch (Exception ex) when (!(ex is SshKmsException))
+            {
+                throw AwsErrors.Map(ex, "Resolving AWS credentials");
+            }
+
+            string cacheKey = string.Join("|", aws.EndpointUrl, resolved.EndpointUrl, resolved.Region, aws.ProfileName, accessKey);
+            if (CallerArns.TryGetValue(cacheKey, out string? known))
+            {
+                return known;
+            }
+
+            string arn = await SigningKeys.GetOperatorIdentityAsync(caKey, aws, cancellationToken).ConfigureAwait(false);
+            CallerArns[cacheKey] = arn;
+            return arn;
         }
 
         public ISigningKey Key { get; }
