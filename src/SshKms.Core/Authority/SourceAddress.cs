@@ -42,9 +42,10 @@ namespace SshKms.Core.Authority
                 throw Invalid(entry, $"an entry is at most {MaxEntryLength} characters");
             }
 
-            if (entry.Any(c => !IsCidrChar(c)))
+            char bad = entry.FirstOrDefault(c => !IsCidrChar(c));
+            if (bad != default(char) || entry.IndexOf('\0') >= 0)
             {
-                throw Invalid(entry, "it is not an IPv4 or IPv6 address (zone ids such as %eth0 and host names are not accepted)");
+                throw Invalid(entry, $"'{CertificatePolicy.Printable(bad.ToString())}' is not a character of an IP address or prefix (OpenSSH takes 0-9, a-f, '.', ':' and '/' only: no host names, zone ids or hex/octal forms)");
             }
 
             int slash = entry.IndexOf('/');
