@@ -168,6 +168,7 @@ namespace SshKms.Tests.Cli
         [InlineData("CertificateSubjectKeyInvalid", "off-curve", "--principal", "a")]
         [InlineData("CertificateSubjectKeyTooSmall", "rsa512", "--principal", "a")]
         [InlineData("SshPublicKeyMultipleLines", "two-keys", "--principal", "a")]
+        [InlineData("SshFormatInvalid", "ed25519-33", "--principal", "a")]
         [InlineData("CertificateOptionRepeated", "ed25519", "--principal", "a", "--option", "source-address=10.0.0.0/8", "--option", "source-address=127.0.0.1")]
         [InlineData("CertificateOptionRepeated", "ed25519", "--principal", "a", "--option", "force-command=uptime", "--option", "force-command=reboot")]
         public void Issue12CertificatesOpenSshWouldRefuseOrMisuseAreNotSigned(string errorId, string key, params string[] options)
@@ -178,6 +179,7 @@ namespace SshKms.Tests.Cli
             {
                 "off-curve" => CertificateRulesTests.OffCurveP256() + "\n",
                 "rsa512" => CertificateRulesTests.Rsa(512) + "\n",
+                "ed25519-33" => "ssh-ed25519 " + System.Convert.ToBase64String(new SshWriter().WriteString("ssh-ed25519").WriteBytes(new byte[33]).ToArray()) + "\n",
                 "two-keys" => SshPrivateKey.Generate(SshKeyAlgorithm.Ed25519, "first").PublicKey + "\n" + SshPrivateKey.Generate(SshKeyAlgorithm.Ed25519, "second").PublicKey + "\n",
                 _ => SshPrivateKey.Generate(SshKeyAlgorithm.Ed25519, "me").PublicKey + "\n",
             });
