@@ -1,9 +1,11 @@
 // Issue 2 section 10(b): SshKms's signing overhead over the bare KMS round trip, against moto_server, in one run.
 //   dotnet run -c Release --project bench/KmsOverhead [-- iterations]
 // (1) bare:   AmazonKeyManagementServiceClient.SignAsync(RAW, ECDSA_SHA_256) of a certificate body, from this process.
-// (2) sshkms: CertificateAuthority.IssueAsync exactly as the cmdlet and CLI call it: policy, key id template,
-//             one KMS Sign (DER -> SSH signature), signature verification, and the audit journal line (fsync'd).
-// The two are interleaved sample by sample so machine noise hits both alike.
+// (2) sshkms: CertificateAuthority.IssueAsync exactly as the cmdlet and CLI call it: policy (OpenSSH's rules on the
+//             request), key id template, one KMS Sign (DER -> SSH signature), signature verification with the CA key
+//             imported once, and the audit journal line (fsync'd).
+// (3) the same CA without a journal, to show how much of (2)'s overhead is the journal's fsync.
+// The three are interleaved sample by sample so machine noise hits all alike.
 using System.Diagnostics;
 using Amazon.KeyManagementService;
 using Amazon.KeyManagementService.Model;
@@ -44,12 +46,17 @@ try
     }
 
     CertificateAuthority ca = await CertificateAuthority.OpenAsync(KeyUri.Parse(alias), settings, CancellationToken.None);
+    var unjournalled = new CertificateAuthority(ca.Key, ca.Operator, ca.Policy, journal: null);
 
-    async Task<double> Ours()
+    Task<double> Ours() => Issue(ca);
+
+    Task<double> OursWithoutJournal() => Issue(unjournalled);
+
+    async Task<double> Issue(CertificateAuthority authority)
     {
         var request = new CertificateRequest(subject.PublicKey) { Principals = { "ec2-user" } };
         var watch = Stopwatch.StartNew();
-        SshCertificate certificate = await ca.IssueAsync(request, CancellationToken.None);
+        SshCertificate certificate = await authority.IssueAsync(request, CancellationToken.None);
         watch.Stop();
         GC.KeepAlive(certificate);
         return watch.Elapsed.TotalMilliseconds;
@@ -77,21 +84,32 @@ try
     {
         await Bare();
         await Ours();
+        await OursWithoutJournal();
     }
 
     var bare = new List<double>(iterations);
     var ours = new List<double>(iterations);
+    var noJournal = new List<double>(iterations);
     for (int i = 0; i < iterations; i++)
     {
-        if (i % 2 == 0)
+        // Rotate the order so that no side always runs right after another.
+        switch (i % 3)
         {
-            bare.Add(await Bare());
-            ours.Add(await Ours());
-        }
-        else
-        {
-            ours.Add(await Ours());
-            bare.Add(await Bare());
+            case 0:
+                bare.Add(await Bare());
+                ours.Add(await Ours());
+                noJournal.Add(await OursWithoutJournal());
+                break;
+            case 1:
+                ours.Add(await Ours());
+                noJournal.Add(await OursWithoutJournal());
+                bare.Add(await Bare());
+                break;
+            default:
+                noJournal.Add(await OursWithoutJournal());
+                bare.Add(await Bare());
+                ours.Add(await Ours());
+                break;
         }
     }
 
@@ -100,6 +118,8 @@ try
     Console.WriteLine($"  bare KMS Sign (SDK)                 median {bareMedian,7:F3} ms   p90 {Percentile(bare, 90),7:F3} ms");
     Console.WriteLine($"  SshKms CertificateAuthority.Issue   median {oursMedian,7:F3} ms   p90 {Percentile(ours, 90),7:F3} ms");
     Console.WriteLine($"  ratio SshKms / bare (median)        {oursMedian / bareMedian:F3}x   overhead {oursMedian - bareMedian:F3} ms per certificate");
+    double noJournalMedian = Percentile(noJournal, 50);
+    Console.WriteLine($"  without the audit journal           median {noJournalMedian,7:F3} ms   p90 {Percentile(noJournal, 90),7:F3} ms   ratio {noJournalMedian / bareMedian:F3}x");
 }
 finally
 {

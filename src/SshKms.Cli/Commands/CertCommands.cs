@@ -164,11 +164,19 @@ namespace SshKms.Cli
 
             request.NoExtensions = inv.Has("no-extensions");
             request.RsaSha256 = inv.Has("rsa-sha256");
+            var seen = new HashSet<string>(StringComparer.Ordinal);
             foreach (string option in inv.GetAll("option"))
             {
                 int eq = option.IndexOf('=');
                 string name = eq < 0 ? option : option.Substring(0, eq);
                 string? value = eq < 0 ? null : option.Substring(eq + 1);
+                if (!seen.Add(name))
+                {
+                    // A certificate carries each critical option once (sshd refuses two); keeping only the last would drop a restriction silently.
+                    throw new SshKmsException("CertificateOptionRepeated", SshKmsErrorCategory.InvalidArgument,
+                        $"--option {CertificatePolicy.Printable(name)} was given more than once; give each critical option once (source-address takes a comma-separated list).");
+                }
+
                 switch (name)
                 {
                     case "force-command" when value != null: request.ForceCommand = value; break;

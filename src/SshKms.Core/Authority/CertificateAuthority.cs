@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Concurrent;
 using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
@@ -17,6 +18,10 @@ namespace SshKms.Core.Authority
     {
         private readonly AuditJournal? _journal;
 
+        // Imported once: re-importing the CA's public key for every verification cost more than the verification.
+        private readonly SshKeyVerifier _verifier;
+        private readonly string _caFingerprint;
+
         /// <summary>A CA over a key that is already open. <paramref name="journal"/> null: no audit events are written.</summary>
         public CertificateAuthority(ISigningKey key, string operatorIdentity, CertificatePolicy? policy = null, AuditJournal? journal = null)
         {
@@ -24,6 +29,8 @@ namespace SshKms.Core.Authority
             Operator = string.IsNullOrWhiteSpace(operatorIdentity) ? throw new ArgumentException("The operator identity is required.", nameof(operatorIdentity)) : operatorIdentity;
             Policy = policy ?? CertificatePolicy.Default;
             _journal = journal;
+            _verifier = new SshKeyVerifier(key.PublicKey);
+            _caFingerprint = key.PublicKey.Fingerprint;
         }
 
         /// <summary>
@@ -39,13 +46,62 @@ namespace SshKms.Core.Authority
         /// </summary>
         public static async Task<CertificateAuthority> OpenAsync(KeyUri caKey, bool create, AwsSettings aws, CancellationToken cancellationToken)
         {
-            (ISigningKey key, KeyCreated? created) = await SigningKeys.OpenForSigningAsync(caKey, create, aws, cancellationToken).ConfigureAwait(false);
-            string caller = await SigningKeys.GetOperatorIdentityAsync(caKey, aws, cancellationToken).ConfigureAwait(false);
+            // The key (GetPublicKey, cached per process) and the caller (GetCallerIdentity) are independent round trips: ask both at once.
+            Task<(ISigningKey Key, KeyCreated? Created)> opening = SigningKeys.OpenForSigningAsync(caKey, create, aws, cancellationToken);
+            Task<string> asking = OperatorIdentityAsync(caKey, aws, cancellationToken);
+            try
+            {
+                await Task.WhenAll(opening, asking).ConfigureAwait(false);
+            }
+            catch (Exception)
+            {
+                // Rethrown below in order: a key that cannot be opened is the error to report first.
+            }
+
+            (ISigningKey key, KeyCreated? created) = await opening.ConfigureAwait(false);
+            string caller = await asking.ConfigureAwait(false);
             return new CertificateAuthority(key, caller, CertificatePolicy.Default, AuditJournal.Default()) { CreatedKey = created };
         }
 
         /// <summary>The local CA key this CA made when it was opened, for the caller's warning; null when it existed.</summary>
         public KeyCreated? CreatedKey { get; private set; }
+
+        private static readonly ConcurrentDictionary<string, string> CallerArns = new ConcurrentDictionary<string, string>(StringComparer.Ordinal);
+
+        /// <summary>
+        /// The operator identity, asked of STS once per process per set of credentials: every cmdlet call opens the CA
+        /// again, and GetCallerIdentity is a round trip as long as the Sign itself. The key includes the access key id,
+        /// so other credentials (another profile, a refreshed role session) are asked again.
+        /// </summary>
+        private static async Task<string> OperatorIdentityAsync(KeyUri caKey, AwsSettings aws, CancellationToken cancellationToken)
+        {
+            if (caKey.Provider == KeyProviderKind.Local)
+            {
+                return await SigningKeys.GetOperatorIdentityAsync(caKey, aws, cancellationToken).ConfigureAwait(false);
+            }
+
+            aws = aws ?? new AwsSettings();
+            ResolvedAwsSettings resolved = AwsClientFactory.ResolveCredentialsAndRegion(aws);
+            string accessKey;
+            try
+            {
+                accessKey = (await resolved.Credentials.GetCredentialsAsync().ConfigureAwait(false)).AccessKey;
+            }
+            catch (Exception ex) when (!(ex is SshKmsException))
+            {
+                throw AwsErrors.Map(ex, "Resolving AWS credentials");
+            }
+
+            string cacheKey = string.Join("|", aws.EndpointUrl, resolved.EndpointUrl, resolved.Region, aws.ProfileName, accessKey);
+            if (CallerArns.TryGetValue(cacheKey, out string? known))
+            {
+                return known;
+            }
+
+            string arn = await SigningKeys.GetOperatorIdentityAsync(caKey, aws, cancellationToken).ConfigureAwait(false);
+            CallerArns[cacheKey] = arn;
+            return arn;
+        }
 
         public ISigningKey Key { get; }
 
@@ -62,12 +118,13 @@ namespace SshKms.Core.Authority
         {
             SshCertificateBuilder builder = Policy.Apply(request, Key.PublicKey, Operator);
             string? rsaAlgorithm = request.RsaSha256 ? SshSignature.RsaSha256 : null;
-            SigningResult signed = await Key.SignAsync(builder.GetBytesToSign(), rsaAlgorithm, cancellationToken).ConfigureAwait(false);
+            byte[] toSign = builder.GetBytesToSign();
+            SigningResult signed = await Key.SignAsync(toSign, rsaAlgorithm, cancellationToken).ConfigureAwait(false);
             SshCertificate certificate = builder.Complete(signed.SignatureBlob);
 
             // A signature that does not verify under the CA's published key (a KMS key swapped behind an alias, a
             // provider bug) would give a certificate sshd rejects with no useful log line: refuse it here instead.
-            SshSignatureVerifier.EnsureValid(Key.PublicKey, certificate.GetSignedBytes(), certificate.Signature, "CA");
+            _verifier.EnsureValid(certificate.GetSignedBytes(), certificate.Signature, "CA");
             _journal?.Append(IssuedEvent(certificate, signed.RequestId));
             return certificate;
         }
@@ -76,7 +133,7 @@ namespace SshKms.Core.Authority
             new AuditEvent(AuditEvent.CertificateIssued, Operator)
                 .With("caKey", Key.Uri.ToString())
                 .With("caKeyArn", Key.KeyArn)
-                .With("caFingerprint", Key.PublicKey.Fingerprint)
+                .With("caFingerprint", _caFingerprint)
                 .With("kmsRequestId", requestId)
                 .With("serial", c.Serial)
                 .With("keyId", c.KeyId)

@@ -35,6 +35,29 @@ namespace SshKms.Core.Authority
 
         public string KeyIdTemplate { get; set; } = DefaultKeyIdTemplate;
 
+        /// <summary>OpenSSH's SSHKEY_CERT_MAX_PRINCIPALS: ssh-keygen and sshd refuse a certificate with more.</summary>
+        public const int MaxPrincipals = 256;
+
+        private TimeSpan _maxBackdate = TimeSpan.FromMinutes(5);
+        private int _minimumRsaBits = 2048;
+
+        /// <summary>How far valid-after may be moved back for clock skew; the moved window still counts against the maximum validity.</summary>
+        public TimeSpan MaxBackdate
+        {
+            get => _maxBackdate;
+            set => _maxBackdate = value >= TimeSpan.Zero ? value
+                : throw new SshKmsException("CertificatePolicyInvalid", SshKmsErrorCategory.InvalidArgument, "The maximum back-dating must not be negative.");
+        }
+
+        /// <summary>The smallest RSA key certified; may be lowered to OpenSSH's own minimum of 1024 bits, never below.</summary>
+        public int MinimumRsaBits
+        {
+            get => _minimumRsaBits;
+            set => _minimumRsaBits = value >= SshKeyChecks.OpenSshMinimumRsaBits ? value
+                : throw new SshKmsException("CertificatePolicyInvalid", SshKmsErrorCategory.InvalidArgument,
+                    $"The minimum RSA key size cannot go below OpenSSH's {SshKeyChecks.OpenSshMinimumRsaBits} bits; {value} was asked.");
+        }
+
         /// <summary>The clock; tests pin it.</summary>
         public Func<DateTimeOffset> Clock { get; set; } = () => DateTimeOffset.UtcNow;
 
@@ -53,16 +76,28 @@ namespace SshKms.Core.Authority
                 throw new SshKmsException("CertificateSubjectInvalid", SshKmsErrorCategory.InvalidArgument, "The key to certify is itself a certificate; give the plain public key.");
             }
 
-            List<string> principals = request.Principals.Select(p => (p ?? string.Empty).Trim()).Distinct(StringComparer.Ordinal).ToList();
-            if (principals.Any(p => p.Length == 0 || p.Contains(",")))
+            CheckSubjectKey(request.PublicKey);
+            bool host = request.Type == SshCertificateType.Host;
+            List<string> principals = Principals(request);
+            if (principals.Count == 0 && !request.AnyPrincipal)
             {
-                throw new SshKmsException("CertificatePrincipalInvalid", SshKmsErrorCategory.InvalidArgument, "A principal is empty or contains a comma; give each principal separately.");
+                throw new SshKmsException("CertificatePrincipalRequired", SshKmsErrorCategory.InvalidArgument, host
+                    ? "A host certificate needs at least one principal (the host's names); without one it is valid for every host name. Ask explicitly for any principal to make one valid for every host."
+                    : "A user certificate needs at least one principal (the login name); ask explicitly for any principal to make one valid for every user.");
             }
 
-            if (principals.Count == 0 && request.Type == SshCertificateType.User && !request.AnyPrincipal)
+            if (host && (request.ForceCommand != null || request.SourceAddress != null || request.VerifyRequired))
             {
-                throw new SshKmsException("CertificatePrincipalRequired", SshKmsErrorCategory.InvalidArgument,
-                    "A user certificate needs at least one principal (the login name); ask explicitly for any principal to make one valid for every user.");
+                // ssh refuses a host certificate with any critical option ("contains unsupported critical options").
+                throw new SshKmsException("CertificateHostCriticalOption", SshKmsErrorCategory.InvalidArgument,
+                    "A host certificate takes no critical options (force-command, source-address, verify-required): ssh would refuse it.");
+            }
+
+            string comment = request.Comment ?? request.PublicKey.Comment;
+            if (comment.Any(char.IsControl))
+            {
+                throw new SshKmsException("CertificateCommentInvalid", SshKmsErrorCategory.InvalidArgument,
+                    "The certificate comment contains a line break or another control character; the -cert.pub file must stay one line.");
             }
 
             ulong serial = request.Serial ?? RandomSerial();
@@ -80,7 +115,7 @@ namespace SshKms.Core.Authority
                 Type = request.Type,
                 ValidAfter = ToUnix(from - request.Backdate),
                 ValidBefore = ToUnix(to),
-                Comment = request.Comment ?? request.PublicKey.Comment,
+                Comment = comment,
             };
             foreach (string p in principals)
             {
@@ -98,7 +133,63 @@ namespace SshKms.Core.Authority
             }
 
             builder.KeyId = ExpandKeyId(request.KeyIdTemplate ?? KeyIdTemplate, principals, serial, caller, now, request.PublicKey.Fingerprint);
+            if (builder.KeyId.Any(char.IsControl))
+            {
+                // sshd writes the key id into its log line: a line break there would forge log lines, a NUL cut the certificate.
+                throw new SshKmsException("CertificateKeyIdInvalid", SshKmsErrorCategory.InvalidArgument,
+                    $"The key id \"{Printable(builder.KeyId)}\" contains a control character.");
+            }
+
             return builder;
+        }
+
+        /// <summary>Control characters shown as \uXXXX, for messages that quote what a caller gave.</summary>
+        internal static string Printable(string text) =>
+            text.Any(char.IsControl)
+                ? string.Concat(text.Select(c => char.IsControl(c) ? "\\u" + ((int)c).ToString("x4", CultureInfo.InvariantCulture) : c.ToString()))
+                : text;
+
+        private void CheckSubjectKey(SshPublicKey key)
+        {
+            string? why = SshKeyChecks.WhyOpenSshRefuses(key, MinimumRsaBits);
+            if (why == null)
+            {
+                return;
+            }
+
+            bool tooSmall = key.RsaModulus != null && key.Bits < Math.Max(MinimumRsaBits, SshKeyChecks.OpenSshMinimumRsaBits);
+            throw tooSmall
+                ? new SshKmsException("CertificateSubjectKeyTooSmall", SshKmsErrorCategory.InvalidArgument, $"Refusing to certify {key.KeyType} key {key.Fingerprint}: {why}.")
+                : new SshKmsException("CertificateSubjectKeyInvalid", SshKmsErrorCategory.InvalidArgument,
+                    $"Refusing to certify {key.KeyType} key {key.Fingerprint}: {why}, so ssh-keygen and sshd would refuse it.");
+        }
+
+        /// <summary>Trimmed, duplicates dropped; each one a name OpenSSH can carry and match, at most <see cref="MaxPrincipals"/>.</summary>
+        private static List<string> Principals(CertificateRequest request)
+        {
+            foreach (string? p in request.Principals)
+            {
+                // Checked before trimming: a trailing \r or \n is a sign of pasted or injected text, not of a name.
+                if (p != null && p.Any(char.IsControl))
+                {
+                    throw new SshKmsException("CertificatePrincipalInvalid", SshKmsErrorCategory.InvalidArgument,
+                        $"The principal \"{Printable(p)}\" contains a control character (a line break, tab, NUL...); principals are user or host names.");
+                }
+            }
+
+            List<string> principals = request.Principals.Select(p => (p ?? string.Empty).Trim()).Distinct(StringComparer.Ordinal).ToList();
+            if (principals.Any(p => p.Length == 0 || p.Contains(",")))
+            {
+                throw new SshKmsException("CertificatePrincipalInvalid", SshKmsErrorCategory.InvalidArgument, "A principal is empty or contains a comma; give each principal separately.");
+            }
+
+            if (principals.Count > MaxPrincipals)
+            {
+                throw new SshKmsException("CertificateTooManyPrincipals", SshKmsErrorCategory.LimitsExceeded,
+                    $"A certificate holds at most {MaxPrincipals} principals (OpenSSH refuses more); {principals.Count} were given.");
+            }
+
+            return principals;
         }
 
         /// <summary>Fills {principal} (the first), {principals} (comma-joined), {serial}, {caller}, {time} (UTC, ISO 8601) and {fingerprint}.</summary>
@@ -128,6 +219,12 @@ namespace SshKms.Core.Authority
             if (request.Backdate < TimeSpan.Zero)
             {
                 throw new SshKmsException("CertificateValidityInvalid", SshKmsErrorCategory.InvalidArgument, "Back-dating must not be negative.");
+            }
+
+            if (request.Backdate > MaxBackdate)
+            {
+                throw new SshKmsException("CertificateBackdateTooLong", SshKmsErrorCategory.LimitsExceeded,
+                    $"Back-dating covers clock skew and is capped at {Describe(MaxBackdate)}; {Describe(request.Backdate)} was asked.");
             }
 
             DateTimeOffset from;
@@ -161,10 +258,13 @@ namespace SshKms.Core.Authority
                     $"The certificate would end ({to:u}) before it starts ({from:u}).");
             }
 
-            if (to - from > max)
+            // The window a server honours starts at the back-dated valid-after, so that is what the maximum bounds.
+            TimeSpan whole = to - from + request.Backdate;
+            if (whole > max)
             {
+                string asked = request.Backdate > TimeSpan.Zero ? $"{Describe(whole)} (back-dating included)" : Describe(whole);
                 throw new SshKmsException("CertificateValidityTooLong", SshKmsErrorCategory.LimitsExceeded,
-                    $"A {(host ? "host" : "user")} certificate may be valid for at most {Describe(max)}; {Describe(to - from)} was asked.");
+                    $"A {(host ? "host" : "user")} certificate may be valid for at most {Describe(max)}; {asked} was asked.");
             }
 
             return (from, to);
@@ -177,6 +277,12 @@ namespace SshKms.Core.Authority
                 if (request.ForceCommand.Trim().Length == 0)
                 {
                     throw new SshKmsException("CertificateOptionInvalid", SshKmsErrorCategory.InvalidArgument, "force-command needs a command.");
+                }
+
+                if (request.ForceCommand.IndexOf('\0') >= 0)
+                {
+                    // OpenSSH reads the option as a C string: a NUL makes the certificate unparseable.
+                    throw new SshKmsException("CertificateOptionInvalid", SshKmsErrorCategory.InvalidArgument, "force-command contains a NUL character.");
                 }
 
                 yield return new KeyValuePair<string, string>("force-command", request.ForceCommand);
@@ -203,9 +309,9 @@ namespace SshKms.Core.Authority
             if (request.Extensions != null)
             {
                 var names = request.Extensions.Select(e => (e ?? string.Empty).Trim()).Distinct(StringComparer.Ordinal).ToList();
-                if (names.Any(n => n.Length == 0 || n.Any(char.IsWhiteSpace)))
+                if (names.Any(n => n.Length == 0 || n.Any(c => char.IsWhiteSpace(c) || char.IsControl(c))))
                 {
-                    throw new SshKmsException("CertificateOptionInvalid", SshKmsErrorCategory.InvalidArgument, "An extension name is empty or contains spaces.");
+                    throw new SshKmsException("CertificateOptionInvalid", SshKmsErrorCategory.InvalidArgument, "An extension name is empty or contains spaces or control characters.");
                 }
 
                 return names;

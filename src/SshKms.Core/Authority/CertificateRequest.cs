@@ -18,7 +18,7 @@ namespace SshKms.Core.Authority
 
         public IList<string> Principals { get; } = new List<string>();
 
-        /// <summary>A user certificate with no principals is refused unless this is set: it would be valid for any user.</summary>
+        /// <summary>A certificate with no principals is refused unless this is set: it would be valid for any user, or any host name.</summary>
         public bool AnyPrincipal { get; set; }
 
         /// <summary>How long from now (after back-dating); null: 15 minutes for users, 30 days for hosts.</summary>
@@ -29,7 +29,7 @@ namespace SshKms.Core.Authority
 
         public DateTimeOffset? ValidTo { get; set; }
 
-        /// <summary>Moves valid-after back to cover clock skew on servers; not counted against the policy maximum.</summary>
+        /// <summary>Moves valid-after back to cover clock skew on servers; capped by the policy (5 minutes by default) and counted in its maximum validity.</summary>
         public TimeSpan Backdate { get; set; } = TimeSpan.Zero;
 
         /// <summary>Template with {principal}, {principals}, {serial}, {caller}, {time}, {fingerprint}; null: the default, which names the caller.</summary>
@@ -45,7 +45,7 @@ namespace SshKms.Core.Authority
 
         public string? ForceCommand { get; set; }
 
-        /// <summary>Comma-separated CIDR list; validated.</summary>
+        /// <summary>Comma-separated CIDR list, held to what OpenSSH's addr_match_cidr_list reads; user certificates only.</summary>
         public string? SourceAddress { get; set; }
 
         public bool VerifyRequired { get; set; }

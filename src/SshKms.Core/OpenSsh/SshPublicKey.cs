@@ -11,6 +11,8 @@ namespace SshKms.Core.OpenSsh
     /// </summary>
     public sealed class SshPublicKey : IEquatable<SshPublicKey>
     {
+        private static readonly char[] LineBreaks = { '\n', '\r' };
+
         private readonly byte[] _blob;
 
         private SshPublicKey(string keyType, byte[] blob, string comment)
@@ -111,6 +113,14 @@ namespace SshKms.Core.OpenSsh
                 throw new SshFormatException(
                     "Malformed public key: this is a PEM private key or key file, not an OpenSSH public key line. Give the .pub file.",
                     "SshPublicKeyIsPrivate");
+            }
+
+            if (text.IndexOfAny(LineBreaks) >= 0)
+            {
+                // Otherwise the next line would become this key's comment, and any file written with it two lines.
+                throw new SshFormatException(
+                    "Malformed public key: the text holds more than one line. Give exactly one key (one line), e.g. one .pub file per key.",
+                    "SshPublicKeyMultipleLines");
             }
 
             int typeStart = FindKeyTypeToken(text);

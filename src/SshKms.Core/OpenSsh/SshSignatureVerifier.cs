@@ -35,7 +35,10 @@ namespace SshKms.Core.OpenSsh
 
         public static bool Verify(SshPublicKey key, byte[] data, byte[] signatureBlob) => Check(key, data, signatureBlob) == SshSignatureStatus.Valid;
 
-        public static SshSignatureStatus Check(SshPublicKey key, byte[] data, byte[] signatureBlob)
+        public static SshSignatureStatus Check(SshPublicKey key, byte[] data, byte[] signatureBlob) => Check(key, data, signatureBlob, null);
+
+        /// <summary>As <see cref="Check(SshPublicKey, byte[], byte[])"/>, with the platform key already imported (see <see cref="SshKeyVerifier"/>).</summary>
+        internal static SshSignatureStatus Check(SshPublicKey key, byte[] data, byte[] signatureBlob, AsymmetricAlgorithm? imported)
         {
             if (key == null || data == null || signatureBlob == null)
             {
@@ -67,7 +70,7 @@ namespace SshKms.Core.OpenSsh
                     case SshKeyTypes.EcdsaP256:
                     case SshKeyTypes.EcdsaP384:
                     case SshKeyTypes.EcdsaP521:
-                        return algorithm != key.KeyType ? SshSignatureStatus.AlgorithmMismatch : VerifyEcdsa(key, data, signature);
+                        return algorithm != key.KeyType ? SshSignatureStatus.AlgorithmMismatch : VerifyEcdsa(key, data, signature, imported as ECDsa);
                     case SshKeyTypes.Rsa:
                         if (key.Bits < MinimumRsaBits)
                         {
@@ -75,7 +78,7 @@ namespace SshKms.Core.OpenSsh
                         }
 
                         HashAlgorithmName? hash = SshSignature.RsaHash(algorithm);
-                        return hash == null ? SshSignatureStatus.AlgorithmMismatch : VerifyRsa(key, data, signature, hash.Value);
+                        return hash == null ? SshSignatureStatus.AlgorithmMismatch : VerifyRsa(key, data, signature, hash.Value, imported as RSA);
                     default:
                         return SshSignatureStatus.UnsupportedKeyType;
                 }
@@ -89,13 +92,43 @@ namespace SshKms.Core.OpenSsh
         }
 
         /// <summary>Throws an <see cref="SshFormatException"/> naming what is wrong unless the signature is valid.</summary>
-        public static void EnsureValid(SshPublicKey key, byte[] data, byte[] signatureBlob, string what)
+        public static void EnsureValid(SshPublicKey key, byte[] data, byte[] signatureBlob, string what) =>
+            ThrowUnlessValid(Check(key, data, signatureBlob), key, what);
+
+        internal static void ThrowUnlessValid(SshSignatureStatus status, SshPublicKey key, string what)
         {
-            SshSignatureStatus status = Check(key, data, signatureBlob);
             if (status != SshSignatureStatus.Valid)
             {
                 throw new SshFormatException($"The {what} signature is not valid: {Describe(status, key)}.", ErrorIdFor(status));
             }
+        }
+
+        /// <summary>The platform key for an ECDSA or RSA key, for <see cref="SshKeyVerifier"/>; null for other types.</summary>
+        internal static AsymmetricAlgorithm? Import(SshPublicKey key)
+        {
+            if (key.EcPoint != null && !key.IsSecurityKey)
+            {
+                return ImportEcdsa(key);
+            }
+
+            if (key.RsaModulus != null)
+            {
+                RSA rsa = RSA.Create();
+                rsa.ImportParameters(new RSAParameters { Modulus = key.RsaModulus, Exponent = key.RsaExponent });
+                return rsa;
+            }
+
+            return null;
+        }
+
+        private static ECDsa ImportEcdsa(SshPublicKey key)
+        {
+            int size = SshKeyTypes.EcdsaCoordinateLength(key.Curve!);
+            return ECDsa.Create(new ECParameters
+            {
+                Curve = SshKeyTypes.EcdsaCurve(key.Curve!),
+                Q = new ECPoint { X = SshPrivateKey.Slice(key.EcPoint!, 1, size), Y = SshPrivateKey.Slice(key.EcPoint!, 1 + size, size) },
+            });
         }
 
         /// <summary>The stable ErrorId for a failed check.</summary>
@@ -135,7 +168,7 @@ namespace SshKms.Core.OpenSsh
                 : SshSignatureStatus.Invalid;
         }
 
-        private static SshSignatureStatus VerifyEcdsa(SshPublicKey key, byte[] data, byte[] signature)
+        private static SshSignatureStatus VerifyEcdsa(SshPublicKey key, byte[] data, byte[] signature, ECDsa? imported)
         {
             int size = SshKeyTypes.EcdsaCoordinateLength(key.Curve!);
             byte[] p1363;
@@ -148,18 +181,18 @@ namespace SshKms.Core.OpenSsh
                 return SshSignatureStatus.Malformed;
             }
 
-            var parameters = new ECParameters
+            if (imported != null)
             {
-                Curve = SshKeyTypes.EcdsaCurve(key.Curve!),
-                Q = new ECPoint { X = SshPrivateKey.Slice(key.EcPoint!, 1, size), Y = SshPrivateKey.Slice(key.EcPoint!, 1 + size, size) },
-            };
-            using (ECDsa ecdsa = ECDsa.Create(parameters))
+                return imported.VerifyData(data, p1363, SshKeyTypes.EcdsaHash(key.Curve!)) ? SshSignatureStatus.Valid : SshSignatureStatus.Invalid;
+            }
+
+            using (ECDsa ecdsa = ImportEcdsa(key))
             {
                 return ecdsa.VerifyData(data, p1363, SshKeyTypes.EcdsaHash(key.Curve!)) ? SshSignatureStatus.Valid : SshSignatureStatus.Invalid;
             }
         }
 
-        private static SshSignatureStatus VerifyRsa(SshPublicKey key, byte[] data, byte[] signature, HashAlgorithmName hash)
+        private static SshSignatureStatus VerifyRsa(SshPublicKey key, byte[] data, byte[] signature, HashAlgorithmName hash, RSA? imported)
         {
             byte[] modulus = key.RsaModulus!;
             if (signature.Length > modulus.Length)
@@ -169,6 +202,11 @@ namespace SshKms.Core.OpenSsh
 
             // OpenSSH accepts signatures shorter than the modulus (leading zero bytes dropped); .NET wants full length.
             byte[] padded = SshPrivateKey.LeftPad(signature, modulus.Length);
+            if (imported != null)
+            {
+                return imported.VerifyData(data, padded, hash, RSASignaturePadding.Pkcs1) ? SshSignatureStatus.Valid : SshSignatureStatus.Invalid;
+            }
+
             using (RSA rsa = RSA.Create())
             {
                 rsa.ImportParameters(new RSAParameters { Modulus = modulus, Exponent = key.RsaExponent });

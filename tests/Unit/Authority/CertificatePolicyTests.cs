@@ -41,13 +41,17 @@ namespace SshKms.Tests.Authority
         }
 
         [Fact]
-        public void HostDefaultsAreThirtyDaysNoExtensionsAndNoPrincipalNeeded()
+        public void HostDefaultsAreThirtyDaysNoExtensionsAndAPrincipalUnlessAnyPrincipalIsAsked()
         {
-            var r = new CertificateRequest(Subject) { Type = SshCertificateType.Host };
+            var r = new CertificateRequest(Subject) { Type = SshCertificateType.Host, Principals = { "web1.example" } };
             var b = Policy().Apply(r, Ca, "op");
             Assert.Equal((ulong)Now.AddDays(30).ToUnixTimeSeconds(), b.ValidBefore);
             Assert.Empty(b.Extensions);
-            Assert.Empty(b.Principals);
+            Assert.Equal(new[] { "web1.example" }, b.Principals);
+            var any = new CertificateRequest(Subject) { Type = SshCertificateType.Host };
+            Assert.Equal("CertificatePrincipalRequired", Id(() => Policy().Apply(any, Ca, "op")));
+            any.AnyPrincipal = true;
+            Assert.Empty(Policy().Apply(any, Ca, "op").Principals);
         }
 
         [Fact]
@@ -68,7 +72,7 @@ namespace SshKms.Tests.Authority
             Assert.Equal("CertificateValidityTooLong", Id(() => Policy().Apply(r, Ca, "op")));
             r.Validity = TimeSpan.FromHours(24);
             Assert.Equal((ulong)Now.AddHours(24).ToUnixTimeSeconds(), Policy().Apply(r, Ca, "op").ValidBefore);
-            var host = new CertificateRequest(Subject) { Type = SshCertificateType.Host, Validity = TimeSpan.FromDays(366) };
+            var host = new CertificateRequest(Subject) { Type = SshCertificateType.Host, Principals = { "web1" }, Validity = TimeSpan.FromDays(366) };
             Assert.Equal("CertificateValidityTooLong", Id(() => Policy().Apply(host, Ca, "op")));
             var window = User("alice");
             window.ValidFrom = Now;

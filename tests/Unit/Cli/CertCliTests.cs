@@ -78,7 +78,7 @@ namespace SshKms.Tests.Cli
         public async Task StdinInStdoutOut()
         {
             string key = SshPrivateKey.Generate(SshKeyAlgorithm.Ed25519).PublicKey.ToString();
-            var r = await Sshkms(key, "cert", "new", "--ca", Ca, "--public-key", "-", "--type", "host", "--validity", "30d");
+            var r = await Sshkms(key, "cert", "new", "--ca", Ca, "--public-key", "-", "--type", "host", "--principal", "web1.example", "--validity", "30d");
             Assert.True(r.Code == 0, r.Err);
             SshCertificate cert = SshCertificate.Parse(r.Out);
             Assert.Equal(SshCertificateType.Host, cert.Type);
@@ -149,6 +149,52 @@ namespace SshKms.Tests.Cli
             Assert.Equal("keep me", File.ReadAllText(existing));
             Assert.False(File.Exists(existing + "-cert.pub"));
             Assert.Empty(new SshKms.Core.Audit.AuditJournal(Path.Combine(TestHome.Path, "audit.jsonl")).Read(new SshKms.Core.Audit.AuditFilter { Serial = 777000777 }));
+        }
+
+        /// <summary>
+        /// Issue 12, cases 1-6, as the issue ran them: `sshkms cert new` as a process. Each is refused with its ErrorId on
+        /// one line, writes no certificate and no journal line (CertificateRulesTests shows OpenSSH refusing the same).
+        /// </summary>
+        [Theory]
+        [InlineData("CertificatePrincipalRequired", "ed25519", "--type", "host")]
+        [InlineData("CertificateBackdateTooLong", "ed25519", "--principal", "a", "--validity", "1h", "--backdate", "3650d")]
+        [InlineData("CertificateValidityTooLong", "ed25519", "--principal", "a", "--validity", "24h", "--backdate", "5m")]
+        [InlineData("CertificatePrincipalInvalid", "ed25519", "--principal", "root\n2026-11-30T23:59:59.000Z  certificate.issued  local:alice@vm serial=1")]
+        [InlineData("CertificateTooManyPrincipals", "ed25519", "@257")]
+        [InlineData("CertificateSourceAddressInvalid", "ed25519", "--principal", "a", "--option", "source-address=127.0.0.1/8")]
+        [InlineData("CertificateSourceAddressInvalid", "ed25519", "--principal", "a", "--option", "source-address=fe80::1%eth0")]
+        [InlineData("CertificateSourceAddressInvalid", "ed25519", "--principal", "a", "--option", "source-address=0x7f.0.0.1")]
+        [InlineData("CertificateHostCriticalOption", "ed25519", "--type", "host", "--principal", "web1", "--option", "force-command=true")]
+        [InlineData("CertificateSubjectKeyInvalid", "off-curve", "--principal", "a")]
+        [InlineData("CertificateSubjectKeyTooSmall", "rsa512", "--principal", "a")]
+        [InlineData("SshPublicKeyMultipleLines", "two-keys", "--principal", "a")]
+        [InlineData("SshFormatInvalid", "ed25519-33", "--principal", "a")]
+        [InlineData("CertificateOptionRepeated", "ed25519", "--principal", "a", "--option", "source-address=10.0.0.0/8", "--option", "source-address=127.0.0.1")]
+        [InlineData("CertificateOptionRepeated", "ed25519", "--principal", "a", "--option", "force-command=uptime", "--option", "force-command=reboot")]
+        public void Issue12CertificatesOpenSshWouldRefuseOrMisuseAreNotSigned(string errorId, string key, params string[] options)
+        {
+            using var dir = new TempDir();
+            string pub = dir.File("subject.pub");
+            File.WriteAllText(pub, key switch
+            {
+                "off-curve" => CertificateRulesTests.OffCurveP256() + "\n",
+                "rsa512" => CertificateRulesTests.Rsa(512) + "\n",
+                "ed25519-33" => "ssh-ed25519 " + System.Convert.ToBase64String(new SshWriter().WriteString("ssh-ed25519").WriteBytes(new byte[33]).ToArray()) + "\n",
+                "two-keys" => SshPrivateKey.Generate(SshKeyAlgorithm.Ed25519, "first").PublicKey + "\n" + SshPrivateKey.Generate(SshKeyAlgorithm.Ed25519, "second").PublicKey + "\n",
+                _ => SshPrivateKey.Generate(SshKeyAlgorithm.Ed25519, "me").PublicKey + "\n",
+            });
+            string ca = TestHome.NewLocalKey("cli-rules");
+            string[] extra = options.Length == 1 && options[0] == "@257"
+                ? new[] { "--principal" }.Concat(Enumerable.Range(1, 257).Select(i => "p" + i)).ToArray()
+                : options;
+            Tool.Result r = Tool.Sshkms(new[] { "cert", "new", "--ca", ca, "--public-key", pub }.Concat(extra));
+            Assert.NotEqual(0, r.ExitCode);
+            Assert.Equal(string.Empty, r.Output);
+            string[] lines = r.Error.TrimEnd('\n').Split('\n');
+            Assert.True(lines.Length == 1, r.Error);
+            Assert.EndsWith($"[{errorId}]", lines[0]);
+            Assert.False(File.Exists(dir.File("subject-cert.pub")));
+            Assert.Empty(TestHome.IssuedBy(ca));
         }
 
         [Theory]

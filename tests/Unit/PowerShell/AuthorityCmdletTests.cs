@@ -74,14 +74,14 @@ namespace SshKms.Tests.PowerShell
             string ca = NewCa();
             string line = SshPrivateKey.Generate(SshKeyAlgorithm.EcdsaP256).PublicKey.ToString();
             string outFile = dir.File("host-cert.pub");
-            RunResult whatIf = _ps.Run("New-SshKmsCertificate -CaKey $ca -PublicKey $k -CertificateType Host -Validity '7d' -OutFile $o -WhatIf",
+            RunResult whatIf = _ps.Run("New-SshKmsCertificate -CaKey $ca -PublicKey $k -CertificateType Host -Principal web1.example -Validity '7d' -OutFile $o -WhatIf",
                 ("ca", ca), ("k", line), ("o", outFile));
             Assert.Empty(whatIf.Errors);
             Assert.Empty(whatIf.Output);
             Assert.False(File.Exists(outFile));
             Assert.Empty(TestHome.IssuedBy(ca));
 
-            _ps.Ok("New-SshKmsCertificate -CaKey $ca -PublicKey $k -CertificateType Host -Validity '7d' -OutFile $o", ("ca", ca), ("k", line), ("o", outFile));
+            _ps.Ok("New-SshKmsCertificate -CaKey $ca -PublicKey $k -CertificateType Host -Principal web1.example -Validity '7d' -OutFile $o", ("ca", ca), ("k", line), ("o", outFile));
             Assert.Equal("Host", ((CertificateInfo)Assert.Single(_ps.Ok("Get-SshCertificate $o", ("o", outFile))).BaseObject).Type);
             Assert.Single(TestHome.IssuedBy(ca));
         }
