@@ -42,7 +42,14 @@ $config.Output.Verbosity = 'Detailed'
 $config.TestResult.Enabled = $true
 $config.TestResult.OutputFormat = 'NUnitXml'
 $config.TestResult.OutputPath = Join-Path $ResultsDir "pester-$Label.xml"
+# Plain text: error messages carry no ANSI escapes, which the NUnit XML writer cannot store.
+$PSStyle.OutputRendering = 'PlainText'
 $result = Invoke-Pester -Configuration $config
+if (-not $result) {
+    # Pester failed outside any test (its result writer, a plugin): nothing was counted, so nothing passed.
+    Write-Host "Pester: 0 passed, 1 failed (Invoke-Pester returned no result)"
+    exit 1
+}
 
 $brokenBlocks = $result.FailedBlocksCount + $result.FailedContainersCount
 if ($brokenBlocks -gt 0) { Write-Host "Pester: $brokenBlocks block(s) or file(s) failed before their tests ran" }

@@ -5,6 +5,7 @@ BeforeAll {
     $modulePath = if ($env:SSHKMS_MODULE_PATH) { $env:SSHKMS_MODULE_PATH } else { Join-Path $PSScriptRoot '../../out/SshKms' }
     Import-Module (Join-Path $modulePath 'SshKms.psd1') -Force
     . (Join-Path $PSScriptRoot 'Peers.ps1')
+    . (Join-Path $PSScriptRoot 'TestSupport.ps1')
     $saved = @{}
     foreach ($name in 'SSHKMS_HOME', 'AWS_CONFIG_FILE', 'AWS_SHARED_CREDENTIALS_FILE', 'AWS_ENDPOINT_URL', 'AWS_REGION') { $saved[$name] = [Environment]::GetEnvironmentVariable($name) }
     $root = Join-Path ([IO.Path]::GetTempPath()) ('sshkms-completion-' + [Guid]::NewGuid().ToString('N').Substring(0, 8))
@@ -17,7 +18,7 @@ BeforeAll {
 
 AfterAll {
     Remove-Module SshKms -ErrorAction SilentlyContinue
-    foreach ($name in $saved.Keys) { [Environment]::SetEnvironmentVariable($name, $saved[$name]) }
+    foreach ($name in $saved.Keys) { Set-TestEnvironmentVariable $name $saved[$name] }
     if (Test-Path $root) { Remove-Item $root -Recurse -Force }
 }
 

@@ -6,6 +6,8 @@
 # certificate from it, ~/.ssh/id_ed25519-cert.pub (principal ops), made by the module before the code runs.
 # Dot-sourced by Help.Tests.ps1 and ReadmeExamples.Tests.ps1.
 
+. (Join-Path $PSScriptRoot 'TestSupport.ps1')
+
 function New-ExampleSandbox {
     $sandbox = Join-Path ([IO.Path]::GetTempPath()) ('sshkms-example-' + [Guid]::NewGuid().ToString('N').Substring(0, 8))
     $ssh = New-Item -ItemType Directory -Path (Join-Path $sandbox '.ssh') -Force
@@ -54,7 +56,7 @@ $Code
     }
     foreach ($name in $environment.Keys) {
         $saved[$name] = [Environment]::GetEnvironmentVariable($name)
-        [Environment]::SetEnvironmentVariable($name, $environment[$name])
+        Set-TestEnvironmentVariable $name $environment[$name]
     }
     Push-Location $Sandbox
     try {
@@ -65,7 +67,7 @@ $Code
         [pscustomobject]@{ ExitCode = $LASTEXITCODE; Output = $output }
     } finally {
         Pop-Location
-        foreach ($name in $saved.Keys) { [Environment]::SetEnvironmentVariable($name, $saved[$name]) }
+        foreach ($name in $saved.Keys) { Set-TestEnvironmentVariable $name $saved[$name] }
         Remove-Item $script -Force -ErrorAction SilentlyContinue
     }
 }

@@ -29,6 +29,12 @@ function Get-TestShell {
     throw "No pwsh executable in $PSHOME"
 }
 
+# Sets an environment variable for the child processes started next; $null or '' removes it. (Passing $null to
+# [Environment]::SetEnvironmentVariable from PowerShell sets an empty value instead: PowerShell turns it into ''.)
+function Set-TestEnvironmentVariable([string] $Name, $Value) {
+    if ($null -eq $Value -or $Value -eq '') { Remove-Item "Env:$Name" -ErrorAction SilentlyContinue } else { Set-Item "Env:$Name" $Value }
+}
+
 # Runs a script in a new `pwsh -NoProfile` (this same executable) with extra environment variables, and returns its
 # output lines. With -Json, the last output line that is a JSON object, parsed.
 function Invoke-FreshPowerShell {
@@ -42,12 +48,12 @@ function Invoke-FreshPowerShell {
     $saved = @{}
     foreach ($name in $Environment.Keys) {
         $saved[$name] = [Environment]::GetEnvironmentVariable($name)
-        [Environment]::SetEnvironmentVariable($name, $Environment[$name])
+        Set-TestEnvironmentVariable $name $Environment[$name]
     }
     try {
         $output = @(& (Get-TestShell) -NoProfile -NonInteractive -File $file 2>&1 | ForEach-Object { "$_" })
     } finally {
-        foreach ($name in $saved.Keys) { [Environment]::SetEnvironmentVariable($name, $saved[$name]) }
+        foreach ($name in $saved.Keys) { Set-TestEnvironmentVariable $name $saved[$name] }
         Remove-Item $file -Force -ErrorAction SilentlyContinue
     }
     if (-not $Json) { return $output }
