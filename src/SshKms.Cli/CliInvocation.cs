@@ -30,7 +30,116 @@ namespace SshKms.Cli
         public bool IsProcessStdio { get; private set; }
 
         public static CliConsole System() =>
-            new CliConsole(Console.OpenStandardInput, Console.OpenStandardOutput, Console.Out, Console.Error) { IsProcessStdio = true };
+            new CliConsole(OpenStandardInput, () => new StandardOutputStream(), Console.Out, Console.Error) { IsProcessStdio = true };
+
+        private static Stream OpenStandardInput()
+        {
+            if (StandardInputWasClosed())
+            {
+                throw new SshKmsException("InputClosed", SshKmsErrorCategory.ReadError, "Standard input is closed: pipe the data in or give --in PATH.");
+            }
+
+            return Console.OpenStandardInput();
+        }
+
+        /// <summary>
+        /// Started with stdin closed (`<&-`), the process's first own file takes descriptor 0: on Linux the runtime's
+        /// internal pipe, which never ends, so reading it would hang. Such a descriptor 0 is (or is also open as) one of
+        /// this process's descriptors 3 and up; a real stdin is not.
+        /// </summary>
+        private static bool StandardInputWasClosed()
+        {
+            const string fds = "/proc/self/fd";
+            try
+            {
+                if (!Directory.Exists(fds))
+                {
+                    return false;
+                }
+
+                string? stdin = new FileInfo(fds + "/0").LinkTarget;
+                if (stdin == null)
+                {
+                    return true;
+                }
+
+                return Directory.EnumerateFileSystemEntries(fds)
+                    .Where(f => int.TryParse(Path.GetFileName(f), out int fd) && fd >= 3)
+                    .Any(f => new FileInfo(f).LinkTarget == stdin);
+            }
+            catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
+            {
+                return false;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Descriptor 1 as a plain stream. Console.OpenStandardOutput drops EPIPE silently, so `sshkms decrypt | head -c 10`
+    /// would exit 0 with its output cut; here a closed reader is OutputClosed and a full disk FileWriteFailed.
+    /// </summary>
+    internal sealed class StandardOutputStream : Stream
+    {
+        private const int BrokenPipe = 32;
+        private readonly FileStream _fd1 = new FileStream(new Microsoft.Win32.SafeHandles.SafeFileHandle((IntPtr)1, ownsHandle: false), FileAccess.Write, 1);
+
+        public override bool CanRead => false;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => true;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+        public override void Flush() => Guard(() => _fd1.Flush());
+
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => Guard(() => _fd1.Write(buffer, offset, count));
+
+        public override async System.Threading.Tasks.Task WriteAsync(byte[] buffer, int offset, int count, System.Threading.CancellationToken cancellationToken)
+        {
+            try
+            {
+                await _fd1.WriteAsync(buffer, offset, count, cancellationToken).ConfigureAwait(false);
+            }
+            catch (IOException ex)
+            {
+                throw Failed(ex);
+            }
+        }
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+            {
+                _fd1.Dispose();
+            }
+
+            base.Dispose(disposing);
+        }
+
+        private static void Guard(Action write)
+        {
+            try
+            {
+                write();
+            }
+            catch (IOException ex)
+            {
+                throw Failed(ex);
+            }
+        }
+
+        private static SshKmsException Failed(IOException ex) => ex.HResult == BrokenPipe || ex.Message.Contains("Broken pipe")
+            ? new SshKmsException("OutputClosed", SshKmsErrorCategory.WriteError, "The output was closed before everything was written (broken pipe).")
+            : new SshKmsException("FileWriteFailed", SshKmsErrorCategory.WriteError, $"Could not write standard output: {ex.Message}");
     }
 
     /// <summary>A parsed command line, handed to a command's handler.</summary>

@@ -144,14 +144,9 @@ namespace SshKms.Core.Rotation
         private const string Body = @"set -f
 user_name=${user:-$(id -un)}
 home_of() { if [ -n ""$user"" ]; then getent passwd ""$user"" | cut -d: -f6; else printf '%s\n' ""$HOME""; fi; }
-need_home() {
-  [ -z ""${home+x}"" ] || return 0
-  home=$(home_of)
-  [ -n ""$home"" ] || { echo ""sshkms: no home folder for user '$user'"" >&2; exit 4; }
-}
 # One AuthorizedKeysFile entry as sshd expands it: %u %h %U %%, and a relative path is relative to the home.
 expand() {
-  need_home
+  case ""$1"" in /*%h*|[!/]*) [ -n ""$home"" ] || { echo ""sshkms: no home folder for user '$user_name' to expand $1"" >&2; return 4; } ;; esac
   SK_P=""$1"" SK_U=""$user_name"" SK_H=""$home"" SK_I=""$(id -u ""$user_name"" 2>/dev/null || true)"" awk 'BEGIN {
     p = ENVIRON[""SK_P""]; out = """"
     while ((i = index(p, ""%"")) > 0) {
@@ -186,14 +181,21 @@ entries=$(sshd_entries)
 if [ ""$entries"" = none ]; then
   echo ""sshkms: sshd reads no authorized_keys file for $user_name (AuthorizedKeysFile none)"" >&2; exit 4
 fi
-# The home is looked up once, and only when a path needs it.
-[ -z ""$template"" ] && [ -z ""$entries"" ] && [ -n ""${SSHKMS_AUTHORIZED_KEYS:-}"" ] || need_home
+# The home is looked up once, and only when a path may need it.
+home=""""
+[ -z ""$template"" ] && [ -z ""$entries"" ] && [ -n ""${SSHKMS_AUTHORIZED_KEYS:-}"" ] || home=$(home_of)
+# What sshd reads, when it can be told: informational beside a file named otherwise, so a user without a home only loses it.
 sshd_reads=""""
-for e in $entries; do sshd_reads=""$sshd_reads${sshd_reads:+ }$(expand ""$e"")""; done
+for e in $entries; do
+  f=$(expand ""$e"" 2>/dev/null) || { sshd_reads=""""; break; }
+  sshd_reads=""$sshd_reads${sshd_reads:+ }$f""
+done
 if [ -n ""$template"" ]; then ak=$(expand ""$template"")
 elif [ -n ""${SSHKMS_AUTHORIZED_KEYS:-}"" ]; then ak=$SSHKMS_AUTHORIZED_KEYS
-elif [ -n ""$sshd_reads"" ]; then ak=${sshd_reads%% *}
-else ak=""$home/.ssh/authorized_keys""
+elif [ -n ""$entries"" ]; then ak=$(expand ""${entries%% *}"")
+else
+  [ -n ""$home"" ] || { echo ""sshkms: no home folder for user '$user'"" >&2; exit 4; }
+  ak=""$home/.ssh/authorized_keys""
 fi
 # A symlinked file is edited where it points, so the link (and whatever else shares the target) stays.
 if [ -L ""$ak"" ]; then

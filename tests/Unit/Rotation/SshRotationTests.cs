@@ -222,6 +222,46 @@ namespace SshKms.Tests.Rotation
         }
 
         [Fact]
+        public async Task ATestSecretFailureOverSshNamesTheFileSshdReadsBesideTheFileEdited()
+        {
+            KeyPairInfo first = await NewSecretAsync();
+            string shadow = _dir.File("shadow_authorized_keys");
+            File.WriteAllLines(shadow, new[] { AdminLine, first.PublicKey });
+            SshdServer node = Node(first, scriptAuthorizedKeys: shadow);
+            string known = KnownHosts(new[] { node });
+            RotationTargets targets = Targets(new[] { NodeText(node) }, known);
+            // The script logs in as root here, so it can ask this node's sshd (its own sshd_config) which file it reads.
+            targets.AuthorizedKeys = new AuthorizedKeysOptions { SshdConfig = node.ConfigPath };
+
+            var ex = await Assert.ThrowsAsync<SshKmsException>(() =>
+                RotationTargets.RotateAsync(_moto.Settings, first.SecretId, targets, null, Guid.NewGuid().ToString(), null, CancellationToken.None));
+
+            Assert.Equal("RotationTestFailed", ex.ErrorId);
+            Assert.Contains($"edited {shadow}; sshd reads {node.AuthorizedKeysPath} for {SshdServer.CurrentUser}", ex.Message);
+            await AssertCurrentKeyLogsInEverywhereAsync(first.SecretId, new[] { node }, known);
+        }
+
+        [Fact]
+        public async Task ASymlinkedAuthorizedKeysOnARealNodeStaysALinkAndItsTargetGetsTheNewKey()
+        {
+            KeyPairInfo first = await NewSecretAsync();
+            SshdServer node = Node(first);
+            string target = _dir.File("managed_keys");
+            File.Move(node.AuthorizedKeysPath, target);
+            File.CreateSymbolicLink(node.AuthorizedKeysPath, target);
+            string known = KnownHosts(new[] { node });
+            string token = Guid.NewGuid().ToString();
+
+            await RotationTargets.RotateAsync(_moto.Settings, first.SecretId, Targets(new[] { NodeText(node) }, known), null, token, null, CancellationToken.None);
+
+            Assert.Equal(target, new FileInfo(node.AuthorizedKeysPath).LinkTarget);
+            string[] lines = File.ReadAllLines(target);
+            Assert.Equal(AdminLine, lines[0]);
+            Assert.EndsWith(KeyPairSecret.Tag(first.SecretId, token), Assert.Single(lines.Skip(1)));
+            await AssertCurrentKeyLogsInEverywhereAsync(first.SecretId, new[] { node }, known);
+        }
+
+        [Fact]
         public async Task CliRotatesOverSshAndSessionsLogInWithTheStoredKey()
         {
             KeyPairInfo first = await NewSecretAsync();
