@@ -117,6 +117,18 @@ namespace SshKms.Tests.Envelope
             Assert.True(raised.ExitCode == 0, raised.Error);
             Assert.Equal(plaintext, File.ReadAllBytes(dir.File("plain")));
         }
+        [Fact]
+        public void TheCmdletTakesMaxEncryptedDataKeys()
+        {
+            byte[] plaintext = RandomBytes(300);
+            byte[] eleven = LocalMessage(plaintext, 11, out _);
+
+            var refused = new SshKms.PowerShell.Envelope.UnprotectSshKmsDataCommand { Message = eleven };
+            var raised = new SshKms.PowerShell.Envelope.UnprotectSshKmsDataCommand { Message = eleven, MaxEncryptedDataKeys = 11 };
+
+            Assert.Equal("EnvelopeTooManyDataKeys", Assert.Throws<SshKmsException>(() => refused.UnprotectAsync(null, default).GetAwaiter().GetResult()).ErrorId);
+            Assert.Equal(plaintext, SshKms.PowerShell.Envelope.UnprotectSshKmsDataCommand.Shape(raised.UnprotectAsync(null, default).GetAwaiter().GetResult(), false, true));
+        }
     }
 
     /// <summary>Discovery's filter against moto's KMS (account 123456789012), with a message whose first key names another account.</summary>
@@ -199,6 +211,25 @@ namespace SshKms.Tests.Envelope
             }
 
             DecryptFails(MessageNamingAnotherAccountFirst(RandomBytes(10), "999999999999"), options, "EnvelopeOptionInvalid");
+        }
+
+        [Fact]
+        public void TheCmdletTakesADiscoveryFilter()
+        {
+            byte[] plaintext = RandomBytes(100);
+            byte[] message = MessageNamingAnotherAccountFirst(plaintext, "999999999999");
+            var settings = _moto.Settings;
+            var allowed = new SshKms.PowerShell.Envelope.UnprotectSshKmsDataCommand
+            {
+                Message = message, DiscoveryAccountId = new[] { MotoAccount }, DiscoveryPartition = "aws", Region = settings.Region, EndpointUrl = settings.EndpointUrl,
+            };
+            var other = new SshKms.PowerShell.Envelope.UnprotectSshKmsDataCommand
+            {
+                Message = message, DiscoveryAccountId = new[] { "111111111111" }, Region = settings.Region, EndpointUrl = settings.EndpointUrl,
+            };
+
+            Assert.Equal(plaintext, SshKms.PowerShell.Envelope.UnprotectSshKmsDataCommand.Shape(allowed.UnprotectAsync(null, default).GetAwaiter().GetResult(), false, true));
+            Assert.Equal("EnvelopeKeyNotAllowed", Assert.Throws<SshKmsException>(() => other.UnprotectAsync(null, default).GetAwaiter().GetResult()).ErrorId);
         }
 
         [Fact]

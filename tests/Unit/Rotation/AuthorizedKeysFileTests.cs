@@ -302,5 +302,26 @@ namespace SshKms.Tests.Rotation
                 Assert.DoesNotContain("sshkms:", File.ReadAllText(Path.Combine(Home("deploy"), ".ssh", "authorized_keys")));
             }
         }
+    
+        [Fact]
+        public async Task TheCliAndTheCmdletRefuseATemplateBeforeAnyAwsCall()
+        {
+            // Nothing listens at the endpoint: any AWS call would fail with another error.
+            string dead = $"http://127.0.0.1:{FreePort.Next()}";
+            Tool.Result cli = Tool.Sshkms(new[] { "rotate", "--secret-id", "x", "--instance-id", "i-1", "--authorized-keys-file", "/etc/ssh/keys/%n", "--endpoint-url", dead, "--region", "us-east-1" });
+            var cmdlet = new SshKms.PowerShell.Rotation.InvokeSshKeyRotationCommand
+            {
+                SecretId = "x", InstanceId = new[] { "i-1" }, AuthorizedKeysFile = "/etc/ssh/keys/%n", Region = "us-east-1", EndpointUrl = dead,
+            };
+            var sshdConfig = new SshKms.PowerShell.Rotation.InvokeSshKeyRotationCommand
+            {
+                SecretId = "x", InstanceId = new[] { "i-1" }, SshdConfigFile = "relative/sshd_config", Region = "us-east-1", EndpointUrl = dead,
+            };
+
+            Assert.Equal(1, cli.ExitCode);
+            Assert.Contains("[AuthorizedKeysFileInvalid]", cli.Error);
+            Assert.Equal("AuthorizedKeysFileInvalid", (await Assert.ThrowsAsync<SshKmsException>(() => cmdlet.RotateAsync(null, CancellationToken.None))).ErrorId);
+            Assert.Equal("SshdConfigInvalid", (await Assert.ThrowsAsync<SshKmsException>(() => sshdConfig.RotateAsync(null, CancellationToken.None))).ErrorId);
+        }
     }
 }

@@ -262,6 +262,31 @@ namespace SshKms.Tests.Rotation
         }
 
         [Fact]
+        public async Task CliAuthorizedKeysFileNamesTheFileSshdReadsOverTheNodesOwnSetting()
+        {
+            // The node's environment points the script at a file sshd never reads; the operator's template wins.
+            KeyPairInfo first = await NewSecretAsync();
+            string shadow = _dir.File("shadow_" + Guid.NewGuid().ToString("N"));
+            File.WriteAllLines(shadow, new[] { AdminLine, first.PublicKey });
+            SshdServer node = Node(first, scriptAuthorizedKeys: shadow);
+            string known = KnownHosts(new[] { node });
+            string token = Guid.NewGuid().ToString();
+            string template = Path.Combine(Path.GetDirectoryName(node.AuthorizedKeysPath)!, "authorized_keys");
+
+            var rotated = await KeyPairSurfaceTests.Cli(new[]
+            {
+                "rotate", "--secret-id", first.SecretId, "--node", NodeText(node), "--token", token, "--authorized-keys-file", template,
+                "--sshd-config", node.ConfigPath, "--ssh-config", "/dev/null", "--ssh-option", "UserKnownHostsFile=" + known, "--ssh-option", "GlobalKnownHostsFile=/dev/null",
+                "--endpoint-url", _moto.Endpoint, "--region", "us-east-1",
+            });
+
+            Assert.True(rotated.Code == 0, rotated.Err + rotated.Out);
+            Assert.EndsWith(KeyPairSecret.Tag(first.SecretId, token), File.ReadAllLines(node.AuthorizedKeysPath).Last());
+            Assert.Equal(new[] { AdminLine, first.PublicKey }, File.ReadAllLines(shadow));
+            await AssertCurrentKeyLogsInEverywhereAsync(first.SecretId, new[] { node }, known);
+        }
+
+        [Fact]
         public async Task CliRotatesOverSshAndSessionsLogInWithTheStoredKey()
         {
             KeyPairInfo first = await NewSecretAsync();
