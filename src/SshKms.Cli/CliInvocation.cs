@@ -44,8 +44,8 @@ namespace SshKms.Cli
 
         /// <summary>
         /// Started with stdin closed (`<&-`), the process's first own file takes descriptor 0: on Linux the runtime's
-        /// internal pipe, which never ends, so reading it would hang. Such a descriptor 0 is (or is also open as) one of
-        /// this process's descriptors 3 and up; a real stdin is not.
+        /// internal pipe, which never ends, so reading it would hang. Such a descriptor 0 is missing, or a pipe whose
+        /// write end this very process holds; a real stdin pipe's writer is another process.
         /// </summary>
         private static bool StandardInputWasClosed()
         {
@@ -63,14 +63,21 @@ namespace SshKms.Cli
                     return true;
                 }
 
-                return Directory.EnumerateFileSystemEntries(fds)
-                    .Where(f => int.TryParse(Path.GetFileName(f), out int fd) && fd >= 3)
-                    .Any(f => new FileInfo(f).LinkTarget == stdin);
+                return stdin.StartsWith("pipe:", StringComparison.Ordinal) && Directory.EnumerateFileSystemEntries(fds)
+                    .Where(f => int.TryParse(Path.GetFileName(f), out int fd) && fd > 2)
+                    .Any(f => new FileInfo(f).LinkTarget == stdin && OpenForWriting(Path.GetFileName(f)));
             }
             catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
             {
                 return false;
             }
+        }
+
+        /// <summary>The descriptor's access mode, from the octal "flags:" line of /proc/self/fdinfo: O_WRONLY (1) or O_RDWR (2).</summary>
+        private static bool OpenForWriting(string fd)
+        {
+            string? flags = File.ReadLines("/proc/self/fdinfo/" + fd).FirstOrDefault(l => l.StartsWith("flags:", StringComparison.Ordinal));
+            return flags != null && (Convert.ToInt32(flags.Substring("flags:".Length).Trim(), 8) & 3) != 0;
         }
     }
 
@@ -81,7 +88,23 @@ namespace SshKms.Cli
     internal sealed class StandardOutputStream : Stream
     {
         private const int BrokenPipe = 32;
-        private readonly FileStream _fd1 = new FileStream(new Microsoft.Win32.SafeHandles.SafeFileHandle((IntPtr)1, ownsHandle: false), FileAccess.Write, 1);
+        private readonly Stream _fd1;
+
+        public StandardOutputStream()
+        {
+            var fd1 = new FileStream(new Microsoft.Win32.SafeHandles.SafeFileHandle((IntPtr)1, ownsHandle: false), FileAccess.Write, 1);
+            if (fd1.CanSeek)
+            {
+                // A file: FileStream would write at offsets of its own, over what the shell appends after us
+                // (`{ sshkms decrypt; echo end; } > f`); the console stream writes at the descriptor's shared offset.
+                fd1.Dispose();
+                _fd1 = Console.OpenStandardOutput();
+            }
+            else
+            {
+                _fd1 = fd1;
+            }
+        }
 
         public override bool CanRead => false;
 

@@ -111,6 +111,28 @@ namespace SshKms.Tests.Cli
         }
 
         [Fact]
+        public void StandardOutputToAFileKeepsWhatTheShellWritesAfter()
+        {
+            (byte[] plaintext, string message) = Encrypted(100 * 1024);
+            string file = _dir.File("appended");
+
+            Tool.Result r = Tool.Run("sh", new[] { "-c", "{ echo start; dotnet \"$0\" decrypt --in \"$1\"; echo end; } > \"$2\"", SshkmsDll, message, file }, env: _env);
+
+            Assert.True(r.ExitCode == 0, r.Error);
+            byte[] expected = Encoding.ASCII.GetBytes("start\n").Concat(plaintext).Concat(Encoding.ASCII.GetBytes("end\n")).ToArray();
+            Assert.Equal(expected, File.ReadAllBytes(file));
+        }
+
+        [Fact]
+        public void PipedStandardInputStillEncrypts()
+        {
+            Tool.Result r = Tool.Run("sh", new[] { "-c", "printf piped | dotnet \"$0\" encrypt --key \"$1\" | dotnet \"$0\" decrypt", SshkmsDll, _key }, env: _env);
+
+            Assert.True(r.ExitCode == 0, r.Error);
+            Assert.Equal("piped", r.Output);
+        }
+
+        [Fact]
         public void Base64WithLeadingAndTrailingBlankSpaceDecrypts()
         {
             (byte[] plaintext, string message) = Encrypted(1000, base64: true);
