@@ -47,7 +47,7 @@ namespace SshKms.Cli
             catch (SshKmsException ex)
             {
                 console.Err.WriteLine($"sshkms: {ex.Message} [{ex.ErrorId}]");
-                return ex.ErrorId == "CliUsage" ? ExitUsage : ExitError;
+                return IsUsageError(ex.ErrorId) ? ExitUsage : ExitError;
             }
             catch (OperationCanceledException)
             {
@@ -61,6 +61,10 @@ namespace SshKms.Cli
                 return ExitError;
             }
         }
+
+        /// <summary>A command line the parser or a command's options refused: exit 2, as for any usage error.</summary>
+        internal static bool IsUsageError(string errorId) =>
+            errorId == "CliUsage" || errorId == "CliOptionMissing" || errorId == "CliOptionInvalid";
 
         private static void PrintHelp(System.IO.TextWriter w)
         {

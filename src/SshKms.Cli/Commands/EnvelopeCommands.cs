@@ -14,7 +14,7 @@ namespace SshKms.Cli.Commands
     internal static class EnvelopeCommands
     {
         public const string EncryptUsage = "sshkms encrypt --key URI [--create] [--context K=V]... [--in PATH|-] [--out PATH|-] [--base64] [--signed]";
-        public const string DecryptUsage = "sshkms decrypt [--key URI]... [--context K=V]... [--in PATH|-] [--out PATH|-]";
+        public const string DecryptUsage = "sshkms decrypt [--key URI]... [--context K=V]... [--in PATH|-] [--out PATH|-] [--max-encrypted-data-keys N] [--account-id ID... [--partition P]]";
 
         public static IEnumerable<CliCommand> All => new[]
         {
@@ -22,7 +22,11 @@ namespace SshKms.Cli.Commands
                 new[] { new OptionSpec("key"), OptionSpec.Flag("create"), OptionSpec.Many("context"), new OptionSpec("in"), new OptionSpec("out"), OptionSpec.Flag("base64"), OptionSpec.Flag("signed") },
                 EncryptAsync),
             new CliCommand("decrypt", DecryptUsage,
-                new[] { OptionSpec.Many("key"), OptionSpec.Many("context"), new OptionSpec("in"), new OptionSpec("out") },
+                new[]
+                {
+                    OptionSpec.Many("key"), OptionSpec.Many("context"), new OptionSpec("in"), new OptionSpec("out"),
+                    new OptionSpec("max-encrypted-data-keys"), OptionSpec.Many("account-id"), new OptionSpec("partition"),
+                },
                 DecryptAsync),
         };
 
@@ -53,6 +57,9 @@ namespace SshKms.Cli.Commands
             {
                 AllowedKeys = inv.GetAll("key").Select(KeyUri.Parse).ToList(),
                 ExpectedContext = ToDictionary(inv.GetPairs("context")),
+                MaxEncryptedDataKeys = inv.GetInt("max-encrypted-data-keys") ?? EnvelopeDecryptOptions.DefaultMaxEncryptedDataKeys,
+                DiscoveryAccountIds = inv.GetAll("account-id").ToList(),
+                DiscoveryPartition = inv.Get("partition"),
                 Aws = inv.Aws,
             };
             using (Stream input = EnvelopeCipher.DetectBase64(OpenInput(inv)))
@@ -109,6 +116,11 @@ namespace SshKms.Cli.Commands
             if (path == null || path == "-")
             {
                 return inv.Console.OpenIn();
+            }
+
+            if (Directory.Exists(path))
+            {
+                throw new SshKmsException("FileReadFailed", SshKmsErrorCategory.ReadError, $"Could not read {path}: it is a directory.");
             }
 
             try

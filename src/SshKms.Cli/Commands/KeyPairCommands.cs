@@ -26,9 +26,10 @@ namespace SshKms.Cli.Commands
         /// <summary>Prints the new public key line (tagged with its version) on stdout.</summary>
         private static async Task<int> NewAsync(CliInvocation inv)
         {
+            string secretId = inv.Require("secret-id");
             SshKeyAlgorithm algorithm = SshPrivateKey.ParseAlgorithm(inv.Get("key-type") ?? "ed25519");
             using var sm = new SecretsManagerClient(inv.Aws);
-            KeyPairInfo info = await KeyPairSecrets.CreateAsync(sm, inv.Require("secret-id"), algorithm, inv.Get("user"), inv.Get("kms-key"), CancellationToken.None)
+            KeyPairInfo info = await KeyPairSecrets.CreateAsync(sm, secretId, algorithm, inv.Get("user"), inv.Get("kms-key"), CancellationToken.None)
                 .ConfigureAwait(false);
             inv.Out.WriteLine(info.PublicKey);
             inv.Err.WriteLine($"sshkms: created {info.SecretId} version {info.VersionId} ({info.KeyType} {info.Fingerprint})");
@@ -38,9 +39,10 @@ namespace SshKms.Cli.Commands
         /// <summary>Prints the private key (OpenSSH PEM) straight from its byte buffer, or the public key line with --public.</summary>
         private static async Task<int> GetAsync(CliInvocation inv)
         {
+            string secretId = inv.Require("secret-id");
             string stage = KeyPairSecrets.NormalizeStage(inv.Get("stage"));
             using var sm = new SecretsManagerClient(inv.Aws);
-            var (info, secret) = await KeyPairSecrets.ReadAsync(sm, inv.Require("secret-id"), stage, CancellationToken.None).ConfigureAwait(false);
+            var (info, secret) = await KeyPairSecrets.ReadAsync(sm, secretId, stage, CancellationToken.None).ConfigureAwait(false);
             using (secret)
             {
                 if (inv.Has("public"))

@@ -13,11 +13,12 @@ namespace SshKms.Cli.Commands
         public static IEnumerable<CliCommand> All => new[]
         {
             new CliCommand("rotate",
-                "sshkms rotate --secret-id ID (--node [USER@]HOST[:PORT]... | --ssm-tag KEY=VALUE | --instance-id ID...) [--user U] [--token T] [--parallel N] [--accept-new-host-key] [--ssh-option KEY=VALUE]... [--ssh-config FILE]",
+                "sshkms rotate --secret-id ID (--node [USER@]HOST[:PORT]... | --ssm-tag KEY=VALUE | --instance-id ID...) [--user U] [--token T] [--parallel N] [--accept-new-host-key] [--ssh-option KEY=VALUE]... [--ssh-config FILE] [--authorized-keys-file TEMPLATE] [--sshd-config PATH]",
                 new[]
                 {
                     new OptionSpec("secret-id"), OptionSpec.Many("node"), new OptionSpec("ssm-tag"), OptionSpec.Many("instance-id"), new OptionSpec("user"),
                     new OptionSpec("token"), new OptionSpec("parallel"), OptionSpec.Flag("accept-new-host-key"), OptionSpec.Many("ssh-option"), new OptionSpec("ssh-config"),
+                    new OptionSpec("authorized-keys-file"), new OptionSpec("sshd-config"),
                 },
                 RotateAsync),
         };
@@ -34,6 +35,7 @@ namespace SshKms.Cli.Commands
                 Parallel = inv.GetInt("parallel"),
                 AcceptNewHostKey = inv.Has("accept-new-host-key"),
                 SshConfigFile = inv.Get("ssh-config"),
+                AuthorizedKeys = new AuthorizedKeysOptions { FileTemplate = inv.Get("authorized-keys-file"), SshdConfig = inv.Get("sshd-config") },
             };
             foreach (KeyValuePair<string, string> pair in inv.GetPairs("ssh-option"))
             {

@@ -33,6 +33,11 @@ namespace SshKms.Core.Audit
         public static AuditJournal Existing(string path)
         {
             var journal = new AuditJournal(path);
+            if (Directory.Exists(journal.Path))
+            {
+                throw new SshKmsException("FileReadFailed", SshKmsErrorCategory.ReadError, $"Could not read {journal.Path}: it is a directory, not an audit journal.");
+            }
+
             return File.Exists(journal.Path)
                 ? journal
                 : throw new SshKmsException("AuditJournalNotFound", SshKmsErrorCategory.ObjectNotFound, $"There is no audit journal at {journal.Path}.");

@@ -33,13 +33,14 @@ namespace SshKms.Core.Envelope
 
         public static async Task<EnvelopeMessageInfo> DecryptAsync(Stream message, Stream output, EnvelopeDecryptOptions options, CancellationToken ct = default)
         {
+            KmsDiscoveryFilter? filter = KmsDiscoveryFilter.From(options);
             var keyrings = new List<KeyringHandle>();
             try
             {
                 if (options.AllowedKeys.Count == 0)
                 {
                     keyrings.Add(new KeyringHandle(new LocalEnvelopeKeyring(null), null));
-                    var kms = new KmsEnvelopeKeyring(options.Aws, null);
+                    var kms = new KmsEnvelopeKeyring(options.Aws, null, filter);
                     keyrings.Add(new KeyringHandle(kms, kms));
                 }
                 else
@@ -47,7 +48,7 @@ namespace SshKms.Core.Envelope
                     keyrings.AddRange(options.AllowedKeys.Select(k => KeyringFor(k, options.Aws, create: false)));
                 }
 
-                return await DecryptAsync(message, output, options, keyrings.Select(k => k.Keyring).ToList(), options.AllowedKeys.Count > 0, AesGcmCipher.Create, ct).ConfigureAwait(false);
+                return await DecryptAsync(message, output, options, keyrings.Select(k => k.Keyring).ToList(), options.AllowedKeys.Count > 0 || filter != null, AesGcmCipher.Create, ct).ConfigureAwait(false);
             }
             finally
             {
@@ -70,8 +71,16 @@ namespace SshKms.Core.Envelope
         {
             var buffered = new BufferedStream(input, 64 * 1024);
             int first = buffered.ReadByte();
+            // Base64 text may start with blank space (an indented paste); a binary message never does (it starts 0x02).
+            bool indented = false;
+            while (first == ' ' || first == '\t' || first == '\r' || first == '\n')
+            {
+                indented = true;
+                first = buffered.ReadByte();
+            }
+
             var whole = new PrefixedStream(first < 0 ? Array.Empty<byte>() : new[] { (byte)first }, buffered);
-            return first == 'A' ? new Base64InputStream(whole) : (Stream)whole;
+            return first == 'A' || indented ? new Base64InputStream(whole) : (Stream)whole;
         }
 
         internal static async Task<EnvelopeMessageInfo> EncryptAsync(Stream plaintext, Stream output, EnvelopeEncryptOptions options,
@@ -143,11 +152,15 @@ namespace SshKms.Core.Envelope
             IReadOnlyList<IEnvelopeKeyring> keyrings, bool restricted, Func<byte[], IAesGcmCipher> gcmFactory, CancellationToken ct)
         {
             SortedDictionary<string, string> expected = EncryptionContext.Copy(options.ExpectedContext, allowReserved: true);
+            if (options.MaxEncryptedDataKeys < 1)
+            {
+                throw EnvelopeErrors.OptionInvalid("The maximum number of encrypted data keys is at least 1.");
+            }
             using (var buffered = PlaintextBuffer.ForWriting(output))
             using (var input = new EnvelopeInput(new BufferedStream(message, 256 * 1024)))
             {
                 input.Hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA384);
-                (EnvelopeHeader header, byte[] headerBytes) = await EnvelopeHeader.ReadAsync(input, ct).ConfigureAwait(false);
+                (EnvelopeHeader header, byte[] headerBytes) = await EnvelopeHeader.ReadAsync(input, ct, options.MaxEncryptedDataKeys).ConfigureAwait(false);
                 byte[] headerTag = await input.ReadBytesAsync(AesGcmCipher.TagLength, ct).ConfigureAwait(false);
                 bool signed = EnvelopeSuite.IsSigned(header.SuiteId);
                 if (!signed)
@@ -441,6 +454,12 @@ namespace SshKms.Core.Envelope
                 throw new SshKmsException("FileExists", SshKmsErrorCategory.ResourceExists, $"{full} already exists; refusing to overwrite it.");
             }
 
+            if (IsDevicePath(full))
+            {
+                // /dev/stdout, /dev/null, /dev/fd/N: renaming a temp file over a device would replace it; write to it as a shell would.
+                return await WriteInPlaceAsync(full, write).ConfigureAwait(false);
+            }
+
             string temp = full + ".tmp-" + Guid.NewGuid().ToString("N").Substring(0, 8);
             try
             {
@@ -462,6 +481,26 @@ namespace SshKms.Core.Envelope
             finally
             {
                 OwnerOnly.TryDelete(temp);
+            }
+        }
+
+        private static bool IsDevicePath(string full) =>
+            Path.DirectorySeparatorChar == '/' && (full.StartsWith("/dev/", StringComparison.Ordinal) || full.StartsWith("/proc/", StringComparison.Ordinal));
+
+        private static async Task<EnvelopeMessageInfo> WriteInPlaceAsync(string full, Func<Stream, Task<EnvelopeMessageInfo>> write)
+        {
+            try
+            {
+                using (var stream = new FileStream(full, FileMode.Open, FileAccess.Write, FileShare.ReadWrite, 1))
+                {
+                    EnvelopeMessageInfo info = await write(stream).ConfigureAwait(false);
+                    stream.Flush();
+                    return info;
+                }
+            }
+            catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
+            {
+                throw new SshKmsException("FileWriteFailed", SshKmsErrorCategory.WriteError, $"Could not write {full}: {ex.Message}");
             }
         }
 

@@ -42,6 +42,13 @@ namespace SshKms.Core.Envelope
         public static SshKmsException Base64Invalid() =>
             new SshKmsException("EnvelopeBase64Invalid", SshKmsErrorCategory.InvalidData, "The encrypted message text is not valid base64.");
 
+        public static SshKmsException TooManyDataKeys(int count, int max) =>
+            new SshKmsException("EnvelopeTooManyDataKeys", SshKmsErrorCategory.LimitsExceeded,
+                $"The encrypted message carries {count} encrypted data keys, more than the {max} allowed; raise the limit (--max-encrypted-data-keys / -MaxEncryptedDataKeys) only for messages you expect to carry that many.");
+
+        public static SshKmsException OptionInvalid(string message) =>
+            new SshKmsException("EnvelopeOptionInvalid", SshKmsErrorCategory.InvalidArgument, message);
+
         public static SshKmsException TrailingData() =>
             new SshKmsException("EnvelopeTrailingData", SshKmsErrorCategory.InvalidData, "Bytes follow the end of the encrypted message.");
     }

@@ -45,8 +45,9 @@ namespace SshKms.Core.Envelope
             return w.ToArray();
         }
 
-        /// <summary>Reads the header body; returns it with its exact bytes (the header auth AAD). Refuses versions and suites early.</summary>
-        public static async Task<(EnvelopeHeader Header, byte[] Bytes)> ReadAsync(EnvelopeInput input, CancellationToken ct)
+        /// <summary>Reads the header body; returns it with its exact bytes (the header auth AAD). Refuses versions, suites and more than maxDataKeys keys early.</summary>
+        public static async Task<(EnvelopeHeader Header, byte[] Bytes)> ReadAsync(EnvelopeInput input, CancellationToken ct,
+            int maxDataKeys = EnvelopeDecryptOptions.DefaultMaxEncryptedDataKeys)
         {
             var capture = new MemoryStream();
             input.Capture = capture;
@@ -69,6 +70,12 @@ namespace SshKms.Core.Envelope
             if (keys == 0)
             {
                 throw EnvelopeErrors.HeaderInvalid("it carries no encrypted data key");
+            }
+
+            if (keys > maxDataKeys)
+            {
+                // Before reading them: a message must not make us try (and call KMS for) thousands of keys.
+                throw EnvelopeErrors.TooManyDataKeys(keys, maxDataKeys);
             }
 
             var utf8 = new UTF8Encoding(false, true);

@@ -35,6 +35,24 @@ namespace SshKms.Core.Envelope
         /// <summary>Pairs the message's context must contain with equal values.</summary>
         public IDictionary<string, string>? ExpectedContext { get; set; }
 
+        /// <summary>
+        /// Messages carrying more encrypted data keys are refused before any key is tried (EnvelopeTooManyDataKeys):
+        /// each one may cost a KMS call. 10 is the Encryption SDKs' recommended limit.
+        /// </summary>
+        public int MaxEncryptedDataKeys { get; set; } = DefaultMaxEncryptedDataKeys;
+
+        public const int DefaultMaxEncryptedDataKeys = 10;
+
+        /// <summary>
+        /// Discovery only (no AllowedKeys): the AWS accounts whose KMS keys may be asked to decrypt, as the SDKs'
+        /// DiscoveryFilter. An encrypted data key whose key ARN is in another account or partition is skipped, never sent to KMS.
+        /// Empty: any account (KMS Decrypt is called on whatever key ARN the message names).
+        /// </summary>
+        public IList<string> DiscoveryAccountIds { get; set; } = new List<string>();
+
+        /// <summary>The partition of the discovery filter ("aws", "aws-cn", "aws-us-gov"); with DiscoveryAccountIds, "aws" when not given.</summary>
+        public string? DiscoveryPartition { get; set; }
+
         public AwsSettings Aws { get; set; } = new AwsSettings();
     }
 

@@ -24,11 +24,13 @@ namespace SshKms.Core.Envelope
 
         private readonly Lazy<AmazonKeyManagementServiceClient> _client;
         private readonly string? _keyId;
+        private readonly KmsDiscoveryFilter? _filter;
         private string? _resolvedArn;
 
-        /// <summary>A named key; null means discovery: any KMS key ARN the message names (decrypt only).</summary>
-        public KmsEnvelopeKeyring(AwsSettings settings, string? keyId)
+        /// <summary>A named key; null means discovery: any KMS key ARN the message names (decrypt only), within the filter when one is given.</summary>
+        public KmsEnvelopeKeyring(AwsSettings settings, string? keyId, KmsDiscoveryFilter? filter = null)
         {
+            _filter = filter;
             // Lazy: discovery over a message with only local keys must not need AWS settings at all.
             _client = new Lazy<AmazonKeyManagementServiceClient>(() => AwsClientFactory.CreateKms(settings));
             _keyId = keyId;
@@ -59,12 +61,13 @@ namespace SshKms.Core.Envelope
                 return false;
             }
 
+            string arn = Encoding.UTF8.GetString(edk.ProviderInfo);
             if (_keyId == null)
             {
-                return true;
+                // Discovery: skipped unless the filter (when given) allows the key's account and partition.
+                return _filter == null || _filter.Allows(arn);
             }
 
-            string arn = Encoding.UTF8.GetString(edk.ProviderInfo);
             // Key ids are lowercase hex in KMS's ARNs; a key ARN typed in capitals still names the same key.
             return string.Equals(arn, await ResolveArnAsync(ct).ConfigureAwait(false), StringComparison.OrdinalIgnoreCase);
         }

@@ -62,6 +62,9 @@ namespace SshKms.Core.Rotation
             _report = report;
         }
 
+        /// <summary>Which file the nodes edit (template, sshd_config) and how long a node waits for another rotation of it.</summary>
+        public AuthorizedKeysOptions Files { get; set; } = new AuthorizedKeysOptions();
+
         /// <summary>Throws RotationTokenInvalid unless the token is one Secrets Manager takes; callers check it before any AWS call.</summary>
         public static void ValidateToken(string? clientRequestToken)
         {
@@ -75,6 +78,7 @@ namespace SshKms.Core.Rotation
         /// <summary>Runs (or resumes) the rotation; throws RotationNodesFailed / RotationTestFailed with node names when it cannot finish.</summary>
         public async Task<IReadOnlyList<RotationStepResult>> RunAsync(CancellationToken cancellationToken)
         {
+            Files.Validate();
             DescribeSecretResponse described = await _sm.DescribeSecretAsync(_secretId, cancellationToken).ConfigureAwait(false);
             string name = described.Name ?? _secretId;
             string newTag = KeyPairSecret.Tag(name, _token);
@@ -107,24 +111,24 @@ namespace SshKms.Core.Rotation
                 user = UserOf(pending);
                 await _nodes.PrepareAsync(user, cancellationToken).ConfigureAwait(false);
                 IReadOnlyList<NodeOutcome> set = await _nodes.RunAsync(
-                    AuthorizedKeysScript.Build(AuthorizedKeysMode.Add, name, newTag, pending.PublicKey, user), cancellationToken).ConfigureAwait(false);
+                    Script(AuthorizedKeysMode.Add, name, newTag, pending.PublicKey, user), cancellationToken).ConfigureAwait(false);
                 RecordNodes(RotationStep.SetSecret, set);
                 ThrowIfAnyFailed(RotationStep.SetSecret, set, "RotationNodesFailed", "the new key could not be added");
 
                 IReadOnlyList<NodeOutcome> test = await _nodes.TestAsync(pending,
-                    AuthorizedKeysScript.Build(AuthorizedKeysMode.Check, name, newTag, pending.PublicKey, user), cancellationToken).ConfigureAwait(false);
+                    Script(AuthorizedKeysMode.Check, name, newTag, pending.PublicKey, user), cancellationToken).ConfigureAwait(false);
                 RecordNodes(RotationStep.TestSecret, test);
                 if (test.Any(o => !o.Succeeded))
                 {
                     // Take the pending key back off the nodes; AWSCURRENT was never touched, so everyone still gets in.
                     IReadOnlyList<NodeOutcome> removed = await _nodes.RunAsync(
-                        AuthorizedKeysScript.Build(AuthorizedKeysMode.Remove, name, newTag, null, user), cancellationToken).ConfigureAwait(false);
+                        Script(AuthorizedKeysMode.Remove, name, newTag, null, user), cancellationToken).ConfigureAwait(false);
                     foreach (NodeOutcome o in removed)
                     {
                         Record(RotationStep.TestSecret, o.Node, o.Succeeded, (o.Succeeded ? "pending key taken back: " : "pending key could not be taken back: ") + o.Detail);
                     }
 
-                    throw TestFailed(test, removed, newTag);
+                    throw TestFailed(set, test, removed, newTag);
                 }
             }
 
@@ -134,6 +138,9 @@ namespace SshKms.Core.Rotation
             await FinishOnNodesAsync(name, newTag, user, cancellationToken).ConfigureAwait(false);
             return _results;
         }
+
+        private string Script(AuthorizedKeysMode mode, string name, string tag, string? keyLine, string user) =>
+            AuthorizedKeysScript.Build(mode, name, tag, keyLine, user, Files);
 
         /// <summary>Whose authorized_keys the nodes edit: the caller's user, else the one the new version records; "" is the account the channel runs as.</summary>
         private string UserOf(KeyPairSecret version) =>
@@ -172,7 +179,7 @@ namespace SshKms.Core.Rotation
             }
 
             IReadOnlyList<NodeOutcome> finish = await _nodes.RunAsync(
-                AuthorizedKeysScript.Build(AuthorizedKeysMode.KeepOnly, name, newTag, null, user), cancellationToken).ConfigureAwait(false);
+                Script(AuthorizedKeysMode.KeepOnly, name, newTag, null, user), cancellationToken).ConfigureAwait(false);
             RecordNodes(RotationStep.FinishSecret, finish);
             ThrowIfAnyFailed(RotationStep.FinishSecret, finish, "RotationNodesFailed", "AWSCURRENT moved, but the old key could not be removed; rerun with the same token");
         }
@@ -191,18 +198,28 @@ namespace SshKms.Core.Rotation
 
         private void ThrowIfAnyFailed(RotationStep step, IReadOnlyList<NodeOutcome> outcomes, string errorId, string what)
         {
-            string[] failed = outcomes.Where(o => !o.Succeeded).Select(o => o.Node).ToArray();
-            if (failed.Length > 0)
+            NodeOutcome[] failed = outcomes.Where(o => !o.Succeeded).ToArray();
+            if (failed.Length == 0)
             {
-                throw new SshKmsException(errorId, SshKmsErrorCategory.ResourceUnavailable,
-                    $"{step} of {_secretId}: {what} on {failed.Length} node(s): {string.Join(", ", failed)}.");
+                return;
             }
+
+            string nodes = string.Join(", ", failed.Select(o => o.Node));
+            if (failed.All(o => o.ExitCode == AuthorizedKeysScript.LockedExitCode))
+            {
+                // Nothing changed on these nodes: another rotation of the same file held its lock throughout the wait.
+                throw new SshKmsException("RotationLocked", SshKmsErrorCategory.ResourceUnavailable,
+                    $"{step} of {_secretId}: another rotation is editing authorized_keys on {failed.Length} node(s): {nodes}; rerun with the same token once it is done.");
+            }
+
+            throw new SshKmsException(errorId, SshKmsErrorCategory.ResourceUnavailable, $"{step} of {_secretId}: {what} on {failed.Length} node(s): {nodes}.");
         }
 
         /// <summary>Names the nodes that refused the pending key, and those still holding it because taking it back failed.</summary>
-        private SshKmsException TestFailed(IReadOnlyList<NodeOutcome> test, IReadOnlyList<NodeOutcome> removed, string pendingTag)
+        private SshKmsException TestFailed(IReadOnlyList<NodeOutcome> set, IReadOnlyList<NodeOutcome> test, IReadOnlyList<NodeOutcome> removed, string pendingTag)
         {
-            string[] refused = test.Where(o => !o.Succeeded).Select(o => o.Node).ToArray();
+            // Each refusal with its cause and where setSecret wrote the key (its script says which file sshd reads, when it can tell).
+            string[] refused = test.Where(o => !o.Succeeded).Select(o => $"{o.Node} ({OneLine(o.Detail)}; setSecret: {OneLine(set.FirstOrDefault(s => s.Node == o.Node)?.Detail)})").ToArray();
             string[] kept = removed.Where(o => !o.Succeeded).Select(o => o.Node).ToArray();
             string takenBack = kept.Length == 0
                 ? "it was taken back from every node"
@@ -210,6 +227,9 @@ namespace SshKms.Core.Rotation
             return new SshKmsException("RotationTestFailed", SshKmsErrorCategory.ResourceUnavailable,
                 $"{RotationStep.TestSecret} of {_secretId}: the new key was not accepted on {refused.Length} node(s): {string.Join(", ", refused)}; {takenBack}.");
         }
+
+        private static string OneLine(string? text) =>
+            string.Join(" ", (text ?? string.Empty).Split(new[] { '\r', '\n' }, StringSplitOptions.RemoveEmptyEntries).Select(l => l.Trim()));
 
         private void RecordNodes(RotationStep step, IReadOnlyList<NodeOutcome> outcomes)
         {

@@ -10,11 +10,12 @@ namespace SshKms.Core.Rotation
     /// <summary>The outcome of one step on one node.</summary>
     public sealed class NodeOutcome
     {
-        public NodeOutcome(string node, bool succeeded, string detail)
+        public NodeOutcome(string node, bool succeeded, string detail, int? exitCode = null)
         {
             Node = node;
             Succeeded = succeeded;
             Detail = detail;
+            ExitCode = exitCode;
         }
 
         public string Node { get; }
@@ -22,6 +23,9 @@ namespace SshKms.Core.Rotation
         public bool Succeeded { get; }
 
         public string Detail { get; }
+
+        /// <summary>The script's exit code, when it ran (<see cref="AuthorizedKeysScript.LockedExitCode"/>: another rotation held the file).</summary>
+        public int? ExitCode { get; }
     }
 
     /// <summary>
@@ -161,7 +165,7 @@ namespace SshKms.Core.Rotation
                     bool ok = invocation.Status == "Success" && invocation.ResponseCode == 0;
                     string detail = ok ? (invocation.StandardOutputContent ?? string.Empty).Trim()
                         : $"{invocation.Status} (exit {invocation.ResponseCode}): {(invocation.StandardErrorContent ?? string.Empty).Trim()}";
-                    return new NodeOutcome(instanceId, ok, detail);
+                    return new NodeOutcome(instanceId, ok, detail, invocation.ResponseCode);
                 }
 
                 if (DateTime.UtcNow >= deadline)

@@ -30,11 +30,15 @@ namespace SshKms.Core.Rotation
         /// <summary>SSH only: an ssh_config file instead of the user's.</summary>
         public string? SshConfigFile { get; set; }
 
+        /// <summary>Every channel: which authorized_keys file the nodes edit (template, sshd_config) and the lock wait.</summary>
+        public AuthorizedKeysOptions AuthorizedKeys { get; set; } = new AuthorizedKeysOptions();
+
         /// <summary>Runs (or resumes) a rotation over SSH or SSM Run Command; returns every step's result.</summary>
         public static async Task<IReadOnlyList<RotationStepResult>> RotateAsync(AwsSettings settings, string secretId, RotationTargets targets,
             string? userName, string clientRequestToken, Action<RotationStepResult>? report, CancellationToken cancellationToken)
         {
             KeyRotation.ValidateToken(clientRequestToken);
+            targets.AuthorizedKeys.Validate();
             using var sm = new SecretsManagerClient(settings);
             report = AuditedReport(AuditJournal.Default(), await SigningKeys.GetAwsCallerArnAsync(settings, cancellationToken).ConfigureAwait(false), report);
             if (targets.SshNodes.Count > 0)
@@ -53,14 +57,16 @@ namespace SshKms.Core.Rotation
                 }
 
                 var ssh = new SshNodeDistributor(targets.SshNodes, current.FetchAsync, options);
-                return await new KeyRotation(sm, ssh, secretId, clientRequestToken, userName, report).RunAsync(cancellationToken).ConfigureAwait(false);
+                return await new KeyRotation(sm, ssh, secretId, clientRequestToken, userName, report) { Files = targets.AuthorizedKeys }
+                    .RunAsync(cancellationToken).ConfigureAwait(false);
             }
 
             using var ssm = new SsmClient(settings);
             using TaggingClient? tagging = targets.InstanceIds.Count > 0 ? null : new TaggingClient(settings);
             SsmNodeDistributor distributor = tagging == null ? new SsmNodeDistributor(ssm, targets.InstanceIds) : new SsmNodeDistributor(ssm, tagging, targets.SsmTag);
             distributor.MaxConcurrency = targets.Parallel;
-            return await new KeyRotation(sm, distributor, secretId, clientRequestToken, userName, report).RunAsync(cancellationToken).ConfigureAwait(false);
+            return await new KeyRotation(sm, distributor, secretId, clientRequestToken, userName, report) { Files = targets.AuthorizedKeys }
+                .RunAsync(cancellationToken).ConfigureAwait(false);
         }
 
         /// <summary>

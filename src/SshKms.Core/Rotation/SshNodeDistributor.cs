@@ -159,7 +159,7 @@ namespace SshKms.Core.Rotation
             }
 
             string detail = (r.ExitCode == 0 ? r.Output : r.Error).Trim();
-            return new NodeOutcome(node.Text, r.ExitCode == 0, r.ExitCode == 0 ? detail : $"exit {r.ExitCode}: {detail}");
+            return new NodeOutcome(node.Text, r.ExitCode == 0, r.ExitCode == 0 ? detail : $"exit {r.ExitCode}: {detail}", r.ExitCode);
         }
     }
 }

@@ -52,6 +52,18 @@ namespace SshKms.PowerShell.Envelope
         [Parameter]
         public SwitchParameter Force { get; set; }
 
+        /// <summary>Messages with more encrypted data keys are refused before any key is tried (default 10, as the Encryption SDKs recommend).</summary>
+        [Parameter]
+        public int MaxEncryptedDataKeys { get; set; } = EnvelopeDecryptOptions.DefaultMaxEncryptedDataKeys;
+
+        /// <summary>Without -KeyId: only KMS keys of these AWS accounts are asked to decrypt (the SDKs' discovery filter).</summary>
+        [Parameter]
+        public string[]? DiscoveryAccountId { get; set; }
+
+        /// <summary>The discovery filter's partition (default aws).</summary>
+        [Parameter]
+        public string? DiscoveryPartition { get; set; }
+
         protected override void ProcessRecord()
         {
             if (ParameterSetName == "Message" && MyInvocation.ExpectingInput)
@@ -144,6 +156,9 @@ namespace SshKms.PowerShell.Envelope
         {
             AllowedKeys = (KeyId ?? Array.Empty<string>()).Select(KeyUri.Parse).ToList(),
             ExpectedContext = EnvelopeParameters.ToContext(EncryptionContext),
+            MaxEncryptedDataKeys = MaxEncryptedDataKeys,
+            DiscoveryAccountIds = (DiscoveryAccountId ?? Array.Empty<string>()).ToList(),
+            DiscoveryPartition = DiscoveryPartition,
             Aws = Aws,
         };
 

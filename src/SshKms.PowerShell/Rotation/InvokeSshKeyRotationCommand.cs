@@ -46,6 +46,14 @@ namespace SshKms.PowerShell.Rotation
         [Alias("User")]
         public string? UserName { get; set; }
 
+        /// <summary>The authorized_keys file on the nodes, as sshd's AuthorizedKeysFile writes it (%u user, %h home, %U uid, %%).</summary>
+        [Parameter]
+        public string? AuthorizedKeysFile { get; set; }
+
+        /// <summary>The sshd_config the nodes' sshd runs with, asked (as root) which file sshd reads.</summary>
+        [Parameter]
+        public string? SshdConfigFile { get; set; }
+
         [Parameter]
         [ValidateRange(1, 1000)]
         public int ThrottleLimit { get; set; } = 10;
@@ -101,6 +109,7 @@ namespace SshKms.PowerShell.Rotation
                 Parallel = ThrottleLimit,
                 AcceptNewHostKey = AcceptNewHostKey.IsPresent,
                 SshConfigFile = ConfigFile,
+                AuthorizedKeys = new AuthorizedKeysOptions { FileTemplate = AuthorizedKeysFile, SshdConfig = SshdConfigFile },
             };
             foreach (KeyValuePair<string, string> option in ParameterValues.SshOptions(SshOption))
             {

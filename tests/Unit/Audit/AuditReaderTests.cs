@@ -172,7 +172,7 @@ namespace SshKms.Tests.Audit
             Assert.Contains("[AuditJournalNotFound]", missing.Err);
 
             var since = await KeyPairSurfaceTests.Cli("audit", "--since", "soon");
-            Assert.Equal(1, since.Code);
+            Assert.Equal(2, since.Code);
             Assert.Contains("[CliOptionInvalid]", since.Err);
             Assert.DoesNotContain(" at ", since.Err);
 

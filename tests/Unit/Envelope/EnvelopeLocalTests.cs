@@ -164,7 +164,8 @@ namespace SshKms.Tests.Envelope
                 bad[i] ^= 0x01;
                 seen.Add(DecryptFails(bad, new EnvelopeDecryptOptions { AllowedKeys = { key } },
                     "EnvelopeHeaderTampered", "EnvelopeVersionUnsupported", "EnvelopeSuiteUnsupported", "EnvelopeCommitmentMismatch",
-                    "EnvelopeNoDecryptableKey", "EnvelopeKeyNotAllowed", "EnvelopeHeaderInvalid", "EnvelopeTruncated", "EnvelopeFrameTampered").ErrorId);
+                    "EnvelopeNoDecryptableKey", "EnvelopeKeyNotAllowed", "EnvelopeHeaderInvalid", "EnvelopeTruncated", "EnvelopeFrameTampered",
+                    "EnvelopeTooManyDataKeys").ErrorId);
             }
 
             // The specific checks each fire somewhere in the header, not just a generic failure.

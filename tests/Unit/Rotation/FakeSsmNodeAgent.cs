@@ -213,7 +213,7 @@ namespace SshKms.Tests.Rotation
             var outcomes = await Task.WhenAll(_nodes.Select(n => Task.Run(() =>
             {
                 var r = FakeNode.Run(_root, n, script, FailWhen);
-                return new NodeOutcome(n, r.Code == 0, r.Code == 0 ? r.Out : r.Err);
+                return new NodeOutcome(n, r.Code == 0, r.Code == 0 ? r.Out : r.Err, r.Code);
             })));
             await AfterEachRun();
             Interlocked.Increment(ref InvariantChecks);

@@ -221,6 +221,71 @@ namespace SshKms.Tests.Rotation
         }
 
         [Fact]
+        public async Task ATestSecretFailureOverSshNamesTheFileSshdReadsBesideTheFileEdited()
+        {
+            KeyPairInfo first = await NewSecretAsync();
+            string shadow = _dir.File("shadow_authorized_keys");
+            File.WriteAllLines(shadow, new[] { AdminLine, first.PublicKey });
+            SshdServer node = Node(first, scriptAuthorizedKeys: shadow);
+            string known = KnownHosts(new[] { node });
+            RotationTargets targets = Targets(new[] { NodeText(node) }, known);
+            // The script logs in as root here, so it can ask this node's sshd (its own sshd_config) which file it reads.
+            targets.AuthorizedKeys = new AuthorizedKeysOptions { SshdConfig = node.ConfigPath };
+
+            var ex = await Assert.ThrowsAsync<SshKmsException>(() =>
+                RotationTargets.RotateAsync(_moto.Settings, first.SecretId, targets, null, Guid.NewGuid().ToString(), null, CancellationToken.None));
+
+            Assert.Equal("RotationTestFailed", ex.ErrorId);
+            Assert.Contains($"edited {shadow}; sshd reads {node.AuthorizedKeysPath} for {SshdServer.CurrentUser}", ex.Message);
+            await AssertCurrentKeyLogsInEverywhereAsync(first.SecretId, new[] { node }, known);
+        }
+
+        [Fact]
+        public async Task ASymlinkedAuthorizedKeysOnARealNodeStaysALinkAndItsTargetGetsTheNewKey()
+        {
+            KeyPairInfo first = await NewSecretAsync();
+            SshdServer node = Node(first);
+            string target = _dir.File("managed_keys");
+            File.Move(node.AuthorizedKeysPath, target);
+            File.CreateSymbolicLink(node.AuthorizedKeysPath, target);
+            string known = KnownHosts(new[] { node });
+            string token = Guid.NewGuid().ToString();
+
+            await RotationTargets.RotateAsync(_moto.Settings, first.SecretId, Targets(new[] { NodeText(node) }, known), null, token, null, CancellationToken.None);
+
+            Assert.Equal(target, new FileInfo(node.AuthorizedKeysPath).LinkTarget);
+            string[] lines = File.ReadAllLines(target);
+            Assert.Equal(AdminLine, lines[0]);
+            Assert.EndsWith(KeyPairSecret.Tag(first.SecretId, token), Assert.Single(lines.Skip(1)));
+            await AssertCurrentKeyLogsInEverywhereAsync(first.SecretId, new[] { node }, known);
+        }
+
+        [Fact]
+        public async Task CliAuthorizedKeysFileNamesTheFileSshdReadsOverTheNodesOwnSetting()
+        {
+            // The node's environment points the script at a file sshd never reads; the operator's template wins.
+            KeyPairInfo first = await NewSecretAsync();
+            string shadow = _dir.File("shadow_" + Guid.NewGuid().ToString("N"));
+            File.WriteAllLines(shadow, new[] { AdminLine, first.PublicKey });
+            SshdServer node = Node(first, scriptAuthorizedKeys: shadow);
+            string known = KnownHosts(new[] { node });
+            string token = Guid.NewGuid().ToString();
+            string template = Path.Combine(Path.GetDirectoryName(node.AuthorizedKeysPath)!, "authorized_keys");
+
+            var rotated = await KeyPairSurfaceTests.Cli(new[]
+            {
+                "rotate", "--secret-id", first.SecretId, "--node", NodeText(node), "--token", token, "--authorized-keys-file", template,
+                "--sshd-config", node.ConfigPath, "--ssh-config", "/dev/null", "--ssh-option", "UserKnownHostsFile=" + known, "--ssh-option", "GlobalKnownHostsFile=/dev/null",
+                "--endpoint-url", _moto.Endpoint, "--region", "us-east-1",
+            });
+
+            Assert.True(rotated.Code == 0, rotated.Err + rotated.Out);
+            Assert.EndsWith(KeyPairSecret.Tag(first.SecretId, token), File.ReadAllLines(node.AuthorizedKeysPath).Last());
+            Assert.Equal(new[] { AdminLine, first.PublicKey }, File.ReadAllLines(shadow));
+            await AssertCurrentKeyLogsInEverywhereAsync(first.SecretId, new[] { node }, known);
+        }
+
+        [Fact]
         public async Task CliRotatesOverSshAndSessionsLogInWithTheStoredKey()
         {
             KeyPairInfo first = await NewSecretAsync();
