@@ -123,11 +123,9 @@ namespace SshKms.Tests.Envelope
             byte[] plaintext = RandomBytes(300);
             byte[] eleven = LocalMessage(plaintext, 11, out _);
 
-            var refused = new SshKms.PowerShell.Envelope.UnprotectSshKmsDataCommand { Message = eleven };
-            var raised = new SshKms.PowerShell.Envelope.UnprotectSshKmsDataCommand { Message = eleven, MaxEncryptedDataKeys = 11 };
-
-            Assert.Equal("EnvelopeTooManyDataKeys", Assert.Throws<SshKmsException>(() => refused.UnprotectAsync(null, default).GetAwaiter().GetResult()).ErrorId);
-            Assert.Equal(plaintext, SshKms.PowerShell.Envelope.UnprotectSshKmsDataCommand.Shape(raised.UnprotectAsync(null, default).GetAwaiter().GetResult(), false, true));
+            using var ps = new ModuleRunspace();
+            Assert.Equal("EnvelopeTooManyDataKeys", ps.Run("Unprotect-SshKmsData -Message $m -AsBytes", ("m", eleven)).ErrorId);
+            Assert.Equal(plaintext, ps.Run("Unprotect-SshKmsData -Message $m -AsBytes -MaxEncryptedDataKeys 11", ("m", eleven)).Single<byte[]>());
         }
     }
 
@@ -219,17 +217,10 @@ namespace SshKms.Tests.Envelope
             byte[] plaintext = RandomBytes(100);
             byte[] message = MessageNamingAnotherAccountFirst(plaintext, "999999999999");
             var settings = _moto.Settings;
-            var allowed = new SshKms.PowerShell.Envelope.UnprotectSshKmsDataCommand
-            {
-                Message = message, DiscoveryAccountId = new[] { MotoAccount }, DiscoveryPartition = "aws", Region = settings.Region, EndpointUrl = settings.EndpointUrl,
-            };
-            var other = new SshKms.PowerShell.Envelope.UnprotectSshKmsDataCommand
-            {
-                Message = message, DiscoveryAccountId = new[] { "111111111111" }, Region = settings.Region, EndpointUrl = settings.EndpointUrl,
-            };
-
-            Assert.Equal(plaintext, SshKms.PowerShell.Envelope.UnprotectSshKmsDataCommand.Shape(allowed.UnprotectAsync(null, default).GetAwaiter().GetResult(), false, true));
-            Assert.Equal("EnvelopeKeyNotAllowed", Assert.Throws<SshKmsException>(() => other.UnprotectAsync(null, default).GetAwaiter().GetResult()).ErrorId);
+            using var ps = new ModuleRunspace();
+            (string, object?)[] aws = { ("m", message), ("r", settings.Region), ("e", settings.EndpointUrl) };
+            Assert.Equal(plaintext, ps.Run($"Unprotect-SshKmsData -Message $m -AsBytes -DiscoveryAccountId {MotoAccount} -DiscoveryPartition aws -Region $r -EndpointUrl $e", aws).Single<byte[]>());
+            Assert.Equal("EnvelopeKeyNotAllowed", ps.Run("Unprotect-SshKmsData -Message $m -AsBytes -DiscoveryAccountId 111111111111 -Region $r -EndpointUrl $e", aws).ErrorId);
         }
 
         [Fact]

@@ -304,24 +304,16 @@ namespace SshKms.Tests.Rotation
         }
     
         [Fact]
-        public async Task TheCliAndTheCmdletRefuseATemplateBeforeAnyAwsCall()
+        public void TheCliAndTheCmdletRefuseATemplateBeforeAnyAwsCall()
         {
             // Nothing listens at the endpoint: any AWS call would fail with another error.
             string dead = $"http://127.0.0.1:{FreePort.Next()}";
             Tool.Result cli = Tool.Sshkms(new[] { "rotate", "--secret-id", "x", "--instance-id", "i-1", "--authorized-keys-file", "/etc/ssh/keys/%n", "--endpoint-url", dead, "--region", "us-east-1" });
-            var cmdlet = new SshKms.PowerShell.Rotation.InvokeSshKeyRotationCommand
-            {
-                SecretId = "x", InstanceId = new[] { "i-1" }, AuthorizedKeysFile = "/etc/ssh/keys/%n", Region = "us-east-1", EndpointUrl = dead,
-            };
-            var sshdConfig = new SshKms.PowerShell.Rotation.InvokeSshKeyRotationCommand
-            {
-                SecretId = "x", InstanceId = new[] { "i-1" }, SshdConfigFile = "relative/sshd_config", Region = "us-east-1", EndpointUrl = dead,
-            };
-
             Assert.Equal(1, cli.ExitCode);
             Assert.Contains("[AuthorizedKeysFileInvalid]", cli.Error);
-            Assert.Equal("AuthorizedKeysFileInvalid", (await Assert.ThrowsAsync<SshKmsException>(() => cmdlet.RotateAsync(null, CancellationToken.None))).ErrorId);
-            Assert.Equal("SshdConfigInvalid", (await Assert.ThrowsAsync<SshKmsException>(() => sshdConfig.RotateAsync(null, CancellationToken.None))).ErrorId);
+            using var ps = new ModuleRunspace();
+            Assert.Equal("AuthorizedKeysFileInvalid", ps.Run("Invoke-SshKeyRotation -SecretId x -InstanceId i-1 -AuthorizedKeysFile '/etc/ssh/keys/%n' -Region us-east-1 -EndpointUrl $e", ("e", dead)).ErrorId);
+            Assert.Equal("SshdConfigInvalid", ps.Run("Invoke-SshKeyRotation -SecretId x -InstanceId i-1 -SshdConfigFile relative/sshd_config -Region us-east-1 -EndpointUrl $e", ("e", dead)).ErrorId);
         }
     }
 }
