@@ -183,7 +183,7 @@ namespace SshKms.Tests.Cli
                 "two-keys" => SshPrivateKey.Generate(SshKeyAlgorithm.Ed25519, "first").PublicKey + "\n" + SshPrivateKey.Generate(SshKeyAlgorithm.Ed25519, "second").PublicKey + "\n",
                 _ => SshPrivateKey.Generate(SshKeyAlgorithm.Ed25519, "me").PublicKey + "\n",
             });
-            string ca = TestHome.NewLocalKey("cli-rules");
+            string ca = TestHome.NewLocalCa("cli-rules");
             string[] extra = options.Length == 1 && options[0] == "@257"
                 ? new[] { "--principal" }.Concat(Enumerable.Range(1, 257).Select(i => "p" + i)).ToArray()
                 : options;
