@@ -98,7 +98,7 @@ namespace SshKms.Core.Audit
             byte[] data;
             try
             {
-                using (var stream = new FileStream(journal.Path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite))
+                using (FileStream stream = journal.Open(FileAccess.Read, FileShare.ReadWrite))
                 using (var copy = new MemoryStream())
                 {
                     stream.CopyTo(copy);
@@ -171,6 +171,11 @@ namespace SshKms.Core.Audit
         /// <summary>Line <paramref name="number"/> does not chain to the line before it: says what most likely happened, naming the first bad line.</summary>
         private static SshKmsException Mismatch(AuditJournal journal, int number, string prev, Dictionary<string, int> firstLineOf)
         {
+            if (number == 1)
+            {
+                return Broken(journal, 1, "it chains to a line before it, and there is none: the journal's first lines were deleted");
+            }
+
             if (prev == Genesis)
             {
                 return Broken(journal, number, "it claims to be the journal's first line: the lines before it were inserted");

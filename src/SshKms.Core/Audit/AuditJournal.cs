@@ -91,44 +91,24 @@ namespace SshKms.Core.Audit
         /// </summary>
         public void EnsureWritable()
         {
-            try
+            lock (WriteLock)
             {
-                CreateIfMissing();
-                using (var stream = new FileStream(Path, FileMode.Open, FileAccess.Write, FileShare.ReadWrite))
+                try
                 {
-                    if (!stream.CanSeek)
+                    CreateIfMissing();
+                    using (FileStream stream = OpenExclusive())
                     {
-                        throw WriteFailed("it is not a regular file");
+                        string? problem = stream.CanSeek ? JournalSpace.Check(stream, Path) : "it is not a regular file";
+                        if (problem != null)
+                        {
+                            throw WriteFailed(problem);
+                        }
                     }
                 }
-
-                long? free = FreeBytes();
-                if (free < MinimumFreeBytes)
+                catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
                 {
-                    throw WriteFailed($"its disk is full ({free} bytes free)");
+                    throw WriteFailed(ex.Message);
                 }
-            }
-            catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
-            {
-                throw WriteFailed(ex.Message);
-            }
-        }
-
-        /// <summary>Room for a few lines: below this a write would likely fail part-way.</summary>
-        private const long MinimumFreeBytes = 64 * 1024;
-
-        /// <summary>Free bytes for this user on the journal's file system (statfs on Unix); null when the platform cannot tell.</summary>
-        private long? FreeBytes()
-        {
-            try
-            {
-                bool windows = System.Runtime.InteropServices.RuntimeInformation.IsOSPlatform(System.Runtime.InteropServices.OSPlatform.Windows);
-                string? where = windows ? System.IO.Path.GetPathRoot(Path) : System.IO.Path.GetDirectoryName(Path);
-                return string.IsNullOrEmpty(where) ? (long?)null : new DriveInfo(where).AvailableFreeSpace;
-            }
-            catch (ArgumentException)
-            {
-                return null;
             }
         }
 
@@ -162,14 +142,20 @@ namespace SshKms.Core.Audit
         /// FileShare.None is an exclusive flock(2) on Unix and a share lock on Windows: other processes wait their
         /// turn while this one reads the last line and appends after it.
         /// </summary>
-        private FileStream OpenExclusive()
+        private FileStream OpenExclusive() => Open(FileAccess.ReadWrite, FileShare.None);
+
+        /// <summary>
+        /// Opens the journal, waiting up to 10 s while a writer holds its lock (on Unix a reader's shared flock(2)
+        /// is refused while a writer holds the exclusive one).
+        /// </summary>
+        internal FileStream Open(FileAccess access, FileShare share)
         {
             DateTime deadline = DateTime.UtcNow.AddSeconds(10);
             while (true)
             {
                 try
                 {
-                    return new FileStream(Path, FileMode.Open, FileAccess.ReadWrite, FileShare.None);
+                    return new FileStream(Path, FileMode.Open, access, share);
                 }
                 catch (IOException) when (DateTime.UtcNow < deadline && File.Exists(Path))
                 {
@@ -194,7 +180,7 @@ namespace SshKms.Core.Audit
 
             try
             {
-                using (var stream = new FileStream(Path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite))
+                using (FileStream stream = Open(FileAccess.Read, FileShare.ReadWrite))
                 using (var reader = new StreamReader(stream, Encoding.UTF8))
                 {
                     string? line;
