@@ -64,9 +64,13 @@ namespace SshKms.Core.Sessions
                 result.ErrorId = ex.ErrorId;
                 result.ErrorMessage = ex.Message;
             }
-            catch (SshKmsException ex) when (result.ErrorId != ex.ErrorId)
+            catch (SshKmsException ex)
             {
-                result.ErrorMessage += " Also: " + ex.Message;
+                // When the journal already failed before ssh ran, that is the host's error: said once.
+                if (result.ErrorId != ex.ErrorId)
+                {
+                    result.ErrorMessage += " Also: " + ex.Message;
+                }
             }
         }
     }
