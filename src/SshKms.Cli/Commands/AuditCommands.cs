@@ -28,7 +28,49 @@ namespace SshKms.Cli.Commands
                 new[] { new OptionSpec("journal"), new OptionSpec("ca") }, VerifyAsync),
             new CliCommand("audit seal", "sshkms audit seal   --ca URI [--journal PATH]",
                 new[] { new OptionSpec("journal"), new OptionSpec("ca") }, SealAsync),
+            new CliCommand("audit cloudtrail", "sshkms audit cloudtrail --ca URI [--since 1d|TIME] [--until TIME] [--journal PATH] [--json]",
+                new[] { new OptionSpec("ca"), new OptionSpec("since"), new OptionSpec("until"), new OptionSpec("journal"), OptionSpec.Flag("json") }, CloudTrailAsync),
         };
+
+        /// <summary>
+        /// The CA key's KMS Sign events from CloudTrail, each with its journal line; exit 1 (AuditSignatureNotInJournal)
+        /// when any signature is not in the journal, so a scheduled check can alert on it.
+        /// </summary>
+        private static async Task<int> CloudTrailAsync(CliInvocation inv)
+        {
+            DateTimeOffset now = DateTimeOffset.UtcNow;
+            AuditJournal journal = JournalOf(inv);
+            IReadOnlyList<CloudTrailSignature> signatures = await CloudTrailSignatures.ListAsync(journal, KeyUri.Parse(inv.Require("ca")), inv.Aws,
+                Time(inv, "since", now) ?? now.AddDays(-1), Time(inv, "until", now) ?? now, default).ConfigureAwait(false);
+            foreach (CloudTrailSignature s in signatures)
+            {
+                inv.Out.WriteLine(inv.Has("json")
+                    ? System.Text.Json.JsonSerializer.Serialize(new
+                    {
+                        time = s.Time.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture),
+                        requestId = s.RequestId,
+                        caller = s.Caller,
+                        keyId = s.KeyId,
+                        eventId = s.EventId,
+                        inJournal = s.InJournal,
+                        line = s.LineNumber,
+                        type = s.JournalType,
+                        serial = s.Serial,
+                    })
+                    : string.Join("  ", s.Time.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture), AuditText.Escape(s.RequestId), AuditText.Escape(s.Caller),
+                        s.InJournal ? $"journal line {s.LineNumber} {AuditText.Escape(s.JournalType ?? string.Empty)}" + (s.Serial.HasValue ? $" serial={s.Serial}" : string.Empty)
+                            : "NOT IN JOURNAL: signed outside SshKms (or its line was deleted)"));
+            }
+
+            int outside = signatures.Count(s => !s.InJournal);
+            if (outside > 0)
+            {
+                inv.Err.WriteLine($"sshkms: {outside} of {signatures.Count} KMS signatures by the CA key are not in the journal {journal.Path}. [AuditSignatureNotInJournal]");
+                return 1;
+            }
+
+            return 0;
+        }
 
         /// <summary>Exit 0 and a summary on an intact chain; AuditChainBroken (exit 1) naming the first bad line otherwise.</summary>
         private static async Task<int> VerifyAsync(CliInvocation inv)
