@@ -21,6 +21,7 @@
         'Get-SshKmsKeyPair'
         'Invoke-SshKeyRotation'
         'Get-SshKmsAudit'
+        'Add-SshKmsAuditSeal'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()
