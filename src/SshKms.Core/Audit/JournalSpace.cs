@@ -11,8 +11,15 @@ namespace SshKms.Core.Audit
     /// </summary>
     internal static class JournalSpace
     {
-        /// <summary>Room for many lines: the next appends land in space already held.</summary>
-        internal const long ReserveBytes = 64 * 1024;
+        /// <summary>Room for many lines, reserved at once: the next appends land in space already held.</summary>
+        internal const long ReserveBytes = 1024 * 1024;
+
+        /// <summary>Below this much reserved room left, reserve again.</summary>
+        private const long MinimumRoom = 64 * 1024;
+
+        /// <summary>Per journal path, the end of the room this process reserved last.</summary>
+        private static readonly System.Collections.Generic.Dictionary<string, long> ReservedUntil =
+            new System.Collections.Generic.Dictionary<string, long>(StringComparer.Ordinal);
 
         private const int FallocKeepSize = 1;
         private const int ENOSPC = 28;
@@ -25,18 +32,44 @@ namespace SshKms.Core.Audit
         {
             if (RuntimeInformation.IsOSPlatform(OSPlatform.Linux))
             {
-                if (Fallocate(stream.SafeFileHandle.DangerousGetHandle().ToInt32(), FallocKeepSize, stream.Length, ReserveBytes) == 0)
+                long length = stream.Length;
+                lock (ReservedUntil)
                 {
-                    return null;
+                    // A fallocate per line made each fsync'd append far slower (bench/CertThroughput: 71 against 120 certificates/s),
+                    // so room is reserved a chunk at a time and this process remembers how far it reaches.
+                    if (ReservedUntil.TryGetValue(path, out long until) && length + MinimumRoom <= until)
+                    {
+                        return null;
+                    }
                 }
 
-                int errno = Marshal.GetLastWin32Error();
+                // A whole chunk, or else the minimum (a small disk that has room for some lines is not full).
+                int errno = 0;
+                foreach (long size in new[] { ReserveBytes, MinimumRoom })
+                {
+                    if (Fallocate(stream.SafeFileHandle.DangerousGetHandle().ToInt32(), FallocKeepSize, length, size) == 0)
+                    {
+                        lock (ReservedUntil)
+                        {
+                            ReservedUntil[path] = length + size;
+                        }
+
+                        return null;
+                    }
+
+                    errno = Marshal.GetLastWin32Error();
+                    if (errno != ENOSPC && errno != EDQUOT)
+                    {
+                        break;
+                    }
+                }
+
                 return errno == ENOSPC || errno == EDQUOT ? "no space left on its disk"
                     : errno == ENODEV || errno == ESPIPE ? "it is not a regular file"
                     : null; // A file system without fallocate (EOPNOTSUPP): the write itself will tell.
             }
 
-            return FreeBytes(path) < ReserveBytes ? "no space left on its disk" : null;
+            return FreeBytes(path) < MinimumRoom ? "no space left on its disk" : null;
         }
 
         private static long? FreeBytes(string path)
