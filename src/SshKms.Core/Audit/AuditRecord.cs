@@ -62,6 +62,9 @@ namespace SshKms.Core.Audit
 
         public object? this[string name] => Fields.TryGetValue(name, out object? value) ? value : null;
 
+        /// <summary>The event as one escaped text line (as `sshkms audit` prints it): safe for views and logs.</summary>
+        public override string ToString() => AuditText.Line(this);
+
         /// <summary>Parses one line; a line that is not a journal event gives AuditJournalLineInvalid naming the line number only.</summary>
         public static AuditRecord Parse(string line, int lineNumber)
         {

@@ -306,6 +306,9 @@ namespace SshKms.Tests.Audit
             Assert.DoesNotContain('\u001b', line);
             Assert.DoesNotContain('\r', line);
 
+            // The record's own text (for PowerShell views and string use) is the same escaped line.
+            Assert.Equal(line, journal.Read().Single().ToString());
+
             // --json keeps the line as written (JSON escapes it already).
             var json = await KeyPairSurfaceTests.Cli("audit", "--journal", journal.Path, "--json");
             Assert.Equal(forged, JsonDocument.Parse(json.Out.Trim()).RootElement.GetProperty("principals")[0].GetString());
