@@ -21,6 +21,7 @@
         'Get-SshKmsKeyPair'
         'Invoke-SshKeyRotation'
         'Get-SshKmsAudit'
+        'Add-SshKmsAuditSeal'
     )
     FormatsToProcess     = @('SshKms.format.ps1xml')
     TypesToProcess       = @('SshKms.types.ps1xml')

@@ -6,10 +6,12 @@ using System.Threading.Tasks;
 using SshKms.Core;
 using SshKms.Core.Audit;
 using SshKms.Core.Authority;
+using SshKms.Core.Keys;
+using SshKms.Core.OpenSsh;
 
 namespace SshKms.Cli.Commands
 {
-    /// <summary>sshkms audit: the journal's events, filtered, as text lines or as the journal's own JSON lines.</summary>
+    /// <summary>sshkms audit: the journal's events, filtered, as text lines or as the journal's own JSON lines; verify and seal its chain.</summary>
     internal static class AuditCommands
     {
         public static IEnumerable<CliCommand> All => new[]
@@ -22,7 +24,99 @@ namespace SshKms.Cli.Commands
                     new OptionSpec("host"), new OptionSpec("secret-id"), new OptionSpec("last"), new OptionSpec("journal"), OptionSpec.Flag("json"),
                 },
                 RunAsync),
+            new CliCommand("audit verify", "sshkms audit verify [--journal PATH] [--ca URI]",
+                new[] { new OptionSpec("journal"), new OptionSpec("ca") }, VerifyAsync),
+            new CliCommand("audit seal", "sshkms audit seal   --ca URI [--journal PATH]",
+                new[] { new OptionSpec("journal"), new OptionSpec("ca") }, SealAsync),
+            new CliCommand("audit cloudtrail", "sshkms audit cloudtrail --ca URI [--since 1d|TIME] [--until TIME] [--journal PATH] [--json]",
+                new[] { new OptionSpec("ca"), new OptionSpec("since"), new OptionSpec("until"), new OptionSpec("journal"), OptionSpec.Flag("json") }, CloudTrailAsync),
         };
+
+        /// <summary>
+        /// The CA key's KMS Sign events from CloudTrail, each with its journal line; exit 1 (AuditSignatureNotInJournal)
+        /// when any signature is not in the journal, so a scheduled check can alert on it.
+        /// </summary>
+        private static async Task<int> CloudTrailAsync(CliInvocation inv)
+        {
+            DateTimeOffset now = DateTimeOffset.UtcNow;
+            AuditJournal journal = JournalOf(inv);
+            IReadOnlyList<CloudTrailSignature> signatures = await CloudTrailSignatures.ListAsync(journal, KeyUri.Parse(inv.Require("ca")), inv.Aws,
+                Time(inv, "since", now) ?? now.AddDays(-1), Time(inv, "until", now) ?? now, default).ConfigureAwait(false);
+            foreach (CloudTrailSignature s in signatures)
+            {
+                inv.Out.WriteLine(inv.Has("json")
+                    ? System.Text.Json.JsonSerializer.Serialize(new
+                    {
+                        time = s.Time.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture),
+                        requestId = s.RequestId,
+                        caller = s.Caller,
+                        keyId = s.KeyId,
+                        eventId = s.EventId,
+                        inJournal = s.InJournal,
+                        line = s.LineNumber,
+                        type = s.JournalType,
+                        serial = s.Serial,
+                    })
+                    : string.Join("  ", s.Time.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture), AuditText.Escape(s.RequestId), AuditText.Escape(s.Caller),
+                        s.InJournal ? $"journal line {s.LineNumber} {AuditText.Escape(s.JournalType ?? string.Empty)}" + (s.Serial.HasValue ? $" serial={s.Serial}" : string.Empty)
+                            : "NOT IN JOURNAL: signed outside SshKms (or its line was deleted)"));
+            }
+
+            int outside = signatures.Count(s => !s.InJournal);
+            if (outside > 0)
+            {
+                inv.Err.WriteLine($"sshkms: {outside} of {signatures.Count} KMS signatures by the CA key are not in the journal {journal.Path}. [AuditSignatureNotInJournal]");
+                return 1;
+            }
+
+            return 0;
+        }
+
+        /// <summary>Exit 0 and a summary on an intact chain; AuditChainBroken (exit 1) naming the first bad line otherwise.</summary>
+        private static async Task<int> VerifyAsync(CliInvocation inv)
+        {
+            AuditJournal journal = JournalOf(inv);
+            SshPublicKey? pinned = inv.Has("ca") ? (await SigningKeys.OpenAsync(KeyUri.Parse(inv.Require("ca")), inv.Aws, default).ConfigureAwait(false)).PublicKey : null;
+            AuditVerification result = AuditChain.Verify(journal, pinned);
+            inv.Out.WriteLine($"{result.Path}: {result.Lines} lines intact, head {result.Head}.");
+            if (result.ChainStart == null)
+            {
+                inv.Out.WriteLine(result.Lines == 0 ? "The journal is empty." : "No line carries a chain hash: every line predates the chain and none is protected.");
+            }
+            else if (result.ChainStart > 1)
+            {
+                inv.Out.WriteLine($"The chain begins at line {result.ChainStart}; lines 1 to {result.ChainStart - 1} predate it and are not protected.");
+            }
+
+            foreach (AuditSealInfo seal in result.Seals)
+            {
+                inv.Out.WriteLine($"Seal at line {seal.LineNumber} by {AuditText.Escape(seal.CaKey)} {seal.Fingerprint}: valid.");
+            }
+
+            inv.Out.WriteLine(result.Seals.Count == 0
+                ? "No seal: anyone who can write the file can rewrite it whole. Seal it with `sshkms audit seal --ca URI`."
+                : $"{result.UnsealedLines} lines after the last seal.");
+            if (pinned == null && result.Seals.Count > 0)
+            {
+                inv.Out.WriteLine("The seals were checked against the keys they name; give --ca to require your CA key.");
+            }
+
+            return 0;
+        }
+
+        private static async Task<int> SealAsync(CliInvocation inv)
+        {
+            AuditJournal journal = JournalOf(inv);
+            AuditSealInfo seal = await AuditSeal.SealAsync(journal, KeyUri.ParseOrDefaultCa(inv.Get("ca")), inv.Aws, default).ConfigureAwait(false);
+            inv.Out.WriteLine($"Sealed {seal.LineNumber - 1} lines of {journal.Path} at line {seal.LineNumber}: head {seal.Head}, signed by {AuditText.Escape(seal.CaKey)} {seal.Fingerprint}.");
+            return 0;
+        }
+
+        private static AuditJournal JournalOf(CliInvocation inv)
+        {
+            string? path = inv.Get("journal");
+            return path == null ? AuditJournal.Default() : AuditJournal.Existing(path);
+        }
 
         private static Task<int> RunAsync(CliInvocation inv)
         {
@@ -42,25 +136,15 @@ namespace SshKms.Cli.Commands
                 filter.Types.Add(type);
             }
 
-            string? path = inv.Get("journal");
-            AuditJournal journal = path == null ? AuditJournal.Default() : AuditJournal.Existing(path);
-
+            AuditJournal journal = JournalOf(inv);
             bool json = inv.Has("json");
             foreach (AuditRecord record in journal.Read(filter, ex => inv.Err.WriteLine($"sshkms: {ex.Message} [{ex.ErrorId}]")))
             {
-                inv.Out.WriteLine(json ? record.Json : Line(record));
+                inv.Out.WriteLine(json ? record.Json : AuditText.Line(record));
             }
 
             return Task.FromResult(0);
         }
-
-        /// <summary>time, type, operator, then the fields that have a value as name=value.</summary>
-        private static string Line(AuditRecord r) =>
-            string.Join("  ", new[] { r.Time.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture), r.Type, r.Operator }
-                .Concat(new[] { string.Join(" ", r.Fields.Where(f => f.Value != null).Select(f => f.Key + "=" + Text(f.Value))) }));
-
-        private static string Text(object? value) =>
-            value is IEnumerable<string> list && !(value is string) ? string.Join(",", list) : Convert.ToString(value, CultureInfo.InvariantCulture) ?? string.Empty;
 
         /// <summary>A duration back from now ("15m", "2d") or a point in time ("2026-11-27T03:00:00Z").</summary>
         private static DateTimeOffset? Time(CliInvocation inv, string name, DateTimeOffset now)

@@ -82,6 +82,7 @@ namespace SshKms.Cli.Commands
 
             using (var cancel = new CancellationSource())
             {
+                options.CancelReason = () => cancel.Reason;
                 SshSession session = await OpenSessionAsync(inv, options, cancel.Token).ConfigureAwait(false);
                 IReadOnlyList<SshSessionResult> results = await session.RunAsync(inv.Positionals, r =>
                 {
@@ -109,6 +110,7 @@ namespace SshKms.Cli.Commands
             options.OnErrorLine = (_, line) => inv.Err.WriteLine(line);
             using (var cancel = new CancellationSource())
             {
+                options.CancelReason = () => cancel.Reason;
                 SshSession session = await OpenSessionAsync(inv, options, cancel.Token).ConfigureAwait(false);
                 List<string> sources = inv.Positionals.Take(inv.Positionals.Count - 1).ToList();
                 SshSessionResult r = await session.CopyAsync(sources, inv.Positionals.Last(), cancel.Token).ConfigureAwait(false);
@@ -184,6 +186,9 @@ namespace SshKms.Cli.Commands
 
             public CancellationToken Token => _cts.Token;
 
+            /// <summary>The signal that cancelled the run, for the session.ended event.</summary>
+            public string Reason { get; private set; } = "cancelled";
+
             private System.Runtime.InteropServices.PosixSignalRegistration? TryRegister(System.Runtime.InteropServices.PosixSignal signal)
             {
                 try
@@ -191,6 +196,7 @@ namespace SshKms.Cli.Commands
                     return System.Runtime.InteropServices.PosixSignalRegistration.Create(signal, ctx =>
                     {
                         ctx.Cancel = true;
+                        Reason = signal.ToString();
                         _cts.Cancel();
                     });
                 }
@@ -203,6 +209,7 @@ namespace SshKms.Cli.Commands
             private void OnCancel(object? sender, ConsoleCancelEventArgs e)
             {
                 e.Cancel = true;
+                Reason = "SIGINT";
                 _cts.Cancel();
             }
 

@@ -10,8 +10,9 @@ namespace SshKms.Core.Audit
 {
     /// <summary>
     /// An append-only JSON Lines file of audit events ($SSHKMS_HOME/audit.jsonl by default), owner-only.
-    /// Each event is written as one line with one write call on a file opened in append mode, so lines from
-    /// threads (serialised by a lock) and from other processes (O_APPEND) never interleave.
+    /// Each line carries the SHA-256 of the line before it ("prev"), so the lines form a hash chain that
+    /// `sshkms audit verify` checks. Each event is written with one write call while the file is locked, so
+    /// lines from threads (serialised by a lock) and from other processes (flock) never interleave or fork the chain.
     /// </summary>
     public sealed class AuditJournal
     {
@@ -43,36 +44,39 @@ namespace SshKms.Core.Audit
                 : throw new SshKmsException("AuditJournalNotFound", SshKmsErrorCategory.ObjectNotFound, $"There is no audit journal at {journal.Path}.");
         }
 
-        public void Append(AuditEvent auditEvent)
+        /// <summary>Appends one event, chained to the line before it (see <see cref="AuditChain"/>).</summary>
+        public void Append(AuditEvent auditEvent) => TryAppend(auditEvent, expectedHead: null);
+
+        /// <summary>
+        /// Appends <paramref name="auditEvent"/> with "prev" set to the hash of the journal's last line, all under an
+        /// exclusive lock on the file, so concurrent writers (threads and processes) each chain to the line before
+        /// theirs. With <paramref name="expectedHead"/>, appends only when the journal still ends at that hash
+        /// (a seal signed for one head must not land after another) and returns false otherwise.
+        /// </summary>
+        public bool TryAppend(AuditEvent auditEvent, string? expectedHead)
         {
-            byte[] line = Encoding.UTF8.GetBytes(ToJson(auditEvent) + "\n");
             lock (WriteLock)
             {
                 try
                 {
-                    string? dir = System.IO.Path.GetDirectoryName(Path);
-                    if (!string.IsNullOrEmpty(dir) && !Directory.Exists(dir))
-                    {
-                        Directory.CreateDirectory(dir);
-                        OwnerOnly.RestrictDirectory(dir);
-                    }
-
-                    if (!File.Exists(Path))
-                    {
-                        try
-                        {
-                            // Created owner-only from the first byte: the journal names operators and hosts.
-                            OwnerOnly.CreateOwnerOnly(Path).Dispose();
-                        }
-                        catch (IOException) when (File.Exists(Path))
-                        {
-                            // Another process created it between the check and the create.
-                        }
-                    }
-
+                    CreateIfMissing();
                     long end;
                     using (FileStream stream = OpenExclusive())
                     {
+                        if (!stream.CanSeek)
+                        {
+                            // A device (/dev/full) or a pipe: it has no last line to chain to.
+                            throw WriteFailed("it is not a regular file");
+                        }
+
+                        string head = AuditChain.HeadOf(stream, out bool torn);
+                        if (expectedHead != null && head != expectedHead)
+                        {
+                            return false;
+                        }
+
+                        // A torn last line (a crash mid-write) is ended, not merged into this one: it stays, and verify names it.
+                        byte[] line = Encoding.UTF8.GetBytes((torn ? "\n" : string.Empty) + ToJson(auditEvent, head) + "\n");
                         stream.Seek(0, SeekOrigin.End);
                         stream.Write(line, 0, line.Length);
                         stream.Flush(true);
@@ -83,10 +87,66 @@ namespace SshKms.Core.Audit
                     {
                         OperationLog.Report($"Audit journal {Path} line {LinesUpTo(end)}: {auditEvent.Type}");
                     }
+
+                    return true;
                 }
                 catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
                 {
-                    throw new SshKmsException("AuditJournalWriteFailed", SshKmsErrorCategory.WriteError, $"Could not append to the audit journal {Path}: {ex.Message}");
+                    throw WriteFailed(ex.Message);
+                }
+            }
+        }
+
+        /// <summary>
+        /// Fails with AuditJournalWriteFailed unless an event could be appended now: the journal (created if missing)
+        /// opens for writing, is a regular file and its disk has room. Called before a KMS Sign or an ssh run, so
+        /// nothing is signed or run that the journal could not record.
+        /// </summary>
+        public void EnsureWritable()
+        {
+            lock (WriteLock)
+            {
+                try
+                {
+                    CreateIfMissing();
+                    using (FileStream stream = OpenExclusive())
+                    {
+                        string? problem = stream.CanSeek ? JournalSpace.Check(stream, Path) : "it is not a regular file";
+                        if (problem != null)
+                        {
+                            throw WriteFailed(problem);
+                        }
+                    }
+                }
+                catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
+                {
+                    throw WriteFailed(ex.Message);
+                }
+            }
+        }
+
+        private SshKmsException WriteFailed(string why) =>
+            new SshKmsException("AuditJournalWriteFailed", SshKmsErrorCategory.WriteError, $"Could not append to the audit journal {Path}: {why}");
+
+        private void CreateIfMissing()
+        {
+            string? dir = System.IO.Path.GetDirectoryName(Path);
+            if (!string.IsNullOrEmpty(dir) && !Directory.Exists(dir))
+            {
+                Directory.CreateDirectory(dir);
+                OwnerOnly.RestrictDirectory(dir);
+            }
+
+            if (!File.Exists(Path))
+            {
+                try
+                {
+                    // Created owner-only from the first byte: the journal names operators and hosts.
+                    OwnerOnly.CreateOwnerOnly(Path).Dispose();
+                }
+                catch (IOException) when (File.Exists(Path))
+                {
+                    // Another process created it between the check and the create.
                 }
             }
         }
@@ -123,17 +183,22 @@ namespace SshKms.Core.Audit
 
         /// <summary>
         /// FileShare.None is an exclusive flock(2) on Unix and a share lock on Windows: other processes wait their
-        /// turn (FileMode.Append alone does not use O_APPEND in .NET, so without the lock two processes could
-        /// write at the same offset).
+        /// turn while this one reads the last line and appends after it.
         /// </summary>
-        private FileStream OpenExclusive()
+        private FileStream OpenExclusive() => Open(FileAccess.ReadWrite, FileShare.None);
+
+        /// <summary>
+        /// Opens the journal, waiting up to 10 s while a writer holds its lock (on Unix a reader's shared flock(2)
+        /// is refused while a writer holds the exclusive one).
+        /// </summary>
+        internal FileStream Open(FileAccess access, FileShare share)
         {
             DateTime deadline = DateTime.UtcNow.AddSeconds(10);
             while (true)
             {
                 try
                 {
-                    return new FileStream(Path, FileMode.Open, FileAccess.Write, FileShare.None);
+                    return new FileStream(Path, FileMode.Open, access, share);
                 }
                 catch (IOException) when (DateTime.UtcNow < deadline && File.Exists(Path))
                 {
@@ -158,7 +223,7 @@ namespace SshKms.Core.Audit
 
             try
             {
-                using (var stream = new FileStream(Path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite))
+                using (FileStream stream = Open(FileAccess.Read, FileShare.ReadWrite))
                 using (var reader = new StreamReader(stream, Encoding.UTF8))
                 {
                     string? line;
@@ -206,7 +271,11 @@ namespace SshKms.Core.Audit
                 }
             }).ToList();
 
-        public static string ToJson(AuditEvent e)
+        /// <summary>The event as one JSON object, without a chain hash.</summary>
+        public static string ToJson(AuditEvent e) => ToJson(e, null);
+
+        /// <summary>type, time, operator, the event's fields, then "prev" (the previous line's hash) when given.</summary>
+        internal static string ToJson(AuditEvent e, string? prev)
         {
             using (var buffer = new MemoryStream())
             {
@@ -220,6 +289,11 @@ namespace SshKms.Core.Audit
                     {
                         w.WritePropertyName(field.Key);
                         WriteValue(w, field.Value);
+                    }
+
+                    if (prev != null)
+                    {
+                        w.WriteString(AuditChain.PrevField, prev);
                     }
 
                     w.WriteEndObject();

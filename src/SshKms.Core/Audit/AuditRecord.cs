@@ -12,8 +12,9 @@ namespace SshKms.Core.Audit
     /// </summary>
     public sealed class AuditRecord
     {
-        private AuditRecord(string type, DateTimeOffset time, string operatorIdentity, IReadOnlyDictionary<string, object?> fields, string json, int lineNumber)
+        private AuditRecord(string type, DateTimeOffset time, string operatorIdentity, IReadOnlyDictionary<string, object?> fields, string json, int lineNumber, string? prev)
         {
+            Prev = prev;
             Type = type;
             Time = time;
             Operator = operatorIdentity;
@@ -53,10 +54,16 @@ namespace SshKms.Core.Audit
 
         public int LineNumber { get; }
 
+        /// <summary>The hash of the line before, which chains this line to it; null on lines written before the chain.</summary>
+        public string? Prev { get; }
+
         /// <summary>How a session that used a stored key names its credential: "secret:" and the secret id.</summary>
         public const string SecretCredentialPrefix = "secret:";
 
         public object? this[string name] => Fields.TryGetValue(name, out object? value) ? value : null;
+
+        /// <summary>The event as one escaped text line (as `sshkms audit` prints it): safe for views and logs.</summary>
+        public override string ToString() => AuditText.Line(this);
 
         /// <summary>Parses one line; a line that is not a journal event gives AuditJournalLineInvalid naming the line number only.</summary>
         public static AuditRecord Parse(string line, int lineNumber)
@@ -76,12 +83,13 @@ namespace SshKms.Core.Audit
 
                     string operatorIdentity = root.TryGetProperty("operator", out JsonElement op) && op.ValueKind == JsonValueKind.String ? op.GetString()! : string.Empty;
                     var fields = new Dictionary<string, object?>(StringComparer.Ordinal);
-                    foreach (JsonProperty p in root.EnumerateObject().Where(p => p.Name != "type" && p.Name != "time" && p.Name != "operator"))
+                    foreach (JsonProperty p in root.EnumerateObject().Where(p => p.Name != "type" && p.Name != "time" && p.Name != "operator" && p.Name != AuditChain.PrevField))
                     {
                         fields[p.Name] = ToValue(p.Value);
                     }
 
-                    return new AuditRecord(type.GetString()!, when, operatorIdentity, fields, line, lineNumber);
+                    string? prev = root.TryGetProperty(AuditChain.PrevField, out JsonElement chained) && chained.ValueKind == JsonValueKind.String ? chained.GetString() : null;
+                    return new AuditRecord(type.GetString()!, when, operatorIdentity, fields, line, lineNumber, prev);
                 }
             }
             catch (JsonException)

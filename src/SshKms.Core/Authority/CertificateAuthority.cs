@@ -118,6 +118,9 @@ namespace SshKms.Core.Authority
         {
             SshCertificateBuilder builder = Policy.Apply(request, Key.PublicKey, Operator);
             string? rsaAlgorithm = request.RsaSha256 ? SshSignature.RsaSha256 : null;
+
+            // No signature the journal could not record: an unwritable journal or a full disk fails here, before KMS.
+            _journal?.EnsureWritable();
             byte[] toSign = builder.GetBytesToSign();
             SigningResult signed = await Key.SignAsync(toSign, rsaAlgorithm, cancellationToken).ConfigureAwait(false);
             SshCertificate certificate = builder.Complete(signed.SignatureBlob);

@@ -48,6 +48,9 @@ namespace SshKms.Core.Sessions
         public Action<string, string>? OnOutputLine { get; set; }
 
         public Action<string, string>? OnErrorLine { get; set; }
+
+        /// <summary>Why the run was cancelled (a signal's name, a stopped pipeline), for the session.ended event; read once ssh has been stopped.</summary>
+        public Func<string>? CancelReason { get; set; }
     }
 
     /// <summary>One host's outcome. ErrorId is null when ssh reached the host and ran the command (whatever its exit code).</summary>
@@ -282,6 +285,7 @@ namespace SshKms.Core.Sessions
         {
             var result = new SshSessionResult { HostName = HostOf(destination), Principal = userName ?? Environment.UserName, ExitCode = -1 };
             var started = DateTime.UtcNow;
+            bool sshStarted = false;
             try
             {
                 if (port.HasValue && (port < 1 || port > 65535))
@@ -291,6 +295,7 @@ namespace SshKms.Core.Sessions
 
                 // The certificate's principal must be the user ssh will log in as, which user@host, -l, -o User and
                 // ssh_config's User all decide; ssh -G resolves them exactly as the real run will.
+                _audit?.EnsureWritable();
                 result.Principal = await OpenSshClient.ResolveLoginUserAsync(destination, userName, port, Options.SshOptions, Options.ConfigFile, cancellationToken)
                     .ConfigureAwait(false) ?? result.Principal;
                 SessionCredentials credentials = await _credentials(result.Principal, cancellationToken).ConfigureAwait(false);
@@ -299,6 +304,7 @@ namespace SshKms.Core.Sessions
                 SshAgentServer agent = SshAgentServer.Start(credentials.Key, credentials.Certificate, _identities);
                 try
                 {
+                    sshStarted = true;
                     var sink = new SshOutputSink
                     {
                         OnOutputLine = Options.OnOutputLine == null ? null : new Action<string>(line => Options.OnOutputLine(result.HostName, line)),
@@ -321,6 +327,13 @@ namespace SshKms.Core.Sessions
                 // A per-host failure (e.g. the CA refused this principal); the other hosts go on.
                 result.ErrorId = ex.ErrorId;
                 result.ErrorMessage = ex.Message;
+            }
+            catch (OperationCanceledException) when (sshStarted && _audit != null)
+            {
+                // The remote command may have run: its end is recorded before the cancellation goes on.
+                result.Duration = DateTime.UtcNow - started;
+                _audit.RecordCancelled(result, program, port, program == "ssh" ? Options.Command : null, Options.CancelReason?.Invoke() ?? "cancelled");
+                throw;
             }
 
             result.Duration = DateTime.UtcNow - started;

@@ -3,46 +3,71 @@ using System.Collections.Generic;
 using System.Management.Automation;
 using SshKms.Core;
 using SshKms.Core.Audit;
+using SshKms.Core.Keys;
+using SshKms.Core.OpenSsh;
 
 namespace SshKms.PowerShell.Audit
 {
     /// <summary>
     /// Reads the audit journal: one AuditRecord per event, oldest first, with Type, Time, Operator and the shared
-    /// fields (Serial, HostName, SecretId, ...) as properties, and every field in Fields.
+    /// fields (Serial, HostName, SecretId, ...) as properties, and every field in Fields. -Verify checks its hash
+    /// chain and seals; -CloudTrail lists the CA key's KMS signatures from CloudTrail against it.
     /// </summary>
-    [Cmdlet(VerbsCommon.Get, "SshKmsAudit")]
-    [OutputType(typeof(AuditRecord))]
-    public sealed class GetSshKmsAudit : SshKmsCmdlet
+    [Cmdlet(VerbsCommon.Get, "SshKmsAudit", DefaultParameterSetName = ReadSet)]
+    [OutputType(typeof(AuditRecord), ParameterSetName = new[] { ReadSet })]
+    [OutputType(typeof(AuditVerification), ParameterSetName = new[] { VerifySet })]
+    [OutputType(typeof(CloudTrailSignature), ParameterSetName = new[] { CloudTrailSet })]
+    public sealed class GetSshKmsAudit : SshKmsAwsCmdlet
     {
-        [Parameter(Position = 0)]
+        private const string ReadSet = "Read";
+        private const string VerifySet = "Verify";
+        private const string CloudTrailSet = "CloudTrail";
+
+        [Parameter(Position = 0, ParameterSetName = ReadSet)]
         [SupportsWildcards]
         public string[] Type { get; set; } = new string[0];
 
-        [Parameter]
+        [Parameter(ParameterSetName = ReadSet)]
+        [Parameter(ParameterSetName = CloudTrailSet)]
         public DateTime? Since { get; set; }
 
-        [Parameter]
+        [Parameter(ParameterSetName = ReadSet)]
+        [Parameter(ParameterSetName = CloudTrailSet)]
         public DateTime? Until { get; set; }
 
-        [Parameter]
+        [Parameter(ParameterSetName = ReadSet)]
         [SupportsWildcards]
         public string? Operator { get; set; }
 
         /// <summary>Binds Serial from Get-SshCertificate and New-SshKmsCertificate, CertificateSerial from Invoke-SshKmsSession.</summary>
-        [Parameter(ValueFromPipelineByPropertyName = true)]
+        [Parameter(ValueFromPipelineByPropertyName = true, ParameterSetName = ReadSet)]
         [Alias("CertificateSerial")]
         public ulong? Serial { get; set; }
 
-        [Parameter]
+        [Parameter(ParameterSetName = ReadSet)]
         [Alias("ComputerName", "Host")]
         public string? HostName { get; set; }
 
-        [Parameter(ValueFromPipelineByPropertyName = true)]
+        [Parameter(ValueFromPipelineByPropertyName = true, ParameterSetName = ReadSet)]
         public string? SecretId { get; set; }
 
-        [Parameter]
+        [Parameter(ParameterSetName = ReadSet)]
         [ValidateRange(1, int.MaxValue)]
         public int? Last { get; set; }
+
+        /// <summary>Checks the hash chain and every seal instead of listing events; AuditChainBroken names the first bad line.</summary>
+        [Parameter(Mandatory = true, ParameterSetName = VerifySet)]
+        public SwitchParameter Verify { get; set; }
+
+        /// <summary>Lists the CA key's KMS Sign events from CloudTrail, each matched to its journal line.</summary>
+        [Parameter(Mandatory = true, ParameterSetName = CloudTrailSet)]
+        public SwitchParameter CloudTrail { get; set; }
+
+        /// <summary>-Verify: every seal must be signed by this key. -CloudTrail: the KMS key whose signatures are listed.</summary>
+        [Parameter(ParameterSetName = VerifySet)]
+        [Parameter(Mandatory = true, ParameterSetName = CloudTrailSet)]
+        [Alias("Ca")]
+        public string? CaKey { get; set; }
 
         /// <summary>A journal other than $SSHKMS_HOME/audit.jsonl; it must exist.</summary>
         [Parameter]
@@ -53,14 +78,61 @@ namespace SshKms.PowerShell.Audit
         {
             try
             {
-                foreach (AuditRecord record in Read(Journal(), ex => WriteWarning(ex.Message)))
+                if (Verify.IsPresent)
                 {
-                    WriteObject(record);
+                    WriteVerification();
+                }
+                else if (CloudTrail.IsPresent)
+                {
+                    WriteCloudTrail();
+                }
+                else
+                {
+                    foreach (AuditRecord record in Read(Journal(), ex => WriteWarning(ex.Message)))
+                    {
+                        WriteObject(record);
+                    }
                 }
             }
             catch (SshKmsException ex)
             {
                 ThrowSshKmsError(ex, Path);
+            }
+        }
+
+        private void WriteVerification()
+        {
+            AuditJournal journal = Journal();
+            SshPublicKey? pinned = CaKey == null ? null : Await(ct => SigningKeys.OpenAsync(KeyUri.Parse(CaKey), Aws, ct)).PublicKey;
+            WriteVerbose($"Checking the hash chain of {journal.Path}" + (pinned == null ? "." : $"; seals must be signed by {pinned.Fingerprint}."));
+            AuditVerification result = AuditChain.Verify(journal, pinned);
+            if (result.ChainStart > 1 || (result.ChainStart == null && result.Lines > 0))
+            {
+                WriteWarning($"Lines 1 to {(result.ChainStart ?? result.Lines + 1) - 1} predate the hash chain and are not protected.");
+            }
+
+            if (result.Seals.Count == 0 && result.Lines > 0)
+            {
+                WriteWarning("The journal has no seal: anyone who can write the file can rewrite it whole. Seal it with Add-SshKmsAuditSeal.");
+            }
+
+            WriteObject(result);
+        }
+
+        private void WriteCloudTrail()
+        {
+            DateTimeOffset until = Until.HasValue ? new DateTimeOffset(Until.Value.ToUniversalTime()) : DateTimeOffset.UtcNow;
+            DateTimeOffset since = Since.HasValue ? new DateTimeOffset(Since.Value.ToUniversalTime()) : until.AddDays(-1);
+            AuditJournal journal = Journal();
+            WriteVerbose($"CloudTrail LookupEvents for the KMS key {CaKey} from {since:u} to {until:u}; matching against {journal.Path}.");
+            foreach (CloudTrailSignature signature in Await(ct => CloudTrailSignatures.ListAsync(journal, KeyUri.Parse(CaKey!), Aws, since, until, ct)))
+            {
+                if (!signature.InJournal)
+                {
+                    WriteWarning($"KMS signature {signature.RequestId} by {signature.Caller} at {signature.Time:u} is not in the journal: it was made outside SshKms, or its line was deleted.");
+                }
+
+                WriteObject(signature);
             }
         }
 

@@ -84,6 +84,9 @@ namespace SshKms.PowerShell.Sessions
                 Validity = Validity == null ? TimeSpan.FromMinutes(5) : ParameterValues.Duration(Validity),
                 AcceptNewHostKey = AcceptNewHostKey.IsPresent,
                 ConfigFile = ConfigFile,
+
+                // A cmdlet is cancelled only by StopProcessing: Ctrl+C or a stopped pipeline.
+                CancelReason = () => "pipeline stopped",
             };
             foreach (KeyValuePair<string, string> option in ParameterValues.SshOptions(SshOption))
             {

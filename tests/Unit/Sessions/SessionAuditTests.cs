@@ -72,21 +72,25 @@ namespace SshKms.Tests.Sessions
         }
 
         [Fact]
-        public async Task AJournalThatCannotBeWrittenAfterTheLoginBecomesTheHostsErrorAndTheOutputIsKept()
+        public async Task AJournalThatCannotBeWrittenStopsTheHostBeforeSshRuns()
         {
-            // The CA's own journal works (so the certificate is issued); the session's is under a regular file.
+            // The CA's own journal works (so a certificate could be issued); the session's is under a regular file.
             CertificateAuthority ca = await LocalCaAsync(new AuditJournal(_tmp.File("audit.jsonl")));
             File.WriteAllText(_tmp.File("not-a-folder"), "x");
             var broken = new AuditJournal(Path.Combine(_tmp.File("not-a-folder"), "audit.jsonl"));
             using var server = new SshdServer(trustedUserCaKeys: new[] { ca.Key.PublicKey.ToString() });
+            string marker = _tmp.File("ran");
 
-            SshSessionResult r = (await SshSession.WithCertificates(ca.IssueAsync, SshSessionTests.OptionsFor(server, "echo ran"))
+            SshSessionResult r = (await SshSession.WithCertificates(ca.IssueAsync, SshSessionTests.OptionsFor(server, $"touch '{marker}'; echo ran"))
                 .RecordTo(broken, "someone", "local:x").RunAsync(new[] { "127.0.0.1" }, null, CancellationToken.None)).Single();
 
-            Assert.Equal("ran\n", r.Output);
-            Assert.Equal(0, r.ExitCode);
             Assert.Equal("AuditJournalWriteFailed", r.ErrorId);
-            Assert.False(r.Succeeded);
+            Assert.DoesNotContain("Also:", r.ErrorMessage);
+            Assert.Equal(-1, r.ExitCode);
+            Assert.Equal(string.Empty, r.Output);
+            Assert.False(File.Exists(marker));
+            Assert.Null(r.CertificateSerial);
+            Assert.Empty(new AuditJournal(_tmp.File("audit.jsonl")).Read());
         }
     }
 }
