@@ -10,9 +10,11 @@ param(
     [Parameter(Mandatory)] [string] $ModulePath,
     # Names the run in the results file: two runs (net8.0, netstandard2.0) must not overwrite each other.
     [string] $Label = 'module',
+    # Tags to leave out, said in the output: the netstandard2.0 build has no SSH sessions in pwsh (its sessions need
+    # the in-process transport of a later issue), so its run leaves out the tests tagged Sessions.
+    [string[]] $ExcludeTag = @(),
     # Pester.psd1 5.x; by default the one on PSModulePath, else the one scripts/test.sh restores into the NuGet cache.
     [string] $PesterPath = $env:SSHKMS_PESTER_PATH,
-    [string] $ResultsDir = $(if ($env:SSHKMS_TEST_RESULTS) { $env:SSHKMS_TEST_RESULTS } else { Join-Path ([IO.Path]::GetTempPath()) 'sshkms-test-results' })
 )
 
 $ErrorActionPreference = 'Stop'
@@ -33,15 +35,17 @@ if (-not (Test-Path $PesterPath)) {
 Import-Module $PesterPath -MinimumVersion 5.0
 
 $env:SSHKMS_MODULE_PATH = (Resolve-Path $ModulePath).Path
-New-Item -ItemType Directory -Path $ResultsDir -Force | Out-Null
 
 $config = New-PesterConfiguration
 $config.Run.Path = Join-Path $PSScriptRoot '../tests/Pester'
 $config.Run.PassThru = $true
+if ($ExcludeTag) {
+    $config.Filter.ExcludeTag = $ExcludeTag
+    Write-Host "Pester ($Label): tests tagged $($ExcludeTag -join ', ') are left out of this run"
+}
 $config.Output.Verbosity = 'Detailed'
-$config.TestResult.Enabled = $true
-$config.TestResult.OutputFormat = 'NUnitXml'
-$config.TestResult.OutputPath = Join-Path $ResultsDir "pester-$Label.xml"
+# The NUnit writer refuses the ANSI escapes a child pwsh's error text may carry; results are the console's.
+$config.TestResult.Enabled = $false
 # Plain text: error messages carry no ANSI escapes, which the NUnit XML writer cannot store.
 $PSStyle.OutputRendering = 'PlainText'
 $result = Invoke-Pester -Configuration $config
@@ -54,7 +58,6 @@ if (-not $result) {
 $brokenBlocks = $result.FailedBlocksCount + $result.FailedContainersCount
 if ($brokenBlocks -gt 0) { Write-Host "Pester: $brokenBlocks block(s) or file(s) failed before their tests ran" }
 if ($result.SkippedCount -gt 0) { Write-Host "Pester: $($result.SkippedCount) skipped" }
-Write-Host "Results: $($config.TestResult.OutputPath.Value)"
 Write-Host "Pester: $($result.PassedCount) passed, $($result.FailedCount) failed"
 if ($result.FailedCount -gt 0 -or $brokenBlocks -gt 0) { exit 1 }
 exit 0

@@ -48,7 +48,6 @@ dotnet restore tests/Pester/PesterDeps.proj >/dev/null
 NUGET_PACKAGES="$(dotnet nuget locals global-packages --list | sed -n 's/^global-packages: //p')"
 export NUGET_PACKAGES="${NUGET_PACKAGES%/}"
 export SSHKMS_PESTER_PATH="$NUGET_PACKAGES/pester/5.7.1/tools/Pester.psd1"
-export SSHKMS_TEST_RESULTS="${TMPDIR:-/tmp}/sshkms-test-results"
 
 # Build (Release) and package out/SshKms.
 "$pwsh" -NoProfile -File ./build.ps1 -SkipTests
@@ -62,10 +61,10 @@ trap 'rm -rf "$netstandard_root"' EXIT
 cp -r out/SshKms "$netstandard_root/"
 rm -rf "$netstandard_root/SshKms/lib/net8.0"
 
-for run in "net8.0:out/SshKms" "netstandard2.0:$netstandard_root/SshKms"; do
-  label="${run%%:*}"
-  echo "==> Pester, $label build: ${run#*:}"
-  "$pwsh" -NoProfile -File scripts/pester.ps1 -ModulePath "${run#*:}" -Label "$label" || failed=1
-done
+echo "==> Pester, net8.0 build: out/SshKms"
+"$pwsh" -NoProfile -File scripts/pester.ps1 -ModulePath out/SshKms -Label net8.0 || failed=1
+# The netstandard2.0 build has no SSH sessions under pwsh yet (SessionsUnsupportedRuntime): its run leaves them out.
+echo "==> Pester, netstandard2.0 build: $netstandard_root/SshKms"
+"$pwsh" -NoProfile -File scripts/pester.ps1 -ModulePath "$netstandard_root/SshKms" -Label netstandard2.0 -ExcludeTag Sessions || failed=1
 
 exit "$failed"

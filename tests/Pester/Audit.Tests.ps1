@@ -90,7 +90,7 @@ Describe 'A session stopped mid-run' {
         if ($script:sshd -and -not $script:sshd.HasExited) { Stop-Process -Id $script:sshd.Id }
     }
 
-    It 'PowerShell.Stop() during Invoke-SshKmsSession records session.ended with exit 130 and the reason' {
+    It 'PowerShell.Stop() during Invoke-SshKmsSession records session.ended with exit 130 and the reason' -Tag Sessions {
         $marker = Join-Path $script:sshdDir 'started'
         $ps = [PowerShell]::Create()
         $null = $ps.AddScript({

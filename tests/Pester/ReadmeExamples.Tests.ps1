@@ -12,6 +12,7 @@ BeforeDiscovery {
         'New-SshKmsKeyPairSecret|Get-SshKmsKeyPair|Invoke-SshKeyRotation' = 'needs AWS Secrets Manager'
         'awskms:|alias/'                                                  = 'needs AWS KMS'
         '/etc/ssh'                                                        = "writes this machine's sshd configuration"
+        'PSResourceRepository|-PSResource|-Publish |^Import-Module SshKms;' = 'publishes to and installs from a PSResourceGet repository (Install.Tests.ps1 does, in a temp folder)'
     }
     $lines = @(Get-ReadmePowerShellLine -Readme (Join-Path $PSScriptRoot '../../README.md') -NotRunHere $notRunHere)
     $runLines = @($lines | Where-Object { -not $_.Reason })

@@ -113,7 +113,7 @@ Describe 'Write-Progress' {
         $ours[0].CurrentOperation | Should -Match 'id_1\.pub'
     }
 
-    It 'Invoke-SshKmsSession reports each host done, and -Verbose names its journal lines' {
+    It 'Invoke-SshKmsSession reports each host done, and -Verbose names its journal lines' -Tag Sessions {
         $node = Start-TestSshd -TrustedUserCaKey (Get-SshKmsCaPublicKey -CaKey local:verbose-ca)
         try {
             $options = "@{ UserKnownHostsFile = '$($node.KnownHosts)'; GlobalKnownHostsFile = '/dev/null'; BatchMode = 'yes' }"

@@ -81,6 +81,15 @@ Describe 'Table views of local objects' {
         $text | Should -Match ([regex]::Escape("$($cert.Serial)"))
     }
 
+    It 'Get-SshKmsAudit -Verify and Add-SshKmsAuditSeal: lines, chain start, seals, head; the seal line, time, key and fingerprint' {
+        $seal = Add-SshKmsAuditSeal -CaKey local:views-ca
+        $text = Assert-Table $seal 'LineNumber', 'Time', 'CaKey', 'Fingerprint', 'KmsRequestId'
+        $text | Should -Match ([regex]::Escape($seal.Fingerprint))
+        $verified = Get-SshKmsAudit -Verify -CaKey local:views-ca -WarningAction SilentlyContinue
+        $text = Assert-Table $verified 'Lines', 'ChainStart', 'Seals', 'Head', 'Path'
+        $text | Should -Match "\s$($verified.Lines)\s+1\s+1\s+sha256:"
+    }
+
     It 'a mixed pipeline prints both kinds of object, with their own columns and no blank rows' {
         $text = & { Get-SshCertificate -Path $certPath; Get-SshKmsAudit -Serial $cert.Serial } | Out-String -Width 120
         $text | Should -Match 'CaFingerprint'
@@ -108,7 +117,7 @@ Describe 'Table views of AWS and SSH objects' {
         Stop-Peer $moto
     }
 
-    It 'Invoke-SshKmsSession: host, exit code, duration, principal, serial, error id and the first output line' {
+    It 'Invoke-SshKmsSession: host, exit code, duration, principal, serial, error id and the first output line' -Tag Sessions {
         $result = Invoke-SshKmsSession -HostName 127.0.0.1 -Port $sessionNode.Port -UserName $user -CaKey local:views-session -Command 'echo first; echo second' `
             -ConfigFile /dev/null -SshOption $sessionNode.SshOption
         $result.ExitCode | Should -Be 0 -Because $result.Error
@@ -129,7 +138,7 @@ Describe 'Table views of AWS and SSH objects' {
         Assert-Table $plain 'SecretId', 'Stages', 'KeyType', 'Fingerprint', 'UserName' | Out-Null
     }
 
-    It 'Invoke-SshKeyRotation: secret, step, node, result, version, detail' {
+    It 'Invoke-SshKeyRotation: secret, step, node, result, version, detail' -Tag Sessions {
         $first = New-SshKmsKeyPairSecret -SecretId views/rotate -UserName $user @aws
         $node = Start-TestSshd -AuthorizedKey $first.PublicKey
         try {

@@ -51,9 +51,13 @@ namespace SshKms.Core.Keys
                 throw new ArgumentNullException(nameof(uri));
             }
 
-            return uri.Provider == KeyProviderKind.Local
-                ? LocalSigningKey.OpenForSigning(uri, create)
-                : (await KmsSigningKey.OpenAsync(uri, aws ?? new AwsSettings(), cancellationToken).ConfigureAwait(false), null);
+            if (uri.Provider == KeyProviderKind.Local)
+            {
+                (ISigningKey local, KeyCreated? created) = LocalSigningKey.OpenForSigning(uri, create);
+                return (await Reported(Task.FromResult(local)).ConfigureAwait(false), created);
+            }
+
+            return (await Reported(KmsSigningKey.OpenAsync(uri, aws ?? new AwsSettings(), cancellationToken)).ConfigureAwait(false), null);
         }
 
         /// <summary>

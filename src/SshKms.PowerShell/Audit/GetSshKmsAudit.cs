@@ -63,9 +63,12 @@ namespace SshKms.PowerShell.Audit
         [Parameter(Mandatory = true, ParameterSetName = CloudTrailSet)]
         public SwitchParameter CloudTrail { get; set; }
 
-        /// <summary>-Verify: every seal must be signed by this key. -CloudTrail: the KMS key whose signatures are listed.</summary>
+        /// <summary>
+        /// -Verify: every seal must be signed by this key. -CloudTrail: the KMS key whose signatures are listed
+        /// ($SSHKMS_CA when not given, as every CA parameter).
+        /// </summary>
         [Parameter(ParameterSetName = VerifySet)]
-        [Parameter(Mandatory = true, ParameterSetName = CloudTrailSet)]
+        [Parameter(ParameterSetName = CloudTrailSet)]
         [Alias("Ca")]
         public string? CaKey { get; set; }
 
@@ -124,8 +127,9 @@ namespace SshKms.PowerShell.Audit
             DateTimeOffset until = Until.HasValue ? new DateTimeOffset(Until.Value.ToUniversalTime()) : DateTimeOffset.UtcNow;
             DateTimeOffset since = Since.HasValue ? new DateTimeOffset(Since.Value.ToUniversalTime()) : until.AddDays(-1);
             AuditJournal journal = Journal();
-            WriteVerbose($"CloudTrail LookupEvents for the KMS key {CaKey} from {since:u} to {until:u}; matching against {journal.Path}.");
-            foreach (CloudTrailSignature signature in Await(ct => CloudTrailSignatures.ListAsync(journal, KeyUri.Parse(CaKey!), Aws, since, until, ct)))
+            KeyUri caKey = KeyUri.ParseOrDefaultCa(CaKey);
+            WriteVerbose($"CloudTrail LookupEvents for the KMS key {caKey} from {since:u} to {until:u}; matching against {journal.Path}.");
+            foreach (CloudTrailSignature signature in Await(ct => CloudTrailSignatures.ListAsync(journal, caKey, Aws, since, until, ct)))
             {
                 if (!signature.InJournal)
                 {

@@ -16,7 +16,7 @@ namespace SshKms.Tests.Audit
     [Collection("sessions")]
     public sealed class SessionCancelAuditTests : IDisposable
     {
-        private readonly string _ca = TestHome.NewLocalKey("cancel-ca");
+        private readonly string _ca = TestHome.NewLocalCa("cancel-ca");
         private readonly TempDir _tmp = new TempDir("sshkms-cancel");
 
         public void Dispose() => _tmp.Dispose();
