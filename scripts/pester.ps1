@@ -1,20 +1,20 @@
 <#
 .SYNOPSIS
-Runs tests/Pester against a packaged module folder in a PowerShell process of its own, writes the results outside
-the work tree, prints "Pester: N passed, N failed" last, and exits non-zero when anything failed.
+Runs tests/Pester against a packaged module folder in a PowerShell process of its own, writes nothing to the
+work tree, prints "Pester: N passed, N failed" last, and exits non-zero when anything failed.
 
 .EXAMPLE
 pwsh -NoProfile -File scripts/pester.ps1 -ModulePath out/SshKms
 #>
 param(
     [Parameter(Mandatory)] [string] $ModulePath,
-    # Names the run in the results file: two runs (net8.0, netstandard2.0) must not overwrite each other.
+    # Names the run in its output: net8.0, netstandard2.0.
     [string] $Label = 'module',
     # Tags to leave out, said in the output: the netstandard2.0 build has no SSH sessions in pwsh (its sessions need
     # the in-process transport of a later issue), so its run leaves out the tests tagged Sessions.
     [string[]] $ExcludeTag = @(),
     # Pester.psd1 5.x; by default the one on PSModulePath, else the one scripts/test.sh restores into the NuGet cache.
-    [string] $PesterPath = $env:SSHKMS_PESTER_PATH,
+    [string] $PesterPath = $env:SSHKMS_PESTER_PATH
 )
 
 $ErrorActionPreference = 'Stop'
