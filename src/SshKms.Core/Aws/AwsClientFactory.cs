@@ -1,10 +1,12 @@
 using System;
 using Amazon;
+using Amazon.EC2;
 using Amazon.KeyManagementService;
 using Amazon.Runtime;
 using Amazon.Runtime.CredentialManagement;
 using Amazon.Runtime.Credentials;
 using Amazon.SecurityToken;
+using Amazon.SimpleSystemsManagement;
 
 namespace SshKms.Core.Aws
 {
@@ -51,9 +53,27 @@ namespace SshKms.Core.Aws
             return new AmazonSecurityTokenServiceClient(resolved.Credentials, config);
         }
 
+        /// <summary>SSM Run Command: sends the authorized_keys script to nodes.</summary>
+        public static AmazonSimpleSystemsManagementClient CreateSsm(AwsSettings settings)
+        {
+            ResolvedAwsSettings resolved = ResolveCredentialsAndRegion(settings);
+            var config = new AmazonSimpleSystemsManagementConfig();
+            Configure(config, settings, EffectiveEndpoint(settings, "SSM"), resolved);
+            return new AmazonSimpleSystemsManagementClient(resolved.Credentials, config);
+        }
+
+        /// <summary>EC2: finds the running instances that carry a tag.</summary>
+        public static AmazonEC2Client CreateEc2(AwsSettings settings)
+        {
+            ResolvedAwsSettings resolved = ResolveCredentialsAndRegion(settings);
+            var config = new AmazonEC2Config();
+            Configure(config, settings, EffectiveEndpoint(settings, "EC2"), resolved);
+            return new AmazonEC2Client(resolved.Credentials, config);
+        }
+
         /// <summary>
         /// The endpoint a client of <paramref name="service"/> (the SDKs' AWS_ENDPOINT_URL_&lt;SERVICE&gt; suffix: KMS,
-        /// STS, SECRETS_MANAGER, SSM) talks to: the explicit one (moto, LocalStack: one endpoint for everything), else
+        /// STS, SECRETS_MANAGER, SSM, EC2) talks to: the explicit one (moto, LocalStack: one endpoint for everything), else
         /// the service's own variable (a VPC endpoint serves one service), else $AWS_ENDPOINT_URL, else null.
         /// </summary>
         public static string? EffectiveEndpoint(AwsSettings settings, string service = "KMS")
@@ -112,7 +132,7 @@ namespace SshKms.Core.Aws
                 if (credentials == null)
                 {
                     throw new SshKmsException("AwsCredentialsMissing", SshKmsErrorCategory.AuthenticationError,
-                        "No AWS credentials were found. Set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, run 'aws configure' or 'aws sso login', or pass -ProfileName / --profile.");
+                        "No AWS credentials were found. Set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, run 'aws configure' or 'aws sso login', or name an AWS profile.");
                 }
             }
 
@@ -131,7 +151,7 @@ namespace SshKms.Core.Aws
             if (region == null)
             {
                 throw new SshKmsException("AwsRegionMissing", SshKmsErrorCategory.InvalidArgument,
-                    "No AWS region is set. Pass -Region / --region, set AWS_REGION, or set a region in your AWS profile.");
+                    "No AWS region is set. Name an AWS region, set AWS_REGION, or set a region in your AWS profile.");
             }
 
             return new ResolvedAwsSettings(credentials, region, EffectiveEndpoint(settings));

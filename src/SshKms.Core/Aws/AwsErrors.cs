@@ -58,7 +58,7 @@ namespace SshKms.Core.Aws
                 return known;
             }
 
-            if (exception is AmazonServiceException service && !string.IsNullOrEmpty(service.ErrorCode))
+            if (exception is AmazonServiceException service && (!string.IsNullOrEmpty(service.ErrorCode) || (int)service.StatusCode >= 400))
             {
                 return MapService(service, what);
             }
@@ -66,7 +66,7 @@ namespace SshKms.Core.Aws
             if (IsUnreachable(exception))
             {
                 return new SshKmsException("AwsEndpointUnreachable", SshKmsErrorCategory.ConnectionError,
-                    $"{what} failed: the AWS endpoint could not be reached ({Innermost(exception).Message}). Check the network, the region and --endpoint-url / AWS_ENDPOINT_URL.", exception);
+                    $"{what} failed: the AWS endpoint could not be reached ({Innermost(exception).Message}). Check the network, the region and the endpoint URL (AWS_ENDPOINT_URL).", exception);
             }
 
             if (exception is OperationCanceledException)
@@ -77,57 +77,92 @@ namespace SshKms.Core.Aws
             if (exception is AmazonClientException && exception.Message.IndexOf("credential", StringComparison.OrdinalIgnoreCase) >= 0)
             {
                 return new SshKmsException("AwsCredentialsMissing", SshKmsErrorCategory.AuthenticationError,
-                    $"{what} failed: no usable AWS credentials ({exception.Message}). Set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, run 'aws configure', or pass -ProfileName / --profile.", exception);
+                    $"{what} failed: no usable AWS credentials ({exception.Message}). Set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, run 'aws configure', or name an AWS profile.", exception);
             }
 
             return new SshKmsException("AwsRequestFailed", SshKmsErrorCategory.NotSpecified, $"{what} failed: {exception.Message}", exception);
         }
 
-        private static SshKmsException MapService(AmazonServiceException ex, string what)
+        private static SshKmsException MapService(AmazonServiceException ex, string what) =>
+            FromCode(what, ex.ErrorCode, ex.StatusCode, ex.Message, ex);
+
+        /// <summary>
+        /// The one mapping from an AWS error code (and HTTP status) to an ErrorId, whichever client saw it: the SDK's
+        /// clients (KMS, STS, SSM, EC2) through <see cref="Map"/>, and <see cref="AwsJsonClient"/>. The exception keeps
+        /// AWS's own code, which tells apart codes that share an ErrorId.
+        /// </summary>
+        internal static SshKmsException FromCode(string what, string code, HttpStatusCode status, string message, Exception? inner = null)
         {
-            string code = ex.ErrorCode;
-            string detail = $"{what} failed: {code}: {ex.Message}";
+            SshKmsException mapped = IdFor(what, code ?? string.Empty, status, message, inner);
+            mapped.AwsErrorCode = code;
+            return mapped;
+        }
+
+        private static SshKmsException IdFor(string what, string code, HttpStatusCode status, string message, Exception? inner)
+        {
+            string detail = $"{what} failed: {code}: {message}";
             switch (code)
             {
                 case "NotFoundException":
-                case "ResourceNotFoundException":
+                    // KMS's code for a key or alias that does not exist.
                     return new SshKmsException("KmsKeyNotFound", SshKmsErrorCategory.ObjectNotFound,
-                        $"{what} failed: the key does not exist in this account and region ({ex.Message}).", ex);
+                        $"{what} failed: the key does not exist in this account and region ({message}).", inner);
+                case "ResourceNotFoundException":
+                case "InvocationDoesNotExist":
+                    return new SshKmsException("AwsResourceNotFound", SshKmsErrorCategory.ObjectNotFound, detail, inner);
                 case "AccessDeniedException":
                 case "AccessDenied":
                 case "UnauthorizedOperation":
-                    return new SshKmsException("AwsAccessDenied", SshKmsErrorCategory.PermissionDenied, detail, ex);
+                    return new SshKmsException("AwsAccessDenied", SshKmsErrorCategory.PermissionDenied, detail, inner);
                 case "UnrecognizedClientException":
                 case "InvalidClientTokenId":
                 case "InvalidSignatureException":
                 case "SignatureDoesNotMatch":
+                case "IncompleteSignature":
+                case "AuthFailure":
                 case "ExpiredTokenException":
                 case "ExpiredToken":
-                    return new SshKmsException("AwsAuthenticationFailed", SshKmsErrorCategory.AuthenticationError, detail, ex);
+                case "RequestExpired":
+                case "RequestTimeTooSkewed":
+                case "RequestInTheFuture":
+                    return new SshKmsException("AwsAuthenticationFailed", SshKmsErrorCategory.AuthenticationError, detail, inner);
                 case "KMSInvalidStateException":
                 case "DisabledException":
                 case "KeyUnavailableException":
                     return new SshKmsException("KmsKeyUnavailable", SshKmsErrorCategory.InvalidOperation,
-                        $"{what} failed: the key is disabled, pending deletion or otherwise unusable ({code}).", ex);
+                        $"{what} failed: the key is disabled, pending deletion or otherwise unusable ({code}).", inner);
                 case "InvalidKeyUsageException":
-                    return new SshKmsException("KmsKeyUsageUnsupported", SshKmsErrorCategory.InvalidOperation, detail, ex);
+                    return new SshKmsException("KmsKeyUsageUnsupported", SshKmsErrorCategory.InvalidOperation, detail, inner);
                 case "UnsupportedOperationException":
-                    return new SshKmsException("AwsOperationUnsupported", SshKmsErrorCategory.InvalidOperation, detail, ex);
+                    return new SshKmsException("AwsOperationUnsupported", SshKmsErrorCategory.InvalidOperation, detail, inner);
                 case "AlreadyExistsException":
-                    return new SshKmsException("AwsResourceExists", SshKmsErrorCategory.ResourceExists, detail, ex);
-                case "ThrottlingException":
-                case "Throttling":
-                case "LimitExceededException":
-                case "RequestLimitExceeded":
-                case "TooManyRequestsException":
-                    return new SshKmsException("KmsThrottled", SshKmsErrorCategory.LimitsExceeded,
-                        $"{what} was throttled by AWS even after the SDK's retries; try again later or raise the KMS request quota.", ex);
-                case "ValidationException":
-                case "InvalidParameterValueException":
-                    return new SshKmsException("AwsRequestInvalid", SshKmsErrorCategory.InvalidArgument, detail, ex);
-                default:
-                    return new SshKmsException("AwsRequestFailed", SshKmsErrorCategory.NotSpecified, detail, ex);
+                case "ResourceExistsException":
+                    return new SshKmsException("AwsResourceExists", SshKmsErrorCategory.ResourceExists, detail, inner);
             }
+
+            if (AwsStandardRetry.IsThrottling(status, code))
+            {
+                return new SshKmsException("AwsThrottled", SshKmsErrorCategory.LimitsExceeded,
+                    $"{what} was throttled by AWS even after the retries ({code}); slow down, try again later or raise the service quota.", inner);
+            }
+
+            if (code.StartsWith("Invalid", StringComparison.Ordinal) || code.EndsWith(".NotFound", StringComparison.Ordinal)
+                || code == "ValidationException" || code == "MalformedPolicyDocumentException")
+            {
+                return new SshKmsException("AwsInvalidRequest", SshKmsErrorCategory.InvalidArgument, detail, inner);
+            }
+
+            if ((int)status >= 500)
+            {
+                return new SshKmsException("AwsServiceError", SshKmsErrorCategory.ResourceUnavailable, $"{detail} (HTTP {(int)status}).", inner);
+            }
+
+            if (status == HttpStatusCode.Forbidden)
+            {
+                return new SshKmsException("AwsAccessDenied", SshKmsErrorCategory.PermissionDenied, detail, inner);
+            }
+
+            return new SshKmsException("AwsRequestFailed", SshKmsErrorCategory.NotSpecified, detail, inner);
         }
 
         private static bool IsUnreachable(Exception ex)

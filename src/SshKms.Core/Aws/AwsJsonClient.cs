@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using System.Net;
@@ -9,7 +10,6 @@ using System.Threading;
 using System.Threading.Tasks;
 using Amazon;
 using Amazon.Runtime;
-using Amazon.Runtime.CredentialManagement;
 using Amazon.Runtime.Signing;
 
 namespace SshKms.Core.Aws
@@ -27,10 +27,6 @@ namespace SshKms.Core.Aws
 
         public static AwsJsonService SecretsManager { get; } = new AwsJsonService("secretsmanager", "secretsmanager", "secretsmanager", "SECRETS_MANAGER");
 
-        public static AwsJsonService Ssm { get; } = new AwsJsonService("ssm", "ssm", "AmazonSSM", "SSM");
-
-        public static AwsJsonService ResourceGroupsTagging { get; } =
-            new AwsJsonService("tagging", "tagging", "ResourceGroupsTaggingAPI_20170126", "RESOURCE_GROUPS_TAGGING_API");
 
         /// <summary>The SigV4 service name.</summary>
         public string SigningName { get; }
@@ -46,43 +42,36 @@ namespace SshKms.Core.Aws
 
     /// <summary>
     /// A minimal client for AWS's JSON 1.1 protocol, for the services whose official packages the registry
-    /// lacks. Requests are signed by AWSSDK.Core's public <see cref="SigV4SigningHandler"/> with credentials
-    /// from the SDK's chain (or the named profile); throttling is retried with full-jitter backoff.
-    /// Replacing it with AWSSDK.SecretsManager / AWSSDK.SimpleSystemsManagement touches only Core/Aws.
+    /// lacks (Secrets Manager, CloudTrail). Requests are signed by AWSSDK.Core's public SigV4 signer with credentials
+    /// from the SDK's chain (or the named profile), and retried as the SDK's own clients retry
+    /// (<see cref="AwsStandardRetry"/>); errors map to ErrorIds by the mapping the SDK-based clients share
+    /// (<see cref="AwsErrors"/>).
     /// </summary>
     public sealed class AwsJsonClient : IDisposable
     {
-        internal const int DefaultMaxAttempts = 5;
-
         private readonly HttpClient _http;
         private readonly AwsJsonService _service;
-        private readonly Random _jitter = new Random();
+        private readonly AWSCredentials _credentials;
+        private readonly RegionEndpoint _region;
+        private readonly AwsStandardRetry _retry = new AwsStandardRetry();
+
+        /// <summary>The server's clock minus ours, learnt from a clock-skew error; requests are signed at our time plus it.</summary>
+        private long _clockSkewTicks;
 
         public AwsJsonClient(AwsSettings settings, AwsJsonService service, HttpMessageHandler? transport = null)
         {
             _service = service;
             ResolvedAwsSettings resolved = AwsClientFactory.ResolveCredentialsAndRegion(settings);
             Endpoint = ResolveEndpoint(settings, service, resolved.Region);
-            var parameters = new AWSSigV4Parameters
-            {
-                Credentials = resolved.Credentials,
-                Region = RegionEndpoint.GetBySystemName(resolved.Region),
-                Service = service.SigningName,
-                SignPayload = true,
-            };
-            _http = new HttpClient(new SigV4SigningHandler(parameters, transport ?? new HttpClientHandler()))
+            _credentials = resolved.Credentials;
+            _region = RegionEndpoint.GetBySystemName(resolved.Region);
+            _http = new HttpClient(transport ?? new HttpClientHandler(), disposeHandler: true)
             {
                 Timeout = TimeSpan.FromSeconds(60),
             };
         }
 
         public Uri Endpoint { get; }
-
-        /// <summary>Attempts per call before throttling becomes AwsThrottled.</summary>
-        public int MaxAttempts { get; set; } = DefaultMaxAttempts;
-
-        /// <summary>The first backoff step; each retry waits a random time up to base * 2^attempt (capped at 20 s).</summary>
-        public TimeSpan BackoffBase { get; set; } = TimeSpan.FromMilliseconds(100);
 
         /// <summary>Calls an operation with a serialisable request and reads the typed response.</summary>
         public async Task<TResponse> CallAsync<TRequest, TResponse>(string operation, TRequest request, CancellationToken cancellationToken)
@@ -98,27 +87,25 @@ namespace SshKms.Core.Aws
         /// </summary>
         public async Task<byte[]> SendAsync(string operation, byte[] body, CancellationToken cancellationToken)
         {
+            AwsRetryKind lastRetry = AwsRetryKind.None;
             for (int attempt = 1; ; attempt++)
             {
-                using HttpRequestMessage request = BuildRequest(operation, body);
+                using HttpRequestMessage request = await SignedRequestAsync(operation, body, cancellationToken).ConfigureAwait(false);
                 HttpResponseMessage response;
                 try
                 {
                     response = await _http.SendAsync(request, cancellationToken).ConfigureAwait(false);
                 }
-                catch (HttpRequestException ex)
+                catch (Exception ex) when (IsConnectionFailure(ex, cancellationToken))
                 {
+                    // A reset, refused or timed-out connection: transient, as the SDK counts it.
+                    if (await RetryAsync(attempt, AwsRetryKind.Transient, cancellationToken).ConfigureAwait(false))
+                    {
+                        lastRetry = AwsRetryKind.Transient;
+                        continue;
+                    }
+
                     throw Unreachable(ex);
-                }
-                catch (TaskCanceledException ex) when (!cancellationToken.IsCancellationRequested)
-                {
-                    throw Unreachable(ex);
-                }
-                catch (AmazonClientException ex)
-                {
-                    // The signer resolves credentials lazily: a missing chain surfaces here.
-                    throw new SshKmsException("AwsCredentialsMissing", SshKmsErrorCategory.AuthenticationError,
-                        $"No usable AWS credentials for {_service.SigningName}: {ex.Message}");
                 }
 
                 using (response)
@@ -126,6 +113,7 @@ namespace SshKms.Core.Aws
                     byte[] content = await response.Content.ReadAsByteArrayAsync().ConfigureAwait(false);
                     if (response.IsSuccessStatusCode)
                     {
+                        _retry.Succeeded(lastRetry);
                         if (OperationLog.IsListening)
                         {
                             string? requestId = response.Headers.TryGetValues("x-amzn-RequestId", out var ids) ? ids.FirstOrDefault() : null;
@@ -137,15 +125,81 @@ namespace SshKms.Core.Aws
 
                     string? headerType = response.Headers.TryGetValues("x-amzn-ErrorType", out var values) ? values.FirstOrDefault() : null;
                     (string code, string message) = AwsJsonErrors.Parse(content, headerType);
-                    if (AwsJsonErrors.IsThrottling(response.StatusCode, code) && attempt < MaxAttempts)
+                    TimeSpan? serverSkew = response.Headers.Date is DateTimeOffset serverTime ? serverTime.UtcDateTime - DateTime.UtcNow : (TimeSpan?)null;
+                    AwsRetryKind kind = AwsStandardRetry.Classify(response.StatusCode, code, serverSkew);
+                    if (AwsStandardRetry.IsClockSkew(code, serverSkew))
                     {
-                        await Task.Delay(Backoff(attempt), cancellationToken).ConfigureAwait(false);
+                        Interlocked.Exchange(ref _clockSkewTicks, serverSkew!.Value.Ticks);
+                    }
+
+                    if (kind != AwsRetryKind.None && await RetryAsync(attempt, kind, cancellationToken).ConfigureAwait(false))
+                    {
+                        lastRetry = kind;
                         continue;
                     }
 
                     throw AwsJsonErrors.ToException(_service.SigningName, operation, response.StatusCode, code, message);
                 }
             }
+        }
+
+        /// <summary>Waits out the backoff and says true when one more attempt is allowed (attempts left and quota to pay for it).</summary>
+        private async Task<bool> RetryAsync(int attempt, AwsRetryKind kind, CancellationToken cancellationToken)
+        {
+            if (attempt >= AwsStandardRetry.MaxAttempts || !_retry.TryAcquire(kind))
+            {
+                return false;
+            }
+
+            await Task.Delay(_retry.Backoff(attempt, kind), cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+
+        private static bool IsConnectionFailure(Exception ex, CancellationToken cancellationToken) =>
+            ex is HttpRequestException || ex is IOException || ex is TimeoutException
+            || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested);
+
+        /// <summary>Each attempt is signed anew, at our clock plus any skew a previous answer revealed.</summary>
+        private async Task<HttpRequestMessage> SignedRequestAsync(string operation, byte[] body, CancellationToken cancellationToken)
+        {
+            const string contentType = "application/x-amz-json-1.1";
+            string target = _service.TargetPrefix + "." + operation;
+            var signing = new AWSSigningRequest { HttpMethod = HttpMethod.Post, RequestUri = Endpoint, Content = body };
+            signing.Headers["Content-Type"] = contentType;
+            signing.Headers["X-Amz-Target"] = target;
+            var parameters = new AWSSigV4Parameters
+            {
+                Credentials = _credentials,
+                Region = _region,
+                Service = _service.SigningName,
+                SignPayload = true,
+                SignedAt = DateTime.UtcNow + TimeSpan.FromTicks(Interlocked.Read(ref _clockSkewTicks)),
+            };
+            AWSSigningResult signed;
+            try
+            {
+                signed = await AWSSigV4Signer.SignAsync(signing, parameters, cancellationToken).ConfigureAwait(false);
+            }
+            catch (AmazonClientException ex)
+            {
+                // The signer resolves credentials lazily: a missing chain surfaces here.
+                throw new SshKmsException("AwsCredentialsMissing", SshKmsErrorCategory.AuthenticationError,
+                    $"No usable AWS credentials for {_service.SigningName}: {ex.Message}");
+            }
+
+            var request = new HttpRequestMessage(HttpMethod.Post, Endpoint) { Content = new ByteArrayContent(body) };
+            request.Content.Headers.ContentType = new MediaTypeHeaderValue(contentType);
+            request.Headers.TryAddWithoutValidation("X-Amz-Target", target);
+            foreach (KeyValuePair<string, string> header in signed.Headers)
+            {
+                if (!string.Equals(header.Key, "Content-Type", StringComparison.OrdinalIgnoreCase) && !string.Equals(header.Key, "X-Amz-Target", StringComparison.OrdinalIgnoreCase)
+                    && !string.Equals(header.Key, "Host", StringComparison.OrdinalIgnoreCase))
+                {
+                    request.Headers.TryAddWithoutValidation(header.Key, header.Value);
+                }
+            }
+
+            return request;
         }
 
         internal TResponse Deserialize<TResponse>(string operation, byte[] response)
@@ -160,26 +214,6 @@ namespace SshKms.Core.Aws
                 throw new SshKmsException("AwsResponseInvalid", SshKmsErrorCategory.InvalidData,
                     $"{_service.SigningName} {operation} returned a response that is not the expected JSON.");
             }
-        }
-
-        internal TimeSpan Backoff(int attempt)
-        {
-            double capMs = Math.Min(20000, BackoffBase.TotalMilliseconds * Math.Pow(2, attempt));
-            lock (_jitter)
-            {
-                return TimeSpan.FromMilliseconds(_jitter.NextDouble() * capMs);
-            }
-        }
-
-        private HttpRequestMessage BuildRequest(string operation, byte[] body)
-        {
-            var request = new HttpRequestMessage(HttpMethod.Post, Endpoint)
-            {
-                Content = new ByteArrayContent(body),
-            };
-            request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/x-amz-json-1.1");
-            request.Headers.TryAddWithoutValidation("X-Amz-Target", _service.TargetPrefix + "." + operation);
-            return request;
         }
 
         private SshKmsException Unreachable(Exception ex) =>

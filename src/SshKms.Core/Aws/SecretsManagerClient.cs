@@ -21,8 +21,6 @@ namespace SshKms.Core.Aws
             _client = new AwsJsonClient(settings, AwsJsonService.SecretsManager, transport);
         }
 
-        public AwsJsonClient Json => _client;
-
         /// <summary>Creates the secret with a first version whose value is the UTF-8 JSON in <paramref name="secretUtf8"/>.</summary>
         public async Task<SecretVersionRef> CreateSecretAsync(string name, byte[] secretUtf8, string? kmsKeyId, string clientRequestToken,
             string? description, CancellationToken cancellationToken)

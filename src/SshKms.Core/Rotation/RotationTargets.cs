@@ -61,9 +61,9 @@ namespace SshKms.Core.Rotation
                     .RunAsync(cancellationToken).ConfigureAwait(false);
             }
 
-            using var ssm = new SsmClient(settings);
-            using TaggingClient? tagging = targets.InstanceIds.Count > 0 ? null : new TaggingClient(settings);
-            SsmNodeDistributor distributor = tagging == null ? new SsmNodeDistributor(ssm, targets.InstanceIds) : new SsmNodeDistributor(ssm, tagging, targets.SsmTag);
+            using var ssm = AwsClientFactory.CreateSsm(settings);
+            using var ec2 = targets.InstanceIds.Count > 0 ? null : AwsClientFactory.CreateEc2(settings);
+            SsmNodeDistributor distributor = ec2 == null ? new SsmNodeDistributor(ssm, targets.InstanceIds) : new SsmNodeDistributor(ssm, ec2, targets.SsmTag);
             distributor.MaxConcurrency = targets.Parallel;
             return await new KeyRotation(sm, distributor, secretId, clientRequestToken, userName, report) { Files = targets.AuthorizedKeys }
                 .RunAsync(cancellationToken).ConfigureAwait(false);

@@ -109,7 +109,8 @@ namespace SshKms.Tests.Aws
                 var ex = Assert.Throws<SshKmsException>(() => AwsClientFactory.ResolveCredentialsAndRegion(new AwsSettings { Region = "us-east-1", EndpointUrl = _moto.Endpoint }));
                 Assert.Equal("AwsCredentialsMissing", ex.ErrorId);
                 Assert.Contains("AWS_ACCESS_KEY_ID", ex.Message);
-                Assert.Contains("--profile", ex.Message);
+                Assert.Contains("AWS profile", ex.Message);
+                Assert.DoesNotContain("--profile", ex.Message);
             }
             finally
             {
@@ -137,7 +138,8 @@ namespace SshKms.Tests.Aws
                 Amazon.Runtime.FallbackRegionFactory.Reset();
                 var ex = Assert.Throws<SshKmsException>(() => AwsClientFactory.ResolveCredentialsAndRegion(new AwsSettings { EndpointUrl = _moto.Endpoint }));
                 Assert.Equal("AwsRegionMissing", ex.ErrorId);
-                Assert.Contains("--region", ex.Message);
+                Assert.Contains("AWS region", ex.Message);
+                Assert.DoesNotContain("--region", ex.Message);
                 Assert.Contains("AWS_REGION", ex.Message);
             }
             finally
@@ -157,7 +159,7 @@ namespace SshKms.Tests.Aws
         [InlineData("AccessDeniedException", "AwsAccessDenied", SshKmsErrorCategory.PermissionDenied)]
         [InlineData("KMSInvalidStateException", "KmsKeyUnavailable", SshKmsErrorCategory.InvalidOperation)]
         [InlineData("DisabledException", "KmsKeyUnavailable", SshKmsErrorCategory.InvalidOperation)]
-        [InlineData("ThrottlingException", "KmsThrottled", SshKmsErrorCategory.LimitsExceeded)]
+        [InlineData("ThrottlingException", "AwsThrottled", SshKmsErrorCategory.LimitsExceeded)]
         [InlineData("UnrecognizedClientException", "AwsAuthenticationFailed", SshKmsErrorCategory.AuthenticationError)]
         [InlineData("SomethingNew", "AwsRequestFailed", SshKmsErrorCategory.NotSpecified)]
         public void ServiceErrorCodes_MapToStableIds(string code, string errorId, SshKmsErrorCategory category)

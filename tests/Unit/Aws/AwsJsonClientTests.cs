@@ -76,18 +76,6 @@ namespace SshKms.Tests.Aws
         }
 
         [Fact]
-        public async Task SsmSendCommandAndInvocationAgainstMoto()
-        {
-            using var ssm = new SsmClient(_moto.Settings);
-            SsmCommand command = await ssm.SendShellScriptAsync(new[] { "i-0123456789abcdef0" }, null, new[] { "echo hi" }, "test", CancellationToken.None);
-            Assert.False(string.IsNullOrEmpty(command.CommandId));
-            Assert.Equal(new[] { "echo hi" }, command.Parameters!["commands"]);
-            SsmCommandInvocation invocation = await ssm.GetCommandInvocationAsync(command.CommandId!, "i-0123456789abcdef0", CancellationToken.None);
-            Assert.Equal("Success", invocation.Status);
-            Assert.True(invocation.IsFinished);
-        }
-
-        [Fact]
         public async Task RequestsAreSigV4SignedJson11WithTarget()
         {
             var fake = new FakeThrottlingHandler(0, HttpStatusCode.OK, "none", "{\"ARN\":\"a\",\"Name\":\"n\"}");
@@ -103,53 +91,42 @@ namespace SshKms.Tests.Aws
         [Fact]
         public async Task ThrottlingIsRetriedWithBackoffThenSucceeds()
         {
-            var fake = new FakeThrottlingHandler(3, (HttpStatusCode)400, "ThrottlingException", "{\"Name\":\"ok\"}");
+            var fake = new FakeThrottlingHandler(AwsStandardRetry.MaxAttempts - 1, (HttpStatusCode)400, "ThrottlingException", "{\"Name\":\"ok\"}");
             using var sm = new SecretsManagerClient(_moto.Settings, fake);
-            sm.Json.BackoffBase = TimeSpan.FromMilliseconds(20);
             DescribeSecretResponse r = await sm.DescribeSecretAsync("x", CancellationToken.None);
             Assert.Equal("ok", r.Name);
-            Assert.Equal(4, fake.Times.Count);
+            Assert.Equal(AwsStandardRetry.MaxAttempts, fake.Times.Count);
+            Assert.All(fake.Gaps.Select((gap, i) => (gap, i)), g => Assert.InRange(g.gap.TotalMilliseconds, 0, 1000 * Math.Pow(2, g.i) + 500));
         }
 
         [Fact]
         public async Task PersistentThrottlingBecomesAwsThrottledAfterMaxAttempts()
         {
             var fake = new FakeThrottlingHandler(100, (HttpStatusCode)429, "TooManyRequestsException");
-            using var ssm = new SsmClient(_moto.Settings, fake);
-            ssm.Json.BackoffBase = TimeSpan.FromMilliseconds(1);
-            var ex = await Assert.ThrowsAsync<SshKmsException>(() => ssm.GetCommandInvocationAsync("c", "i", CancellationToken.None));
+            using var sm = new SecretsManagerClient(_moto.Settings, fake);
+            var ex = await Assert.ThrowsAsync<SshKmsException>(() => sm.DescribeSecretAsync("x", CancellationToken.None));
             Assert.Equal("AwsThrottled", ex.ErrorId);
             Assert.Equal(SshKmsErrorCategory.LimitsExceeded, ex.Category);
-            Assert.Equal(AwsJsonClient.DefaultMaxAttempts, fake.Times.Count);
-            Assert.Equal("AmazonSSM.GetCommandInvocation", fake.Targets[0]);
-        }
-
-        [Fact]
-        public void BackoffIsJitteredAndGrowsWithinItsCap()
-        {
-            using var client = new AwsJsonClient(_moto.Settings, AwsJsonService.Ssm);
-            client.BackoffBase = TimeSpan.FromMilliseconds(100);
-            var delays = Enumerable.Range(0, 200).Select(_ => client.Backoff(3).TotalMilliseconds).ToList();
-            Assert.All(delays, d => Assert.InRange(d, 0, 800));
-            Assert.True(delays.Distinct().Count() > 100, "backoff should be jittered");
-            Assert.True(delays.Max() > 400, "the cap doubles per attempt");
+            Assert.Equal(AwsStandardRetry.MaxAttempts, fake.Times.Count);
+            Assert.All(fake.Targets, t => Assert.Equal("secretsmanager.DescribeSecret", t));
         }
 
         [Theory]
-        [InlineData(400, "AccessDeniedException", "AwsAccessDenied", SshKmsErrorCategory.PermissionDenied)]
-        [InlineData(400, "InvalidRequestException", "AwsInvalidRequest", SshKmsErrorCategory.InvalidArgument)]
-        [InlineData(400, "InvalidParameterException", "AwsInvalidRequest", SshKmsErrorCategory.InvalidArgument)]
-        [InlineData(400, "ValidationException", "AwsInvalidRequest", SshKmsErrorCategory.InvalidArgument)]
-        [InlineData(400, "ResourceNotFoundException", "AwsResourceNotFound", SshKmsErrorCategory.ObjectNotFound)]
-        [InlineData(500, "InternalServiceError", "AwsServiceError", SshKmsErrorCategory.ResourceUnavailable)]
-        public async Task ErrorBodiesMapToStableIds(int status, string type, string errorId, SshKmsErrorCategory category)
+        [InlineData(400, "AccessDeniedException", "AwsAccessDenied", SshKmsErrorCategory.PermissionDenied, 1)]
+        [InlineData(400, "InvalidRequestException", "AwsInvalidRequest", SshKmsErrorCategory.InvalidArgument, 1)]
+        [InlineData(400, "InvalidParameterException", "AwsInvalidRequest", SshKmsErrorCategory.InvalidArgument, 1)]
+        [InlineData(400, "ValidationException", "AwsInvalidRequest", SshKmsErrorCategory.InvalidArgument, 1)]
+        [InlineData(400, "ResourceNotFoundException", "AwsResourceNotFound", SshKmsErrorCategory.ObjectNotFound, 1)]
+        [InlineData(500, "InternalServiceError", "AwsServiceError", SshKmsErrorCategory.ResourceUnavailable, AwsStandardRetry.MaxAttempts)]
+        public async Task ErrorBodiesMapToStableIds(int status, string type, string errorId, SshKmsErrorCategory category, int attempts)
         {
-            var fake = new FakeThrottlingHandler(1, (HttpStatusCode)status, type);
+            var fake = new FakeThrottlingHandler(100, (HttpStatusCode)status, type);
             using var sm = new SecretsManagerClient(_moto.Settings, fake);
             var ex = await Assert.ThrowsAsync<SshKmsException>(() => sm.DescribeSecretAsync("x", CancellationToken.None));
             Assert.Equal(errorId, ex.ErrorId);
             Assert.Equal(category, ex.Category);
-            Assert.Single(fake.Times);
+            Assert.Equal(type, ex.AwsErrorCode);
+            Assert.Equal(attempts, fake.Times.Count);
             Assert.Contains("injected", ex.Message);
         }
 
@@ -173,9 +150,9 @@ namespace SshKms.Tests.Aws
         [Fact]
         public void EndpointFollowsSettingsThenServiceVariableThenRegion()
         {
-            Assert.Equal("https://ssm.eu-west-1.amazonaws.com/", AwsJsonClient.ResolveEndpoint(new AwsSettings(), AwsJsonService.Ssm, "eu-west-1").ToString());
-            Assert.Equal("http://x:1/", AwsJsonClient.ResolveEndpoint(new AwsSettings { EndpointUrl = "http://x:1" }, AwsJsonService.Ssm, "eu-west-1").ToString());
-            var bad = Assert.Throws<SshKmsException>(() => AwsJsonClient.ResolveEndpoint(new AwsSettings { EndpointUrl = "ftp://x" }, AwsJsonService.Ssm, "eu-west-1"));
+            Assert.Equal("https://secretsmanager.eu-west-1.amazonaws.com/", AwsJsonClient.ResolveEndpoint(new AwsSettings(), AwsJsonService.SecretsManager, "eu-west-1").ToString());
+            Assert.Equal("http://x:1/", AwsJsonClient.ResolveEndpoint(new AwsSettings { EndpointUrl = "http://x:1" }, AwsJsonService.SecretsManager, "eu-west-1").ToString());
+            var bad = Assert.Throws<SshKmsException>(() => AwsJsonClient.ResolveEndpoint(new AwsSettings { EndpointUrl = "ftp://x" }, AwsJsonService.SecretsManager, "eu-west-1"));
             Assert.Equal("AwsEndpointInvalid", bad.ErrorId);
         }
     }

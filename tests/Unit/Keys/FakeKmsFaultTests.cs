@@ -42,11 +42,11 @@ namespace SshKms.Tests.Keys
         }
 
         [Fact]
-        public async Task Throttling_IsRetriedByTheSdk_ThenKmsThrottled()
+        public async Task Throttling_IsRetriedByTheSdk_ThenAwsThrottled()
         {
             var (key, recorder) = await OpenWithFakeSign(HttpStatusCode.BadRequest, "ThrottlingException", retries: 2);
             var ex = await Assert.ThrowsAsync<SshKmsException>(() => key.SignAsync(new byte[] { 1, 2, 3 }, null, CancellationToken.None));
-            Assert.Equal("KmsThrottled", ex.ErrorId);
+            Assert.Equal("AwsThrottled", ex.ErrorId);
             Assert.Equal(SshKmsErrorCategory.LimitsExceeded, ex.Category);
             Assert.Equal(3, recorder.Count("Sign"));
         }

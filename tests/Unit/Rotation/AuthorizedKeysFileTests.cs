@@ -10,6 +10,7 @@ using SshKms.Core;
 using SshKms.Core.Aws;
 using SshKms.Core.OpenSsh;
 using SshKms.Core.Rotation;
+using SshKms.Tests.Aws;
 using SshKms.Tests.Infrastructure;
 using Xunit;
 
@@ -257,7 +258,7 @@ namespace SshKms.Tests.Rotation
             string sshdFile = Path.Combine(Home("deploy"), "keys", "deploy");
             var (sm, name, _, _) = await SecretOnNodeAsync(sshdFile);
             using (sm)
-            using (var ssm = new SsmClient(_moto.Settings, new FakeSsmNodeAgent(_dir.Path) { ResolveByUser = true }))
+            using (var ssm = AwsClientFactory.CreateSsm(HandlerHttpClientFactory.Route(_moto.Settings, new FakeSsmNodeAgent(_dir.Path) { ResolveByUser = true })))
             {
                 var distributor = new SsmNodeDistributor(ssm, new[] { Node }) { PollInterval = TimeSpan.FromMilliseconds(10) };
                 string token = Guid.NewGuid().ToString();
@@ -284,7 +285,7 @@ namespace SshKms.Tests.Rotation
             string sshdFile = Path.Combine(Home("deploy"), "keys", "deploy");
             var (sm, name, version, first) = await SecretOnNodeAsync(sshdFile);
             using (sm)
-            using (var ssm = new SsmClient(_moto.Settings, new FakeSsmNodeAgent(_dir.Path) { ResolveByUser = true }))
+            using (var ssm = AwsClientFactory.CreateSsm(HandlerHttpClientFactory.Route(_moto.Settings, new FakeSsmNodeAgent(_dir.Path) { ResolveByUser = true })))
             {
                 var distributor = new SsmNodeDistributor(ssm, new[] { Node }) { PollInterval = TimeSpan.FromMilliseconds(10) };
                 var rotation = new KeyRotation(sm, distributor, name, Guid.NewGuid().ToString())

@@ -14,8 +14,8 @@ using SshKms.Core.Rotation;
 namespace SshKms.Tests.Rotation
 {
     /// <summary>
-    /// Test-only stand-in for the SSM agents moto does not run. It sits between our SsmClient and the real
-    /// moto_server: after moto records a SendCommand, it executes the recorded AWS-RunShellScript text with
+    /// Test-only stand-in for the SSM agents moto does not run. It sits between the AWSSDK SSM client (through
+    /// <see cref="SshKms.Tests.Aws.HandlerHttpClientFactory"/>) and the real moto_server: after moto records a SendCommand, it executes the recorded AWS-RunShellScript text with
     /// /bin/sh for each instance against that instance's folder (SSHKMS_AUTHORIZED_KEYS=&lt;root&gt;/&lt;id&gt;/authorized_keys),
     /// and GetCommandInvocation answers carry the real exit status and output instead of moto's fixed Success.
     /// SendCommand behaves as on real SSM where moto differs: a command by id runs on exactly those ids (moto adds
@@ -225,7 +225,8 @@ namespace SshKms.Tests.Rotation
     }
 
     /// <summary>
-    /// Test-only: fails the first call of one Secrets Manager operation with a 500, then passes everything to moto.
+    /// Test-only: fails one call of one Secrets Manager operation with a 500 on every attempt the client's standard
+    /// retries make (<see cref="SshKms.Core.Aws.AwsStandardRetry.MaxAttempts"/>), then passes everything to moto.
     /// Every request's X-Amz-Target and JSON body is kept in <see cref="Requests"/>, as it went over the wire.
     /// </summary>
     internal sealed class FakeFailOnceHandler : DelegatingHandler
@@ -245,7 +246,7 @@ namespace SshKms.Tests.Rotation
         public void Arm(string target)
         {
             FailTarget = target;
-            _armed = 1;
+            _armed = SshKms.Core.Aws.AwsStandardRetry.MaxAttempts;
         }
 
         protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
@@ -253,7 +254,7 @@ namespace SshKms.Tests.Rotation
             string target = request.Headers.TryGetValues("X-Amz-Target", out var t) ? t.First() : string.Empty;
             string body = request.Content == null ? string.Empty : await request.Content.ReadAsStringAsync(cancellationToken);
             _requests.Enqueue((target, body.Length > 0 ? JsonNode.Parse(body) : null));
-            if (target == FailTarget && Interlocked.Exchange(ref _armed, 0) == 1)
+            if (target == FailTarget && Interlocked.Decrement(ref _armed) >= 0)
             {
                 return new HttpResponseMessage(System.Net.HttpStatusCode.InternalServerError)
                 {

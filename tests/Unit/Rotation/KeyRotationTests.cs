@@ -6,10 +6,12 @@ using System.Text;
 using System.Text.Json.Nodes;
 using System.Threading;
 using System.Threading.Tasks;
+using Amazon.SimpleSystemsManagement;
 using SshKms.Core;
 using SshKms.Core.Aws;
 using SshKms.Core.OpenSsh;
 using SshKms.Core.Rotation;
+using SshKms.Tests.Aws;
 using SshKms.Tests.Infrastructure;
 using Xunit;
 
@@ -27,7 +29,7 @@ namespace SshKms.Tests.Rotation
         private readonly FakeSsmNodeAgent _agent;
         private readonly FakeFailOnceHandler _smFaults = new FakeFailOnceHandler();
         private readonly SecretsManagerClient _sm;
-        private readonly SsmClient _ssm;
+        private readonly IAmazonSimpleSystemsManagement _ssm;
         private readonly SsmNodeDistributor _ssmDistributor;
         private readonly FakeFolderDistributor _folders;
         private INodeDistributor _distributor;
@@ -37,7 +39,7 @@ namespace SshKms.Tests.Rotation
             _moto = moto;
             _agent = new FakeSsmNodeAgent(_dir.Path);
             _sm = new SecretsManagerClient(moto.Settings, _smFaults);
-            _ssm = new SsmClient(moto.Settings, _agent);
+            _ssm = AwsClientFactory.CreateSsm(HandlerHttpClientFactory.Route(moto.Settings, _agent));
             _ssmDistributor = new SsmNodeDistributor(_ssm, Nodes) { PollInterval = TimeSpan.FromMilliseconds(10) };
             _folders = new FakeFolderDistributor(_dir.Path, Nodes);
             _distributor = _ssmDistributor;
@@ -342,9 +344,9 @@ namespace SshKms.Tests.Rotation
             string tagValue = Guid.NewGuid().ToString("N");
             string[] instances = await RunTaggedInstancesAsync(2, "RotateSSHKeys", tagValue);
             using var sm = new SecretsManagerClient(_moto.Settings);
-            using var tagging = new TaggingClient(_moto.Settings);
+            using var ec2 = AwsClientFactory.CreateEc2(_moto.Settings);
             KeyPairInfo first = await KeyPairSecrets.CreateAsync(sm, "tag/" + tagValue, SshKeyAlgorithm.Ed25519, null, null, CancellationToken.None);
-            var byTag = new SsmNodeDistributor(_ssm, tagging, "RotateSSHKeys=" + tagValue) { PollInterval = TimeSpan.FromMilliseconds(10) };
+            var byTag = new SsmNodeDistributor(_ssm, ec2, "RotateSSHKeys=" + tagValue) { PollInterval = TimeSpan.FromMilliseconds(10) };
 
             // An instance tagged after setSecret never got the new key: the later steps must not reach it either.
             string[] late = new string[0];
@@ -398,22 +400,21 @@ namespace SshKms.Tests.Rotation
             }
         }
 
-        /// <summary>EC2 RunInstances on moto through the query protocol (AWSSDK.EC2 is not in the registry; moto does not check signatures).</summary>
+        /// <summary>Real moto EC2 instances, started by AWSSDK.EC2 RunInstances with one tag, in one reservation.</summary>
         private async Task<string[]> RunTaggedInstancesAsync(int count, string key, string value)
         {
-            using var http = new System.Net.Http.HttpClient();
-            var request = new System.Net.Http.HttpRequestMessage(System.Net.Http.HttpMethod.Post, _moto.Endpoint + "/")
+            using var ec2 = AwsClientFactory.CreateEc2(_moto.Settings);
+            Amazon.EC2.Model.RunInstancesResponse response = await ec2.RunInstancesAsync(new Amazon.EC2.Model.RunInstancesRequest
             {
-                Content = new System.Net.Http.FormUrlEncodedContent(new Dictionary<string, string>
+                ImageId = "ami-12c6146b",
+                MinCount = count,
+                MaxCount = count,
+                TagSpecifications = new List<Amazon.EC2.Model.TagSpecification>
                 {
-                    ["Action"] = "RunInstances", ["Version"] = "2016-11-15", ["ImageId"] = "ami-12c6146b",
-                    ["MinCount"] = count.ToString(), ["MaxCount"] = count.ToString(),
-                    ["TagSpecification.1.ResourceType"] = "instance", ["TagSpecification.1.Tag.1.Key"] = key, ["TagSpecification.1.Tag.1.Value"] = value,
-                }),
-            };
-            request.Headers.TryAddWithoutValidation("Authorization", "AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/ec2/aws4_request, SignedHeaders=host, Signature=00");
-            string xml = await (await http.SendAsync(request)).Content.ReadAsStringAsync();
-            string[] ids = System.Text.RegularExpressions.Regex.Matches(xml, "<instanceId>(i-[0-9a-f]+)</instanceId>").Select(m => m.Groups[1].Value).Distinct().ToArray();
+                    new Amazon.EC2.Model.TagSpecification { ResourceType = Amazon.EC2.ResourceType.Instance, Tags = new List<Amazon.EC2.Model.Tag> { new Amazon.EC2.Model.Tag(key, value) } },
+                },
+            });
+            string[] ids = response.Reservation.Instances.Select(i => i.InstanceId).ToArray();
             Assert.Equal(count, ids.Length);
             return ids;
         }
