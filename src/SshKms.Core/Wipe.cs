@@ -25,6 +25,15 @@ namespace SshKms.Core
 #endif
         }
 
+        public static void Bytes(byte[] buffer, int offset, int count)
+        {
+#if NET8_0_OR_GREATER
+            CryptographicOperations.ZeroMemory(buffer.AsSpan(offset, count));
+#else
+            Array.Clear(buffer, offset, count);
+#endif
+        }
+
         public static void Chars(char[]? buffer)
         {
             if (buffer != null)
