@@ -6,7 +6,6 @@ using Amazon.KeyManagementService;
 using Amazon.KeyManagementService.Model;
 using SshKms.Core.Aws;
 using SshKms.Core.Envelope;
-using SshKms.Core.Keys;
 
 int sizeMiB = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 256;
 string work = Path.Combine(Path.GetTempPath(), "sshkms-envelope-bench-" + Guid.NewGuid().ToString("N")[..8]);
@@ -26,11 +25,11 @@ try
     }
 
     double mb = sizeMiB * 1048576 / 1e6;
-    var key = KeyUri.Parse("local:bench");
-    double enc = Time(() => Run(EnvelopeCipher.EncryptToFileAsync(File.OpenRead(plain), message, new EnvelopeEncryptOptions(key) { CreateKey = true }, true)));
-    double dec = Time(() => Run(EnvelopeCipher.DecryptToFileAsync(File.OpenRead(message), back, new EnvelopeDecryptOptions { AllowedKeys = { key } }, true)));
-    double encSigned = Time(() => Run(EnvelopeCipher.EncryptToFileAsync(File.OpenRead(plain), message, new EnvelopeEncryptOptions(key) { Signed = true }, true)));
-    double decSigned = Time(() => Run(EnvelopeCipher.DecryptToFileAsync(File.OpenRead(message), back, new EnvelopeDecryptOptions { AllowedKeys = { key } }, true)));
+    const string key = "local:bench";
+    double enc = Time(() => Run(ProtectOperation.RunAsync(new ProtectOptions { KeyId = key, CreateKey = true, InputPath = plain, OutputPath = message, Overwrite = true }, default)));
+    double dec = Time(() => Run(UnprotectOperation.RunAsync(new UnprotectOptions { AllowedKeys = new[] { key }, InputPath = message, OutputPath = back, Overwrite = true }, default)));
+    double encSigned = Time(() => Run(ProtectOperation.RunAsync(new ProtectOptions { KeyId = key, Signed = true, InputPath = plain, OutputPath = message, Overwrite = true }, default)));
+    double decSigned = Time(() => Run(UnprotectOperation.RunAsync(new UnprotectOptions { AllowedKeys = new[] { key }, InputPath = message, OutputPath = back, Overwrite = true }, default)));
     double openssl = OpensslGcmMBps();
 
     // Where the rest goes: the same work in memory (no disk), and the disk alone (a copy with fsync, as our
@@ -41,11 +40,11 @@ try
     double memEnc = Enumerable.Range(0, 3).Min(_ =>
     {
         encoded.SetLength(0);
-        return Time(() => Run(EnvelopeCipher.EncryptAsync(new MemoryStream(inMemory), encoded, new EnvelopeEncryptOptions(key))));
+        return Time(() => Run(ProtectOperation.RunAsync(new ProtectOptions { KeyId = key, Input = new MemoryStream(inMemory), Output = encoded }, default)));
     });
     byte[] encodedBytes = encoded.ToArray();
     double memDec = Enumerable.Range(0, 3).Min(_ =>
-        Time(() => Run(EnvelopeCipher.DecryptAsync(new MemoryStream(encodedBytes), Stream.Null, new EnvelopeDecryptOptions { AllowedKeys = { key } }))));
+        Time(() => Run(UnprotectOperation.RunAsync(new UnprotectOptions { AllowedKeys = new[] { key }, Input = new MemoryStream(encodedBytes), Output = Stream.Null }, default))));
     double copy = Time(() =>
     {
         using var source = File.OpenRead(plain);
@@ -104,17 +103,16 @@ static void KmsCallsPerMessage()
 
     const int messages = 20;
     var sealedMessages = new List<byte[]>();
-    int before = KmsEnvelopeKeyring.CallCount;
+    int before = moto.PostCount;
     var sw = Stopwatch.StartNew();
     for (int i = 0; i < messages; i++)
     {
-        var output = new MemoryStream();
-        Run(EnvelopeCipher.EncryptAsync(new MemoryStream(new byte[100]), output, new EnvelopeEncryptOptions(KeyUri.Parse(arn)) { Aws = settings }));
-        sealedMessages.Add(output.ToArray());
+        ProtectResult made = ProtectOperation.RunAsync(new ProtectOptions { KeyId = arn, Plaintext = new byte[100], Aws = settings }, default).GetAwaiter().GetResult();
+        sealedMessages.Add(made.Message!);
     }
 
     double encMs = sw.Elapsed.TotalMilliseconds / messages;
-    int encCalls = KmsEnvelopeKeyring.CallCount - before;
+    int encCalls = moto.PostCount - before;
     Console.WriteLine($"KMS calls per message (moto, {messages} messages): encrypt {(double)encCalls / messages:F1} GenerateDataKey ({encMs:F1} ms/message)");
 
     // Decrypt by discovery (any key ARN the message names) and with an allow-list (--key / -KeyId) naming the
@@ -122,26 +120,21 @@ static void KmsCallsPerMessage()
     string alias = "alias/bench-envelope";
     kms.CreateAliasAsync(new CreateAliasRequest { AliasName = alias, TargetKeyId = arn }).GetAwaiter().GetResult();
     string keyId = arn.Substring(arn.IndexOf("key/", StringComparison.Ordinal) + 4);
-    foreach ((string mode, KeyUri? allowed) in new (string, KeyUri?)[]
+    foreach ((string mode, string? allowed) in new (string, string?)[]
     {
-        ("discovery", null), ("allow-list key ARN", KeyUri.Parse(arn)), ("allow-list key id", KeyUri.Parse(keyId)), ("allow-list alias", KeyUri.Parse(alias)),
+        ("discovery", null), ("allow-list key ARN", arn), ("allow-list key id", keyId), ("allow-list alias", alias),
     })
     {
-        before = KmsEnvelopeKeyring.CallCount;
+        before = moto.PostCount;
         sw.Restart();
         foreach (byte[] m in sealedMessages)
         {
-            var options = new EnvelopeDecryptOptions { Aws = settings };
-            if (allowed != null)
-            {
-                options.AllowedKeys.Add(allowed);
-            }
-
-            Run(EnvelopeCipher.DecryptAsync(new MemoryStream(m), new MemoryStream(), options));
+            var options = new UnprotectOptions { Message = m, AllowedKeys = allowed == null ? null : new[] { allowed }, Aws = settings };
+            UnprotectOperation.RunAsync(options, default).GetAwaiter().GetResult().Dispose();
         }
 
         double decMs = sw.Elapsed.TotalMilliseconds / messages;
-        int decCalls = KmsEnvelopeKeyring.CallCount - before;
+        int decCalls = moto.PostCount - before;
         Console.WriteLine($"  decrypt, {mode,-19} {(double)decCalls / messages:F1} KMS calls/message ({decMs:F1} ms/message)");
     }
 }

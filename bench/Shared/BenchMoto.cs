@@ -7,6 +7,7 @@ using System.Linq;
 using System.Net;
 using System.Net.Http;
 using System.Net.Sockets;
+using System.Threading;
 using System.Threading.Tasks;
 using SshKms.Core.Aws;
 
@@ -21,6 +22,25 @@ sealed class BenchMoto : IDisposable
     }
 
     public AwsSettings Settings { get; }
+
+    private int _posts;
+
+    /// <summary>AWS JSON-protocol requests (POSTs) moto has logged so far, once its log has caught up.</summary>
+    public int PostCount
+    {
+        get
+        {
+            // The log arrives through a pipe after the response: wait until the count stops moving.
+            int last;
+            do
+            {
+                last = Volatile.Read(ref _posts);
+                Thread.Sleep(300);
+            }
+            while (last != Volatile.Read(ref _posts));
+            return last;
+        }
+    }
 
     public string Endpoint => Settings.EndpointUrl!;
 
@@ -38,10 +58,17 @@ sealed class BenchMoto : IDisposable
         })!;
         // Drained, so that moto never blocks on a full pipe.
         process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
+        var moto = new BenchMoto(process, $"http://127.0.0.1:{port}");
+        // moto logs one line per request ("POST / HTTP/1.1" 200): the AWS calls a benchmark makes, counted at the peer.
+        process.ErrorDataReceived += (_, e) =>
+        {
+            if (e.Data != null && e.Data.Contains("\"POST ", StringComparison.Ordinal))
+            {
+                Interlocked.Increment(ref moto._posts);
+            }
+        };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        var moto = new BenchMoto(process, $"http://127.0.0.1:{port}");
         try
         {
             await moto.WaitUntilAnsweringAsync();

@@ -2,6 +2,7 @@ using System;
 using System.IO;
 using System.Runtime.InteropServices;
 using System.Text;
+using System.Threading.Tasks;
 
 namespace SshKms.Core
 {
@@ -12,10 +13,33 @@ namespace SshKms.Core
     public static class OwnerOnly
     {
         /// <summary>Writes a new file readable only by its owner, via a temp name and rename so readers never see half of it.</summary>
-        public static void WriteAllText(string path, string contents, bool overwrite = false) =>
-            WriteAllBytes(path, new UTF8Encoding(false).GetBytes(contents), overwrite);
+        public static void WriteAllText(string path, string contents, bool overwrite = false)
+        {
+            byte[] bytes = new UTF8Encoding(false).GetBytes(contents);
+            try
+            {
+                WriteAllBytes(path, bytes, overwrite);
+            }
+            finally
+            {
+                // The contents are usually a private key.
+                Wipe.Bytes(bytes);
+            }
+        }
 
-        public static void WriteAllBytes(string path, byte[] contents, bool overwrite = false)
+        public static void WriteAllBytes(string path, byte[] contents, bool overwrite = false) =>
+            WriteViaTempAsync(path, overwrite, stream =>
+            {
+                stream.Write(contents, 0, contents.Length);
+                return Task.FromResult(true);
+            }).GetAwaiter().GetResult();
+
+        /// <summary>
+        /// Writes a new owner-only file via a temp name beside it, flushed to disk, then renamed into place: readers
+        /// see the old file or the whole new one, never half. On any failure the temp file is removed. A device
+        /// (/dev/stdout, /dev/null, /dev/fd/N) is written in place, as a shell would: a rename would replace it.
+        /// </summary>
+        internal static async Task<T> WriteViaTempAsync<T>(string path, bool overwrite, Func<Stream, Task<T>> write)
         {
             string full = Path.GetFullPath(path);
             if (!overwrite && File.Exists(full))
@@ -23,27 +47,51 @@ namespace SshKms.Core
                 throw new SshKmsException("FileExists", SshKmsErrorCategory.ResourceExists, $"{full} already exists; refusing to overwrite it.");
             }
 
+            if (IsDevicePath(full))
+            {
+                return await WriteInPlaceAsync(full, write).ConfigureAwait(false);
+            }
+
             string temp = full + ".tmp-" + Guid.NewGuid().ToString("N").Substring(0, 8);
             try
             {
+                T result;
                 using (FileStream stream = CreateOwnerOnly(temp))
                 {
-                    stream.Write(contents, 0, contents.Length);
+                    result = await write(stream).ConfigureAwait(false);
                     stream.Flush(true);
                 }
 
-                if (File.Exists(full))
+                // Not delete-then-move: a failure or a reader between the two would find no file at all.
+                MoveIntoPlace(temp, full, overwrite);
+                return result;
+            }
+            catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
+            {
+                throw new SshKmsException("FileWriteFailed", SshKmsErrorCategory.WriteError, $"Could not write {full}: {ex.Message}");
+            }
+            finally
+            {
+                TryDelete(temp);
+            }
+        }
+
+        private static bool IsDevicePath(string full) =>
+            Path.DirectorySeparatorChar == '/' && (full.StartsWith("/dev/", StringComparison.Ordinal) || full.StartsWith("/proc/", StringComparison.Ordinal));
+
+        private static async Task<T> WriteInPlaceAsync<T>(string full, Func<Stream, Task<T>> write)
+        {
+            try
+            {
+                using (var stream = new FileStream(full, FileMode.Open, FileAccess.Write, FileShare.ReadWrite, 1))
                 {
-                    File.Replace(temp, full, null);
-                }
-                else
-                {
-                    File.Move(temp, full);
+                    T result = await write(stream).ConfigureAwait(false);
+                    stream.Flush();
+                    return result;
                 }
             }
             catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
             {
-                TryDelete(temp);
                 throw new SshKmsException("FileWriteFailed", SshKmsErrorCategory.WriteError, $"Could not write {full}: {ex.Message}");
             }
         }

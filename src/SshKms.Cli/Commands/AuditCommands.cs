@@ -6,8 +6,6 @@ using System.Threading.Tasks;
 using SshKms.Core;
 using SshKms.Core.Audit;
 using SshKms.Core.Authority;
-using SshKms.Core.Keys;
-using SshKms.Core.OpenSsh;
 
 namespace SshKms.Cli.Commands
 {
@@ -39,9 +37,14 @@ namespace SshKms.Cli.Commands
         private static async Task<int> CloudTrailAsync(CliInvocation inv)
         {
             DateTimeOffset now = DateTimeOffset.UtcNow;
-            AuditJournal journal = JournalOf(inv);
-            IReadOnlyList<CloudTrailSignature> signatures = await CloudTrailSignatures.ListAsync(journal, KeyUri.Parse(inv.Require("ca")), inv.Aws,
-                Time(inv, "since", now) ?? now.AddDays(-1), Time(inv, "until", now) ?? now, default).ConfigureAwait(false);
+            IReadOnlyList<CloudTrailSignature> signatures = await CloudTrailAuditOperation.RunAsync(new CloudTrailAuditOptions
+            {
+                JournalPath = inv.Get("journal"),
+                CaKey = inv.Require("ca"),
+                Since = Time(inv, "since", now),
+                Until = Time(inv, "until", now),
+                Aws = inv.Aws,
+            }, default).ConfigureAwait(false);
             foreach (CloudTrailSignature s in signatures)
             {
                 inv.Out.WriteLine(inv.Has("json")
@@ -65,7 +68,7 @@ namespace SshKms.Cli.Commands
             int outside = signatures.Count(s => !s.InJournal);
             if (outside > 0)
             {
-                inv.Err.WriteLine($"sshkms: {outside} of {signatures.Count} KMS signatures by the CA key are not in the journal {journal.Path}. [AuditSignatureNotInJournal]");
+                inv.Err.WriteLine($"sshkms: {outside} of {signatures.Count} KMS signatures by the CA key are not in the journal. [AuditSignatureNotInJournal]");
                 return 1;
             }
 
@@ -75,17 +78,16 @@ namespace SshKms.Cli.Commands
         /// <summary>Exit 0 and a summary on an intact chain; AuditChainBroken (exit 1) naming the first bad line otherwise.</summary>
         private static async Task<int> VerifyAsync(CliInvocation inv)
         {
-            AuditJournal journal = JournalOf(inv);
-            SshPublicKey? pinned = inv.Has("ca") ? (await SigningKeys.OpenAsync(KeyUri.Parse(inv.Require("ca")), inv.Aws, default).ConfigureAwait(false)).PublicKey : null;
-            AuditVerification result = AuditChain.Verify(journal, pinned);
+            AuditVerification result = await VerifyAuditOperation.RunAsync(
+                new VerifyAuditOptions { JournalPath = inv.Get("journal"), CaKey = inv.Get("ca"), Aws = inv.Aws }, default).ConfigureAwait(false);
             inv.Out.WriteLine($"{result.Path}: {result.Lines} lines intact, head {result.Head}.");
             if (result.ChainStart == null)
             {
                 inv.Out.WriteLine(result.Lines == 0 ? "The journal is empty." : "No line carries a chain hash: every line predates the chain and none is protected.");
             }
-            else if (result.ChainStart > 1)
+            else if (result.UnchainedLines > 0)
             {
-                inv.Out.WriteLine($"The chain begins at line {result.ChainStart}; lines 1 to {result.ChainStart - 1} predate it and are not protected.");
+                inv.Out.WriteLine($"The chain begins at line {result.ChainStart}; lines 1 to {result.UnchainedLines} predate it and are not protected.");
             }
 
             foreach (AuditSealInfo seal in result.Seals)
@@ -96,7 +98,7 @@ namespace SshKms.Cli.Commands
             inv.Out.WriteLine(result.Seals.Count == 0
                 ? "No seal: anyone who can write the file can rewrite it whole. Seal it with `sshkms audit seal --ca URI`."
                 : $"{result.UnsealedLines} lines after the last seal.");
-            if (pinned == null && result.Seals.Count > 0)
+            if (!inv.Has("ca") && result.Seals.Count > 0)
             {
                 inv.Out.WriteLine("The seals were checked against the keys they name; give --ca to require your CA key.");
             }
@@ -106,23 +108,19 @@ namespace SshKms.Cli.Commands
 
         private static async Task<int> SealAsync(CliInvocation inv)
         {
-            AuditJournal journal = JournalOf(inv);
-            AuditSealInfo seal = await AuditSeal.SealAsync(journal, KeyUri.ParseOrDefaultCa(inv.Get("ca")), inv.Aws, default).ConfigureAwait(false);
-            inv.Out.WriteLine($"Sealed {seal.LineNumber - 1} lines of {journal.Path} at line {seal.LineNumber}: head {seal.Head}, signed by {AuditText.Escape(seal.CaKey)} {seal.Fingerprint}.");
+            AuditSealInfo seal = await SealAuditOperation.RunAsync(
+                new SealAuditOptions { JournalPath = inv.Get("journal"), CaKey = inv.Get("ca"), Aws = inv.Aws }, default).ConfigureAwait(false);
+            inv.Out.WriteLine($"Sealed {seal.LineNumber - 1} lines of {seal.JournalPath} at line {seal.LineNumber}: head {seal.Head}, signed by {AuditText.Escape(seal.CaKey)} {seal.Fingerprint}.");
             return 0;
-        }
-
-        private static AuditJournal JournalOf(CliInvocation inv)
-        {
-            string? path = inv.Get("journal");
-            return path == null ? AuditJournal.Default() : AuditJournal.Existing(path);
         }
 
         private static Task<int> RunAsync(CliInvocation inv)
         {
             DateTimeOffset now = DateTimeOffset.UtcNow;
-            var filter = new AuditFilter
+            ReadAuditResult result = ReadAuditOperation.Run(new ReadAuditOptions
             {
+                JournalPath = inv.Get("journal"),
+                Types = inv.GetAll("type").ToArray(),
                 Since = Time(inv, "since", now),
                 Until = Time(inv, "until", now),
                 Operator = inv.Get("operator"),
@@ -130,15 +128,14 @@ namespace SshKms.Cli.Commands
                 HostName = inv.Get("host"),
                 SecretId = inv.Get("secret-id"),
                 Last = inv.GetInt("last"),
-            };
-            foreach (string type in inv.GetAll("type"))
+            });
+            foreach (SshKmsException invalid in result.InvalidLines)
             {
-                filter.Types.Add(type);
+                inv.Err.WriteLine($"sshkms: {invalid.Message} [{invalid.ErrorId}]");
             }
 
-            AuditJournal journal = JournalOf(inv);
             bool json = inv.Has("json");
-            foreach (AuditRecord record in journal.Read(filter, ex => inv.Err.WriteLine($"sshkms: {ex.Message} [{ex.ErrorId}]")))
+            foreach (AuditRecord record in result.Records)
             {
                 inv.Out.WriteLine(json ? record.Json : AuditText.Line(record));
             }

@@ -1,7 +1,6 @@
 using System.Collections.Generic;
 using System.Threading.Tasks;
 using SshKms.Core.Authority;
-using SshKms.Core.Keys;
 
 namespace SshKms.Cli
 {
@@ -18,8 +17,8 @@ namespace SshKms.Cli
 
         private static async Task<int> CreateAsync(CliInvocation inv)
         {
-            ISigningKey key = await SigningKeys.CreateAsync(KeyUri.ParseOrDefaultCa(inv.Get("ca")), inv.Get("key-spec"), inv.Aws, default).ConfigureAwait(false);
-            var info = new CaKeyInfo(key);
+            CaKeyInfo info = await CreateCaKeyOperation.RunAsync(
+                new CreateCaKeyOptions { CaKey = inv.Get("ca"), KeySpec = inv.Get("key-spec"), Aws = inv.Aws }, default).ConfigureAwait(false);
             inv.Out.WriteLine(info.PublicKey);
             inv.Err.WriteLine($"Created {info.KeyUri} ({info.KeyArn}), {info.Fingerprint}.");
             return 0;
@@ -27,9 +26,8 @@ namespace SshKms.Cli
 
         private static async Task<int> PublicKeyAsync(CliInvocation inv)
         {
-            // Only the public key: no caller identity (STS) is needed to print it.
-            ISigningKey key = await SigningKeys.OpenAsync(KeyUri.ParseOrDefaultCa(inv.Get("ca")), inv.Aws, default).ConfigureAwait(false);
-            inv.Out.WriteLine(inv.Has("host") ? CaKeyInfo.KnownHostsLine(key) : key.PublicKey.ToString());
+            inv.Out.WriteLine(await GetCaPublicKeyOperation.RunAsync(
+                new GetCaPublicKeyOptions { CaKey = inv.Get("ca"), ForHost = inv.Has("host"), Aws = inv.Aws }, default).ConfigureAwait(false));
             return 0;
         }
     }

@@ -1,14 +1,12 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 using System.Globalization;
 using System.IO;
-using System.Text;
-using System.Threading;
 using System.Threading.Tasks;
 using SshKms.Core;
 using SshKms.Core.Authority;
 using SshKms.Core.Aws;
-using SshKms.Core.Keys;
 using SshKms.Core.OpenSsh;
 
 namespace SshKms.Cli
@@ -43,86 +41,57 @@ namespace SshKms.Cli
                 throw new SshKmsException("CliUsage", SshKmsErrorCategory.InvalidArgument, $"give --public-key PATH|- or --out PATH. Usage: {NewUsage}");
             }
 
-            CertificateRequest request;
-            SshPrivateKey? generated = null;
-            try
+            string type = inv.Get("type") ?? "user";
+            var options = new IssueCertificateOptions
             {
-                if (publicKeyPath == "-")
-                {
-                    request = new CertificateRequest(SshPublicKey.Parse(ReadAll(inv.Console.OpenIn())));
-                }
-                else if (publicKeyPath != null)
-                {
-                    if (!File.Exists(publicKeyPath))
-                    {
-                        throw new SshKmsException("PublicKeyFileNotFound", SshKmsErrorCategory.ObjectNotFound, $"No public key file at {publicKeyPath}.");
-                    }
+                CaKey = inv.Get("ca"),
+                CreateCaKey = inv.Has("create"),
+                PublicKeyPath = publicKeyPath == "-" ? null : publicKeyPath,
+                PublicKeyStream = publicKeyPath == "-" ? inv.Console.OpenIn() : null,
+                // --out alone makes a new key pair there; beside --public-key it is where the certificate goes.
+                NewKeyPairPath = publicKeyPath == null ? outPath : null,
+                CertificatePath = publicKeyPath == null ? null : outPath,
+                Type = type == "user" ? SshCertificateType.User
+                    : type == "host" ? SshCertificateType.Host
+                    : throw new SshKmsException("CliOptionInvalid", SshKmsErrorCategory.InvalidArgument, $"--type takes user or host, not '{type}'."),
+                Principals = inv.GetAll("principal").ToArray(),
+                AnyPrincipal = inv.Has("any-principal"),
+                Validity = inv.Get("validity") is string v ? ValidityParser.Parse(v) : (TimeSpan?)null,
+                Backdate = inv.Get("backdate") is string b ? ValidityParser.Parse(b) : (TimeSpan?)null,
+                KeyId = inv.Get("key-id"),
+                Serial = Serial(inv.Get("serial")),
+                Extensions = inv.Has("extension") ? inv.GetAll("extension").ToArray() : null,
+                NoExtensions = inv.Has("no-extensions"),
+                CriticalOptions = inv.GetAll("option").ToArray(),
+                RsaSha256 = inv.Has("rsa-sha256"),
+                Aws = inv.Aws,
+            };
 
-                    request = new CertificateRequest(SshPublicKey.Parse(File.ReadAllText(publicKeyPath)));
-                }
-                else
-                {
-                    // Like `step ssh certificate`: a fresh key pair, the private half only in the file the user named.
-                    generated = SshPrivateKey.Generate(SshKeyAlgorithm.Ed25519, Path.GetFileName(outPath) ?? string.Empty);
-                    request = new CertificateRequest(generated.PublicKey);
-                }
-
-                Shape(request, inv);
-                string? certPath = generated != null ? CertificatePaths.CertificatePathFor(outPath!)
-                    : outPath ?? (publicKeyPath == "-" ? null : CertificatePaths.CertificatePathFor(publicKeyPath!));
-                if (generated != null)
-                {
-                    CertificatePaths.EnsureWritable(outPath!, mustNotExist: true);
-                    CertificatePaths.EnsureWritable(outPath + ".pub");
-                }
-
-                if (certPath != null)
-                {
-                    CertificatePaths.EnsureWritable(certPath);
-                }
-
-                CertificateAuthority ca = await CertificateAuthority.OpenAsync(KeyUri.ParseOrDefaultCa(inv.Get("ca")), inv.Has("create"), inv.Aws, default).ConfigureAwait(false);
-                inv.WarnIfCreated(ca.CreatedKey);
-                SshCertificate cert = await ca.IssueAsync(request, default).ConfigureAwait(false);
-
-                if (generated != null)
-                {
-                    OwnerOnly.WriteAllText(outPath!, generated.ToOpenSshFormat());
-                    File.WriteAllText(outPath + ".pub", generated.PublicKey + "\n");
-                }
-
-                if (certPath != null)
-                {
-                    CertificatePaths.WriteCertificate(certPath, cert);
-                }
-
-                if (inv.Has("json"))
-                {
-                    inv.Out.WriteLine(new CertificateInfo(cert, certPath == null ? null : Path.GetFullPath(certPath)).ToJson());
-                }
-                else if (certPath == null)
-                {
-                    inv.Out.WriteLine(cert.ToString());
-                }
-                else
-                {
-                    inv.Err.WriteLine($"Wrote {certPath}: serial {cert.Serial}, key id \"{cert.KeyId}\", valid until {cert.ValidTo:u}.");
-                }
-
-                return 0;
-            }
-            finally
+            IssuedCertificate issued = await IssueCertificateOperation.RunAsync(options, default).ConfigureAwait(false);
+            inv.WarnIfCreated(issued.CreatedCaKey);
+            SshCertificate cert = issued.Certificate;
+            if (inv.Has("json"))
             {
-                generated?.Dispose();
+                inv.Out.WriteLine(new CertificateInfo(cert, issued.CertificatePath).ToJson());
             }
+            else if (issued.CertificatePath == null)
+            {
+                inv.Out.WriteLine(cert.ToString());
+            }
+            else
+            {
+                inv.Err.WriteLine($"Wrote {issued.CertificatePath}: serial {cert.Serial}, key id \"{cert.KeyId}\", valid until {cert.ValidTo:u}.");
+            }
+
+            return 0;
         }
 
         private static Task<int> ShowAsync(CliInvocation inv)
         {
             string source = inv.Positionals[0];
-            CertificateInfo info = source == "-"
-                ? new CertificateInfo(SshCertificate.Parse(ReadAll(inv.Console.OpenIn())))
-                : CertificateInfo.FromFile(source);
+            CertificateInfo info = ShowCertificateOperation.Run(source == "-"
+                ? new ShowCertificateOptions { Stream = inv.Console.OpenIn() }
+                : new ShowCertificateOptions { Path = source });
             if (inv.Has("json"))
             {
                 inv.Out.WriteLine(info.ToJson());
@@ -135,59 +104,10 @@ namespace SshKms.Cli
             return Task.FromResult(0);
         }
 
-        private static void Shape(CertificateRequest request, CliInvocation inv)
-        {
-            foreach (string p in inv.GetAll("principal"))
-            {
-                request.Principals.Add(p);
-            }
-
-            string type = inv.Get("type") ?? "user";
-            request.Type = type == "user" ? SshCertificateType.User
-                : type == "host" ? SshCertificateType.Host
-                : throw new SshKmsException("CliOptionInvalid", SshKmsErrorCategory.InvalidArgument, $"--type takes user or host, not '{type}'.");
-            request.AnyPrincipal = inv.Has("any-principal");
-            request.Validity = inv.Get("validity") is string v ? ValidityParser.Parse(v) : (TimeSpan?)null;
-            request.Backdate = inv.Get("backdate") is string b ? ValidityParser.Parse(b) : TimeSpan.Zero;
-            request.KeyIdTemplate = inv.Get("key-id");
-            if (inv.Get("serial") is string serial)
-            {
-                request.Serial = ulong.TryParse(serial, NumberStyles.None, CultureInfo.InvariantCulture, out ulong s)
-                    ? s
-                    : throw new SshKmsException("CliOptionInvalid", SshKmsErrorCategory.InvalidArgument, $"--serial takes a whole number up to 2^64-1, not '{serial}'.");
-            }
-
-            if (inv.Has("extension"))
-            {
-                request.Extensions = new List<string>(inv.GetAll("extension"));
-            }
-
-            request.NoExtensions = inv.Has("no-extensions");
-            request.RsaSha256 = inv.Has("rsa-sha256");
-            var seen = new HashSet<string>(StringComparer.Ordinal);
-            foreach (string option in inv.GetAll("option"))
-            {
-                int eq = option.IndexOf('=');
-                string name = eq < 0 ? option : option.Substring(0, eq);
-                string? value = eq < 0 ? null : option.Substring(eq + 1);
-                if (!seen.Add(name))
-                {
-                    // A certificate carries each critical option once (sshd refuses two); keeping only the last would drop a restriction silently.
-                    throw new SshKmsException("CertificateOptionRepeated", SshKmsErrorCategory.InvalidArgument,
-                        $"--option {CertificatePolicy.Printable(name)} was given more than once; give each critical option once (source-address takes a comma-separated list).");
-                }
-
-                switch (name)
-                {
-                    case "force-command" when value != null: request.ForceCommand = value; break;
-                    case "source-address" when value != null: request.SourceAddress = value; break;
-                    case "verify-required" when value == null: request.VerifyRequired = true; break;
-                    default:
-                        throw new SshKmsException("CertificateOptionInvalid", SshKmsErrorCategory.InvalidArgument,
-                            $"Unknown critical option '{option}': use force-command=CMD, source-address=CIDRS or verify-required.");
-                }
-            }
-        }
+        private static ulong? Serial(string? serial) => serial == null ? (ulong?)null
+            : ulong.TryParse(serial, NumberStyles.None, CultureInfo.InvariantCulture, out ulong s)
+                ? s
+                : throw new SshKmsException("CliOptionInvalid", SshKmsErrorCategory.InvalidArgument, $"--serial takes a whole number up to 2^64-1, not '{serial}'.");
 
         private static void WriteText(TextWriter w, CertificateInfo c)
         {
@@ -207,14 +127,6 @@ namespace SshKms.Cli
             foreach (var o in options)
             {
                 yield return o.Value.Length == 0 ? o.Key : o.Key + " " + o.Value;
-            }
-        }
-
-        private static string ReadAll(Stream stream)
-        {
-            using (var reader = new StreamReader(stream, new UTF8Encoding(false)))
-            {
-                return reader.ReadToEnd();
             }
         }
     }

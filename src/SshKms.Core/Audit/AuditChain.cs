@@ -248,6 +248,9 @@ namespace SshKms.Core.Audit
 
         public IReadOnlyList<AuditSealInfo> Seals { get; }
 
+        /// <summary>Lines at the start that predate the hash chain and are not protected.</summary>
+        public int UnchainedLines => ChainStart.HasValue ? ChainStart.Value - 1 : Lines;
+
         /// <summary>Lines after the last seal: protected by the chain alone (anyone who can write the file can rewrite them).</summary>
         public int UnsealedLines => Lines - (Seals.Count == 0 ? 0 : Seals[Seals.Count - 1].LineNumber);
     }

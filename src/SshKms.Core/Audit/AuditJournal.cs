@@ -44,6 +44,9 @@ namespace SshKms.Core.Audit
                 : throw new SshKmsException("AuditJournalNotFound", SshKmsErrorCategory.ObjectNotFound, $"There is no audit journal at {journal.Path}.");
         }
 
+        /// <summary>The journal a reader named (which must exist), else the default one.</summary>
+        internal static AuditJournal ExistingOrDefault(string? path) => path == null ? Default() : Existing(path);
+
         /// <summary>Appends one event, chained to the line before it (see <see cref="AuditChain"/>).</summary>
         public void Append(AuditEvent auditEvent) => TryAppend(auditEvent, expectedHead: null);
 

@@ -37,6 +37,9 @@ namespace SshKms.Core.Audit
         public string? KmsRequestId { get; }
 
         public DateTimeOffset Time { get; }
+
+        /// <summary>The journal sealed, when this seal was just made; null for seals read back by a verification.</summary>
+        public string? JournalPath { get; internal set; }
     }
 
     /// <summary>
@@ -80,7 +83,7 @@ namespace SshKms.Core.Audit
                 // Another writer may have appended while KMS signed: the seal must sit right after the head it signed.
                 if (journal.TryAppend(seal, chain.Head))
                 {
-                    return new AuditSealInfo(chain.Lines + 1, chain.Head, key.Uri.ToString(), key.PublicKey.Fingerprint, signed.RequestId, now);
+                    return new AuditSealInfo(chain.Lines + 1, chain.Head, key.Uri.ToString(), key.PublicKey.Fingerprint, signed.RequestId, now) { JournalPath = journal.Path };
                 }
 
                 if (attempt == 2)

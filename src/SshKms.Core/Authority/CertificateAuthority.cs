@@ -35,16 +35,19 @@ namespace SshKms.Core.Authority
 
         /// <summary>
         /// Opens the CA key named by <paramref name="caKey"/> and resolves the operator identity once, with the
-        /// default policy and the default journal ($SSHKMS_HOME/audit.jsonl).
+        /// default policy and the default journal ($SSHKMS_HOME/audit.jsonl), for callers with no options of their own.
         /// </summary>
         public static Task<CertificateAuthority> OpenAsync(KeyUri caKey, AwsSettings aws, CancellationToken cancellationToken) =>
-            OpenAsync(caKey, false, aws, cancellationToken);
+            OpenAsync(caKey, false, CertificatePolicy.Default, AuditJournal.Default(), aws, cancellationToken);
 
         /// <summary>
-        /// As above; a missing local: CA key is made only as <see cref="LocalKeyCreation.MayCreateOnUse"/> allows
-        /// (local:default, or <paramref name="create"/>), and <see cref="CreatedKey"/> then says so.
+        /// Opens the CA key and resolves the operator identity once; certificates are held to <paramref name="policy"/>
+        /// and recorded in <paramref name="journal"/> (null: not recorded). A missing local: CA key is made only as
+        /// <see cref="LocalKeyCreation.MayCreateOnUse"/> allows (local:default, or <paramref name="create"/>), and
+        /// <see cref="CreatedKey"/> then says so.
         /// </summary>
-        public static async Task<CertificateAuthority> OpenAsync(KeyUri caKey, bool create, AwsSettings aws, CancellationToken cancellationToken)
+        public static async Task<CertificateAuthority> OpenAsync(KeyUri caKey, bool create, CertificatePolicy policy, AuditJournal? journal,
+            AwsSettings aws, CancellationToken cancellationToken)
         {
             // The key (GetPublicKey, cached per process) and the caller (GetCallerIdentity) are independent round trips: ask both at once.
             Task<(ISigningKey Key, KeyCreated? Created)> opening = SigningKeys.OpenForSigningAsync(caKey, create, aws, cancellationToken);
@@ -60,7 +63,7 @@ namespace SshKms.Core.Authority
 
             (ISigningKey key, KeyCreated? created) = await opening.ConfigureAwait(false);
             string caller = await asking.ConfigureAwait(false);
-            return new CertificateAuthority(key, caller, CertificatePolicy.Default, AuditJournal.Default()) { CreatedKey = created };
+            return new CertificateAuthority(key, caller, policy ?? throw new ArgumentNullException(nameof(policy)), journal) { CreatedKey = created };
         }
 
         /// <summary>The local CA key this CA made when it was opened, for the caller's warning; null when it existed.</summary>

@@ -63,17 +63,6 @@ namespace SshKms.Core.Authority
             nameof(PublicKeyFingerprint), nameof(Path), nameof(Certificate),
         };
 
-        /// <summary>Reads one certificate from a -cert.pub file.</summary>
-        public static CertificateInfo FromFile(string path)
-        {
-            if (!File.Exists(path))
-            {
-                throw new SshKmsException("CertificateFileNotFound", SshKmsErrorCategory.ObjectNotFound, $"No certificate file at {path}.");
-            }
-
-            return new CertificateInfo(SshCertificate.Parse(File.ReadAllText(path)), System.IO.Path.GetFullPath(path));
-        }
-
         public override string ToString() => Certificate.ToString();
 
         /// <summary>One JSON object; the certificate itself as its OpenSSH line.</summary>

@@ -5,7 +5,7 @@ using SshKms.Core.OpenSsh;
 namespace SshKms.Core.Authority
 {
     /// <summary>Where certificates go beside their keys, the way ssh-keygen and ssh name them.</summary>
-    public static class CertificatePaths
+    internal static class CertificatePaths
     {
         /// <summary>"id_ed25519.pub" or "id_ed25519" gives "id_ed25519-cert.pub", which ssh loads next to the key.</summary>
         public static string CertificatePathFor(string keyPath)
@@ -39,11 +39,14 @@ namespace SshKms.Core.Authority
         }
 
         /// <summary>Writes (or replaces) the one-line certificate file. Certificates are public; the mode is the usual 0644.</summary>
-        public static void WriteCertificate(string path, SshCertificate certificate)
+        public static void WriteCertificate(string path, SshCertificate certificate) => WritePublicFile(path, certificate.ToString());
+
+        /// <summary>Writes (or replaces) a one-line public file: a certificate or a public key, mode 0644.</summary>
+        internal static void WritePublicFile(string path, string line)
         {
             try
             {
-                File.WriteAllText(path, certificate + "\n");
+                File.WriteAllText(path, line + "\n");
             }
             catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
             {

@@ -109,14 +109,14 @@ namespace SshKms.Core.Envelope
             }
 
             Buffer.BlockCopy(output, 0, plaintext, 0, count);
-            Array.Clear(output, 0, count);
+            Wipe.Bytes(output, 0, count);
             return true;
         }
 
         public void Dispose()
         {
             _key = null;
-            Array.Clear(_scratch, 0, _scratch.Length);
+            Wipe.Bytes(_scratch);
         }
 
         private void Init(bool encrypt, byte[] iv, byte[] aad)
@@ -131,7 +131,7 @@ namespace SshKms.Core.Envelope
         {
             if (_scratch.Length < length)
             {
-                Array.Clear(_scratch, 0, _scratch.Length);
+                Wipe.Bytes(_scratch);
                 _scratch = new byte[length];
             }
 

@@ -15,7 +15,7 @@ namespace SshKms.Core.Envelope
     /// memory. Decrypt releases a frame only after its tag verifies; for the signed suite, callers that need
     /// the whole message verified before acting (files) use the *File methods, which rename into place last.
     /// </summary>
-    public static class EnvelopeCipher
+    internal static class EnvelopeCipher
     {
         private const string FrameString = "AWSKMSEncryptionClient Frame";
         private const string FinalFrameString = "AWSKMSEncryptionClient Final Frame";
@@ -55,13 +55,6 @@ namespace SshKms.Core.Envelope
                 keyrings.ForEach(k => k.Dispose());
             }
         }
-
-        /// <summary>Decrypts into a temp file beside path and renames it into place only after the whole message verified.</summary>
-        public static async Task<EnvelopeMessageInfo> DecryptToFileAsync(Stream message, string path, EnvelopeDecryptOptions options, bool overwrite, CancellationToken ct = default) =>
-            await WriteViaTempAsync(path, overwrite, output => DecryptAsync(message, output, options, ct)).ConfigureAwait(false);
-
-        public static async Task<EnvelopeMessageInfo> EncryptToFileAsync(Stream plaintext, string path, EnvelopeEncryptOptions options, bool overwrite, CancellationToken ct = default) =>
-            await WriteViaTempAsync(path, overwrite, output => EncryptAsync(plaintext, output, options, ct)).ConfigureAwait(false);
 
         /// <summary>
         /// A message as bytes, or as base64 text (what --base64 / -AsBase64 write): v2 messages start with byte 0x02,
@@ -143,8 +136,8 @@ namespace SshKms.Core.Envelope
             }
             finally
             {
-                Array.Clear(dataKey, 0, dataKey.Length);
-                Array.Clear(derived, 0, derived.Length);
+                Wipe.Bytes(dataKey);
+                Wipe.Bytes(derived);
             }
         }
 
@@ -225,8 +218,8 @@ namespace SshKms.Core.Envelope
                 }
                 finally
                 {
-                    Array.Clear(dataKey, 0, dataKey.Length);
-                    Array.Clear(derived, 0, derived.Length);
+                    Wipe.Bytes(dataKey);
+                    Wipe.Bytes(derived);
                 }
             }
         }
@@ -324,8 +317,8 @@ namespace SshKms.Core.Envelope
             }
             finally
             {
-                Array.Clear(current, 0, current.Length);
-                Array.Clear(next, 0, next.Length);
+                Wipe.Bytes(current);
+                Wipe.Bytes(next);
             }
         }
 
@@ -392,7 +385,7 @@ namespace SshKms.Core.Envelope
             }
             finally
             {
-                Array.Clear(plain, 0, plain.Length);
+                Wipe.Bytes(plain);
             }
         }
 
@@ -443,65 +436,6 @@ namespace SshKms.Core.Envelope
             }
 
             return done;
-        }
-
-        /// <summary>Writes a new owner-only file via a temp name and rename; on any failure the temp file is removed.</summary>
-        internal static async Task<EnvelopeMessageInfo> WriteViaTempAsync(string path, bool overwrite, Func<Stream, Task<EnvelopeMessageInfo>> write)
-        {
-            string full = Path.GetFullPath(path);
-            if (!overwrite && File.Exists(full))
-            {
-                throw new SshKmsException("FileExists", SshKmsErrorCategory.ResourceExists, $"{full} already exists; refusing to overwrite it.");
-            }
-
-            if (IsDevicePath(full))
-            {
-                // /dev/stdout, /dev/null, /dev/fd/N: renaming a temp file over a device would replace it; write to it as a shell would.
-                return await WriteInPlaceAsync(full, write).ConfigureAwait(false);
-            }
-
-            string temp = full + ".tmp-" + Guid.NewGuid().ToString("N").Substring(0, 8);
-            try
-            {
-                EnvelopeMessageInfo info;
-                using (FileStream stream = OwnerOnly.CreateOwnerOnly(temp))
-                {
-                    info = await write(stream).ConfigureAwait(false);
-                    stream.Flush(true);
-                }
-
-                // Not delete-then-move: a failure or a reader between the two would find no file at all.
-                OwnerOnly.MoveIntoPlace(temp, full, overwrite);
-                return info;
-            }
-            catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
-            {
-                throw new SshKmsException("FileWriteFailed", SshKmsErrorCategory.WriteError, $"Could not write {full}: {ex.Message}");
-            }
-            finally
-            {
-                OwnerOnly.TryDelete(temp);
-            }
-        }
-
-        private static bool IsDevicePath(string full) =>
-            Path.DirectorySeparatorChar == '/' && (full.StartsWith("/dev/", StringComparison.Ordinal) || full.StartsWith("/proc/", StringComparison.Ordinal));
-
-        private static async Task<EnvelopeMessageInfo> WriteInPlaceAsync(string full, Func<Stream, Task<EnvelopeMessageInfo>> write)
-        {
-            try
-            {
-                using (var stream = new FileStream(full, FileMode.Open, FileAccess.Write, FileShare.ReadWrite, 1))
-                {
-                    EnvelopeMessageInfo info = await write(stream).ConfigureAwait(false);
-                    stream.Flush();
-                    return info;
-                }
-            }
-            catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
-            {
-                throw new SshKmsException("FileWriteFailed", SshKmsErrorCategory.WriteError, $"Could not write {full}: {ex.Message}");
-            }
         }
 
         private static KeyringHandle KeyringFor(KeyUri key, Aws.AwsSettings aws, bool create)

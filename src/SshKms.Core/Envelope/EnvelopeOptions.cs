@@ -4,7 +4,7 @@ using SshKms.Core.Keys;
 
 namespace SshKms.Core.Envelope
 {
-    public sealed class EnvelopeEncryptOptions
+    internal sealed class EnvelopeEncryptOptions
     {
         public EnvelopeEncryptOptions(KeyUri key)
         {
@@ -27,7 +27,7 @@ namespace SshKms.Core.Envelope
         public AwsSettings Aws { get; set; } = new AwsSettings();
     }
 
-    public sealed class EnvelopeDecryptOptions
+    internal sealed class EnvelopeDecryptOptions
     {
         /// <summary>Only these keys may unwrap the data key; empty means any KMS key ARN or local key the message names.</summary>
         public IList<KeyUri> AllowedKeys { get; set; } = new List<KeyUri>();

@@ -38,9 +38,6 @@ namespace SshKms.Core.Envelope
 
         private IAmazonKeyManagementService _kms => _client.Value;
 
-        /// <summary>Counts KMS calls, for the benchmark's "calls per message".</summary>
-        public static int CallCount;
-
         public async Task<(byte[] DataKey, EncryptedDataKey Wrapped)> GenerateAsync(EnvelopeKeyContext context, CancellationToken ct)
         {
             string keyId = _keyId ?? throw new InvalidOperationException("Encrypting needs a named KMS key.");
@@ -127,7 +124,6 @@ namespace SshKms.Core.Envelope
 
         private static async Task<T> Call<T>(Func<Task<T>> call)
         {
-            Interlocked.Increment(ref CallCount);
             try
             {
                 T response = await call().ConfigureAwait(false);
@@ -159,7 +155,7 @@ namespace SshKms.Core.Envelope
             byte[] key = plaintext.ToArray();
             if (plaintext.TryGetBuffer(out ArraySegment<byte> buffer) && buffer.Array != null)
             {
-                Array.Clear(buffer.Array, 0, buffer.Array.Length);
+                Wipe.Bytes(buffer.Array);
             }
 
             return key;

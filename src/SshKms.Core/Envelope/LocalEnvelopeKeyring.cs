@@ -56,7 +56,7 @@ namespace SshKms.Core.Envelope
             }
             finally
             {
-                Array.Clear(wrappingKey, 0, wrappingKey.Length);
+                Wipe.Bytes(wrappingKey);
             }
 
             Buffer.BlockCopy(tag, 0, wrapped, AesGcmCipher.KeyLength, tag.Length);
@@ -94,7 +94,7 @@ namespace SshKms.Core.Envelope
             }
             finally
             {
-                Array.Clear(wrappingKey, 0, wrappingKey.Length);
+                Wipe.Bytes(wrappingKey);
             }
         }
 
@@ -122,7 +122,7 @@ namespace SshKms.Core.Envelope
                 }
                 finally
                 {
-                    Array.Clear(fresh, 0, fresh.Length);
+                    Wipe.Bytes(fresh);
                 }
             }
 
@@ -144,7 +144,7 @@ namespace SshKms.Core.Envelope
 
             if (key.Length != AesGcmCipher.KeyLength)
             {
-                Array.Clear(key, 0, key.Length);
+                Wipe.Bytes(key);
                 throw new SshKmsException("EnvelopeLocalKeyInvalid", SshKmsErrorCategory.InvalidData, $"{path} is not a 32-byte AES-256 key.");
             }
 

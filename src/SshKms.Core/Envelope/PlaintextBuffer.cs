@@ -98,7 +98,7 @@ namespace SshKms.Core.Envelope
 
         protected override void Dispose(bool disposing)
         {
-            Array.Clear(_buffer, 0, _buffer.Length);
+            Wipe.Bytes(_buffer);
             _position = _length = 0;
             base.Dispose(disposing);
         }
@@ -116,7 +116,7 @@ namespace SshKms.Core.Envelope
             if (_length > 0)
             {
                 await _inner.WriteAsync(_buffer, 0, _length, cancellationToken).ConfigureAwait(false);
-                Array.Clear(_buffer, 0, _length);
+                Wipe.Bytes(_buffer, 0, _length);
                 _length = 0;
             }
         }

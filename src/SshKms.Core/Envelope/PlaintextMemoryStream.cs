@@ -30,7 +30,7 @@ namespace SshKms.Core.Envelope
                 base.Capacity = value;
                 if (!ReferenceEquals(old, GetBuffer()))
                 {
-                    Array.Clear(old, 0, old.Length);
+                    Wipe.Bytes(old);
                 }
             }
         }
@@ -38,7 +38,7 @@ namespace SshKms.Core.Envelope
         protected override void Dispose(bool disposing)
         {
             byte[] buffer = GetBuffer();
-            Array.Clear(buffer, 0, buffer.Length);
+            Wipe.Bytes(buffer);
             base.Dispose(disposing);
         }
     }

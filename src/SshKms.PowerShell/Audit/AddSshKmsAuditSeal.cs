@@ -1,7 +1,6 @@
 using System.Management.Automation;
 using SshKms.Core;
 using SshKms.Core.Audit;
-using SshKms.Core.Keys;
 
 namespace SshKms.PowerShell.Audit
 {
@@ -27,17 +26,18 @@ namespace SshKms.PowerShell.Audit
         {
             try
             {
-                KeyUri caKey = KeyUri.ParseOrDefaultCa(CaKey);
-                AuditJournal journal = Path == null ? AuditJournal.Default() : AuditJournal.Existing(GetUnresolvedProviderPathFromPSPath(Path));
-                if (!ShouldProcess(journal.Path, $"Seal the audit journal with {caKey} (one signature)"))
+                var options = new SealAuditOptions
+                {
+                    JournalPath = Path == null ? null : GetUnresolvedProviderPathFromPSPath(Path),
+                    CaKey = CaKey,
+                    Aws = Aws,
+                };
+                if (!ShouldProcess(SealAuditOperation.Describe(options), "Seal the audit journal (one signature)"))
                 {
                     return;
                 }
 
-                WriteVerbose($"Verifying {journal.Path}, then signing its head with {caKey} and appending an {AuditSeal.EventType} line.");
-                AuditSealInfo seal = Await(ct => AuditSeal.SealAsync(journal, caKey, Aws, ct));
-                WriteVerbose($"Seal at line {seal.LineNumber}: head {seal.Head}, {seal.Fingerprint}" + (seal.KmsRequestId == null ? "." : $", KMS request {seal.KmsRequestId}."));
-                WriteObject(seal);
+                WriteObject(Await(ct => SealAuditOperation.RunAsync(options, ct)));
             }
             catch (SshKmsException ex)
             {

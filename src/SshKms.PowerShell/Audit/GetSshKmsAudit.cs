@@ -1,10 +1,7 @@
 using System;
-using System.Collections.Generic;
 using System.Management.Automation;
 using SshKms.Core;
 using SshKms.Core.Audit;
-using SshKms.Core.Keys;
-using SshKms.Core.OpenSsh;
 
 namespace SshKms.PowerShell.Audit
 {
@@ -91,10 +88,7 @@ namespace SshKms.PowerShell.Audit
                 }
                 else
                 {
-                    foreach (AuditRecord record in Read(Journal(), ex => WriteWarning(ex.Message)))
-                    {
-                        WriteObject(record);
-                    }
+                    WriteRecords();
                 }
             }
             catch (SshKmsException ex)
@@ -105,13 +99,11 @@ namespace SshKms.PowerShell.Audit
 
         private void WriteVerification()
         {
-            AuditJournal journal = Journal();
-            SshPublicKey? pinned = CaKey == null ? null : Await(ct => SigningKeys.OpenAsync(KeyUri.Parse(CaKey), Aws, ct)).PublicKey;
-            WriteVerbose($"Checking the hash chain of {journal.Path}" + (pinned == null ? "." : $"; seals must be signed by {pinned.Fingerprint}."));
-            AuditVerification result = AuditChain.Verify(journal, pinned);
-            if (result.ChainStart > 1 || (result.ChainStart == null && result.Lines > 0))
+            var options = new VerifyAuditOptions { JournalPath = JournalPath(), CaKey = CaKey, Aws = Aws };
+            AuditVerification result = Await(ct => VerifyAuditOperation.RunAsync(options, ct));
+            if (result.UnchainedLines > 0)
             {
-                WriteWarning($"Lines 1 to {(result.ChainStart ?? result.Lines + 1) - 1} predate the hash chain and are not protected.");
+                WriteWarning($"Lines 1 to {result.UnchainedLines} predate the hash chain and are not protected.");
             }
 
             if (result.Seals.Count == 0 && result.Lines > 0)
@@ -124,12 +116,8 @@ namespace SshKms.PowerShell.Audit
 
         private void WriteCloudTrail()
         {
-            DateTimeOffset until = Until.HasValue ? new DateTimeOffset(Until.Value.ToUniversalTime()) : DateTimeOffset.UtcNow;
-            DateTimeOffset since = Since.HasValue ? new DateTimeOffset(Since.Value.ToUniversalTime()) : until.AddDays(-1);
-            AuditJournal journal = Journal();
-            KeyUri caKey = KeyUri.ParseOrDefaultCa(CaKey);
-            WriteVerbose($"CloudTrail LookupEvents for the KMS key {caKey} from {since:u} to {until:u}; matching against {journal.Path}.");
-            foreach (CloudTrailSignature signature in Await(ct => CloudTrailSignatures.ListAsync(journal, caKey, Aws, since, until, ct)))
+            var options = new CloudTrailAuditOptions { JournalPath = JournalPath(), CaKey = CaKey, Since = Utc(Since), Until = Utc(Until), Aws = Aws };
+            foreach (CloudTrailSignature signature in Await(ct => CloudTrailAuditOperation.RunAsync(options, ct)))
             {
                 if (!signature.InJournal)
                 {
@@ -140,26 +128,33 @@ namespace SshKms.PowerShell.Audit
             }
         }
 
-        private IReadOnlyList<AuditRecord> Read(AuditJournal journal, Action<SshKmsException> onInvalidLine)
+        private void WriteRecords()
         {
-            var filter = new AuditFilter
+            ReadAuditResult result = ReadAuditOperation.Run(new ReadAuditOptions
             {
-                Since = Since.HasValue ? new DateTimeOffset(Since.Value.ToUniversalTime()) : (DateTimeOffset?)null,
-                Until = Until.HasValue ? new DateTimeOffset(Until.Value.ToUniversalTime()) : (DateTimeOffset?)null,
+                JournalPath = JournalPath(),
+                Types = Type,
+                Since = Utc(Since),
+                Until = Utc(Until),
                 Operator = Operator,
                 Serial = Serial,
                 HostName = HostName,
                 SecretId = SecretId,
                 Last = Last,
-            };
-            foreach (string type in Type)
+            });
+            foreach (SshKmsException invalid in result.InvalidLines)
             {
-                filter.Types.Add(type);
+                WriteWarning(invalid.Message);
             }
 
-            return journal.Read(filter, onInvalidLine);
+            foreach (AuditRecord record in result.Records)
+            {
+                WriteObject(record);
+            }
         }
 
-        private AuditJournal Journal() => Path == null ? AuditJournal.Default() : AuditJournal.Existing(GetUnresolvedProviderPathFromPSPath(Path));
+        private static DateTimeOffset? Utc(DateTime? time) => time.HasValue ? new DateTimeOffset(time.Value.ToUniversalTime()) : (DateTimeOffset?)null;
+
+        private string? JournalPath() => Path == null ? null : GetUnresolvedProviderPathFromPSPath(Path);
     }
 }

@@ -1,7 +1,6 @@
 using System.Management.Automation;
 using SshKms.Core;
 using SshKms.Core.Authority;
-using SshKms.Core.OpenSsh;
 
 namespace SshKms.PowerShell.Authority
 {
@@ -26,7 +25,7 @@ namespace SshKms.PowerShell.Authority
             {
                 foreach (string text in Certificate)
                 {
-                    Emit(() => FromText(text), text);
+                    Emit(new ShowCertificateOptions { Certificate = text }, text);
                 }
 
                 return;
@@ -34,19 +33,15 @@ namespace SshKms.PowerShell.Authority
 
             foreach (string path in Path)
             {
-                Emit(() => FromFile(GetUnresolvedProviderPathFromPSPath(path)), path);
+                Emit(new ShowCertificateOptions { Path = GetUnresolvedProviderPathFromPSPath(path) }, path);
             }
         }
 
-        private static CertificateInfo FromFile(string path) => CertificateInfo.FromFile(path);
-
-        private static CertificateInfo FromText(string text) => new CertificateInfo(SshCertificate.Parse(text));
-
-        private void Emit(System.Func<CertificateInfo> read, object target)
+        private void Emit(ShowCertificateOptions options, object target)
         {
             try
             {
-                WriteObject(read());
+                WriteObject(ShowCertificateOperation.Run(options));
             }
             catch (SshKmsException ex)
             {

@@ -1,7 +1,6 @@
 using System.Management.Automation;
 using SshKms.Core;
 using SshKms.Core.Authority;
-using SshKms.Core.Keys;
 
 namespace SshKms.PowerShell.Authority
 {
@@ -25,9 +24,8 @@ namespace SshKms.PowerShell.Authority
         {
             try
             {
-                KeyUri uri = KeyUri.ParseOrDefaultCa(CaKey);
-                ISigningKey key = Await(ct => SigningKeys.OpenAsync(uri, Aws, ct));
-                WriteObject(ForHost.IsPresent ? CaKeyInfo.KnownHostsLine(key) : key.PublicKey.ToString());
+                var options = new GetCaPublicKeyOptions { CaKey = CaKey, ForHost = ForHost.IsPresent, Aws = Aws };
+                WriteObject(Await(ct => GetCaPublicKeyOperation.RunAsync(options, ct)));
             }
             catch (SshKmsException ex)
             {

@@ -1,7 +1,6 @@
 using System.Management.Automation;
 using SshKms.Core;
 using SshKms.Core.Authority;
-using SshKms.Core.Keys;
 
 namespace SshKms.PowerShell.Authority
 {
@@ -22,10 +21,10 @@ namespace SshKms.PowerShell.Authority
         {
             try
             {
-                KeyUri uri = KeyUri.Parse(CaKey);
-                if (ShouldProcess(uri.ToString(), $"Create CA key ({KeySpec ?? "ECC_NIST_P256"})"))
+                var options = new CreateCaKeyOptions { CaKey = CaKey, KeySpec = KeySpec, Aws = Aws };
+                if (ShouldProcess(CreateCaKeyOperation.Describe(options), "Create CA key"))
                 {
-                    WriteObject(new CaKeyInfo(Await(ct => SigningKeys.CreateAsync(uri, KeySpec, Aws, ct))));
+                    WriteObject(Await(ct => CreateCaKeyOperation.RunAsync(options, ct)));
                 }
             }
             catch (SshKmsException ex)

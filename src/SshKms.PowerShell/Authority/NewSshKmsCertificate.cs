@@ -21,8 +21,6 @@ namespace SshKms.PowerShell.Authority
         private const string PathSet = "Path";
         private const string KeySet = "PublicKey";
 
-        private CertificateAuthority? _ca;
-
         [Parameter(Position = 0)]
         [ArgumentCompleter(typeof(Completion.CaKeyCompleter))]
         public string? CaKey { get; set; }
@@ -102,15 +100,23 @@ namespace SshKms.PowerShell.Authority
 
             try
             {
-                string? outFile = OutFile == null ? null : GetUnresolvedProviderPathFromPSPath(OutFile);
-                SshCertificate? cert = Issue(keyPath, outFile);
-                if (cert != null)
+                // Reads the key and checks the options; -WhatIf and -Confirm are asked before the CA is opened or anything signed.
+                IssueCertificateOperation issue = IssueCertificateOperation.Prepare(Options(keyPath));
+                if (!ShouldProcess(issue.Target, "Issue SSH certificate"))
                 {
-                    WriteObject(cert);
-                    if (MyInvocation.ExpectingInput)
-                    {
-                        WriteItemProgress("New-SshKmsCertificate", $"Issued serial {cert.Serial} for {keyPath ?? cert.Key.Fingerprint}");
-                    }
+                    return;
+                }
+
+                IssuedCertificate issued = Await(ct => issue.RunAsync(ct));
+                if (issued.CreatedCaKey != null)
+                {
+                    WriteWarning(issued.CreatedCaKey.Message);
+                }
+
+                WriteObject(issued.Certificate);
+                if (MyInvocation.ExpectingInput)
+                {
+                    WriteItemProgress("New-SshKmsCertificate", $"Issued serial {issued.Certificate.Serial} for {keyPath ?? issued.Certificate.Key.Fingerprint}");
                 }
             }
             catch (SshKmsException ex)
@@ -119,106 +125,50 @@ namespace SshKms.PowerShell.Authority
             }
         }
 
-        /// <summary>
-        /// Read the key, ask ShouldProcess (-WhatIf, -Confirm) before the CA is opened or anything signed, check the
-        /// file can be written, issue, write. Null when declined.
-        /// </summary>
-        private SshCertificate? Issue(string? keyPath, string? outFile)
-        {
-            SshPublicKey key = keyPath != null ? ReadKeyFile(keyPath) : ToPublicKey(PublicKey);
-            CertificateRequest request = BuildRequest(key);
-            string? destination = outFile ?? (keyPath != null ? CertificatePaths.CertificatePathFor(keyPath) : null);
-            if (!ShouldProcess(destination ?? $"{key.KeyType} {key.Fingerprint}", "Issue SSH certificate"))
-            {
-                return null;
-            }
-
-            if (destination != null)
-            {
-                CertificatePaths.EnsureWritable(destination);
-            }
-
-            CertificateAuthority ca = OpenCa();
-            SshCertificate cert = Await(ct => ca.IssueAsync(request, ct));
-            if (destination != null)
-            {
-                CertificatePaths.WriteCertificate(destination, cert);
-            }
-
-            return cert;
-        }
-
-        /// <summary>The CA, opened once for all piped keys; a local key made on use is announced here, on the pipeline thread.</summary>
-        private CertificateAuthority OpenCa()
-        {
-            if (_ca == null)
-            {
-                _ca = Await(ct => CertificateAuthority.OpenAsync(KeyUri.ParseOrDefaultCa(CaKey), Create.IsPresent, Aws, ct));
-                if (_ca.CreatedKey != null)
-                {
-                    WriteWarning(_ca.CreatedKey.Message);
-                }
-            }
-
-            return _ca;
-        }
-
         private static bool IsCertificateFile(string path) => path.EndsWith("-cert.pub", StringComparison.OrdinalIgnoreCase);
 
-        private CertificateRequest BuildRequest(SshPublicKey key)
+        private IssueCertificateOptions Options(string? keyPath) => new IssueCertificateOptions
         {
-            var request = new CertificateRequest(key)
-            {
-                Type = CertificateType,
-                AnyPrincipal = AnyPrincipal.IsPresent,
-                Validity = Validity == null ? (TimeSpan?)null : ParameterValues.Duration(Validity),
-                ValidFrom = ValidFrom,
-                ValidTo = ValidTo,
-                Backdate = Backdate == null ? TimeSpan.Zero : ParameterValues.Duration(Backdate),
-                KeyIdTemplate = KeyId,
-                Serial = Serial,
-                Extensions = Extension,
-                NoExtensions = NoExtensions.IsPresent,
-                ForceCommand = ForceCommand,
-                SourceAddress = SourceAddress,
-                VerifyRequired = VerifyRequired.IsPresent,
-                RsaSha256 = RsaSha256.IsPresent,
-            };
-            foreach (string p in Principal ?? new string[0])
-            {
-                request.Principals.Add(p);
-            }
-
-            return request;
-        }
-
-        private static SshPublicKey ReadKeyFile(string path)
-        {
-            if (!File.Exists(path))
-            {
-                throw new SshKmsException("PublicKeyFileNotFound", SshKmsErrorCategory.ObjectNotFound, $"No public key file at {path}.");
-            }
-
-            return SshPublicKey.Parse(File.ReadAllText(path));
-        }
+            CaKey = CaKey,
+            CreateCaKey = Create.IsPresent,
+            PublicKeyPath = keyPath,
+            PublicKey = keyPath == null ? ToPublicKeyLine(PublicKey) : null,
+            CertificatePath = OutFile == null ? null : GetUnresolvedProviderPathFromPSPath(OutFile),
+            Type = CertificateType,
+            Principals = Principal,
+            AnyPrincipal = AnyPrincipal.IsPresent,
+            Validity = Validity == null ? (TimeSpan?)null : ParameterValues.Duration(Validity),
+            ValidFrom = ValidFrom,
+            ValidTo = ValidTo,
+            Backdate = Backdate == null ? (TimeSpan?)null : ParameterValues.Duration(Backdate),
+            KeyId = KeyId,
+            Serial = Serial,
+            Extensions = Extension,
+            NoExtensions = NoExtensions.IsPresent,
+            ForceCommand = ForceCommand,
+            SourceAddress = SourceAddress,
+            VerifyRequired = VerifyRequired.IsPresent,
+            RsaSha256 = RsaSha256.IsPresent,
+            Aws = Aws,
+        };
 
         private static object? Unwrap(object? value) => value is PSObject ps ? ps.BaseObject : value;
 
         /// <summary>A key line, an SshPublicKey, or any object with a PublicKey property holding one (Get-SshKmsKeyPair's output, a pscustomobject).</summary>
-        private static SshPublicKey ToPublicKey(object? value)
+        private static string ToPublicKeyLine(object? value)
         {
             object? inner = Unwrap(value);
             switch (inner)
             {
-                case SshPublicKey key: return key;
-                case string line: return SshPublicKey.Parse(line);
+                case SshPublicKey key: return key.ToString();
+                case string line: return line;
             }
 
             object? property = value is PSObject ps && ps.BaseObject is PSCustomObject
                 ? ps.Properties["PublicKey"]?.Value
                 : inner?.GetType().GetProperty("PublicKey")?.GetValue(inner);
             return property != null && (Unwrap(property) is string || Unwrap(property) is SshPublicKey)
-                ? ToPublicKey(property)
+                ? ToPublicKeyLine(property)
                 : throw new SshKmsException("PublicKeyInvalid", SshKmsErrorCategory.InvalidArgument,
                     "-PublicKey takes an OpenSSH public key line, an SshPublicKey, or an object with a PublicKey property holding one.");
         }

@@ -1,6 +1,5 @@
 using System.Collections;
 using System.Collections.Generic;
-using SshKms.Core;
 
 namespace SshKms.PowerShell.Envelope
 {
@@ -18,7 +17,8 @@ namespace SshKms.PowerShell.Envelope
             foreach (DictionaryEntry entry in table)
             {
                 string key = entry.Key?.ToString() ?? string.Empty;
-                context[key] = entry.Value?.ToString() ?? throw new SshKmsException("EnvelopeContextInvalid", SshKmsErrorCategory.InvalidArgument, $"Invalid encryption context: the value of '{key}' is null.");
+                // A null value goes through: the operation refuses it (EnvelopeContextInvalid), as for the CLI.
+                context[key] = entry.Value?.ToString()!;
             }
 
             return context;

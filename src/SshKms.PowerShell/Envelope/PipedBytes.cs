@@ -1,6 +1,5 @@
 using System;
-using System.IO;
-using SshKms.Core.Envelope;
+using System.Collections.Generic;
 
 namespace SshKms.PowerShell.Envelope
 {
@@ -8,11 +7,13 @@ namespace SshKms.PowerShell.Envelope
     /// PowerShell unrolls a byte[] sent down the pipeline into one record per byte (Get-Content -AsByteStream
     /// -ReadCount n into n-byte arrays), so encrypting or decrypting per record would make one message per byte.
     /// The envelope cmdlets gather every piped byte record here and process the whole once, in EndProcessing.
-    /// The buffer is zeroed when read out or disposed: for Protect it holds plaintext.
+    /// Only the records PowerShell bound are held (no copies of our own); <see cref="ToArray"/> makes the one
+    /// copy, which the operation zeroes when done.
     /// </summary>
-    internal sealed class PipedBytes : IDisposable
+    internal sealed class PipedBytes
     {
-        private readonly PlaintextMemoryStream _bytes = new PlaintextMemoryStream();
+        private readonly List<byte[]> _records = new List<byte[]>();
+        private int _length;
 
         /// <summary>At least one byte record came down the pipeline (an empty byte[] sends none).</summary>
         public bool Any { get; private set; }
@@ -22,17 +23,23 @@ namespace SshKms.PowerShell.Envelope
             Any = true;
             if (record != null)
             {
-                _bytes.Write(record, 0, record.Length);
+                _records.Add(record);
+                _length += record.Length;
             }
         }
 
-        /// <summary>Everything gathered, from the start; disposing the stream zeroes it.</summary>
-        public Stream Open()
+        /// <summary>Everything gathered, as one new array.</summary>
+        public byte[] ToArray()
         {
-            _bytes.Position = 0;
-            return _bytes;
-        }
+            byte[] all = new byte[_length];
+            int offset = 0;
+            foreach (byte[] record in _records)
+            {
+                Buffer.BlockCopy(record, 0, all, offset, record.Length);
+                offset += record.Length;
+            }
 
-        public void Dispose() => _bytes.Dispose();
+            return all;
+        }
     }
 }

@@ -3,19 +3,15 @@ using System.Collections;
 using System.IO;
 using System.Management.Automation;
 using System.Security;
-using System.Text;
-using System.Threading;
-using System.Threading.Tasks;
 using SshKms.Core;
 using SshKms.Core.Envelope;
-using SshKms.Core.Keys;
 
 namespace SshKms.PowerShell.Envelope
 {
     /// <summary>Encrypts data into an AWS Encryption SDK message under a KMS or local key.</summary>
     [Cmdlet(VerbsSecurity.Protect, "SshKmsData", DefaultParameterSetName = "String", SupportsShouldProcess = true)]
     [OutputType(typeof(byte[]), typeof(string), typeof(FileInfo))]
-    public sealed class ProtectSshKmsDataCommand : SshKmsAwsCmdlet, IDisposable
+    public sealed class ProtectSshKmsDataCommand : SshKmsAwsCmdlet
     {
         private readonly PipedBytes _piped = new PipedBytes();
 
@@ -78,8 +74,6 @@ namespace SshKms.PowerShell.Envelope
             }
         }
 
-        /// <summary>PowerShell disposes the cmdlet even when the pipeline stops early: the gathered plaintext is zeroed.</summary>
-        public void Dispose() => _piped.Dispose();
 
         private void AddPiped(byte[]? record) => _piped.Add(record);
 
@@ -87,35 +81,31 @@ namespace SshKms.PowerShell.Envelope
         {
             try
             {
-                string? path = ResolvedPath();
-                if (OutFile != null)
-                {
-                    string target = GetUnresolvedProviderPathFromPSPath(OutFile);
-                    if (ShouldProcess(target, $"Write a message encrypted under {KeyId}"))
-                    {
-                        EnvelopeMessageInfo info = Await(ct => ProtectToFileAsync(path, target, ct));
-                        WarnIfCreated(info);
-                        WriteObject(new FileInfo(target));
-                    }
-
-                    return;
-                }
-
+                string? target = OutFile == null ? null : GetUnresolvedProviderPathFromPSPath(OutFile);
                 // -WhatIf: a local key may be made on use, so nothing is encrypted at all.
-                if (!ShouldProcess(KeyId, "Encrypt"))
+                if (!(target != null ? ShouldProcess(target, $"Write a message encrypted under {KeyId}") : ShouldProcess(KeyId, "Encrypt")))
                 {
                     return;
                 }
 
-                (byte[] message, EnvelopeMessageInfo made) = Await(ct => ProtectAsync(path, ct));
-                WarnIfCreated(made);
-                if (AsBase64)
+                ProtectOptions options = Options(target);
+                ProtectResult result = Await(ct => ProtectOperation.RunAsync(options, ct));
+                if (result.CreatedKey != null)
                 {
-                    WriteObject(Convert.ToBase64String(message));
+                    WriteWarning(result.CreatedKey.Message);
+                }
+
+                if (result.OutputPath != null)
+                {
+                    WriteObject(new FileInfo(result.OutputPath));
+                }
+                else if (AsBase64)
+                {
+                    WriteObject(Convert.ToBase64String(result.Message!));
                 }
                 else
                 {
-                    WriteObject(message, enumerateCollection: false);
+                    WriteObject(result.Message, enumerateCollection: false);
                 }
             }
             catch (SshKmsException ex)
@@ -124,72 +114,46 @@ namespace SshKms.PowerShell.Envelope
             }
         }
 
-        /// <summary>The message for the bound input, in memory.</summary>
-        private async Task<(byte[] Message, EnvelopeMessageInfo Info)> ProtectAsync(string? resolvedPath, CancellationToken ct)
-        {
-            using (Stream input = OpenInput(resolvedPath))
-            {
-                var output = new MemoryStream();
-                EnvelopeMessageInfo info = await EnvelopeCipher.EncryptAsync(input, output, Options(), ct).ConfigureAwait(false);
-                return (output.ToArray(), info);
-            }
-        }
-
-        private async Task<EnvelopeMessageInfo> ProtectToFileAsync(string? resolvedPath, string target, CancellationToken ct)
-        {
-            using (Stream input = OpenInput(resolvedPath))
-            {
-                return await EnvelopeCipher.EncryptToFileAsync(input, target, Options(), Force.IsPresent, ct).ConfigureAwait(false);
-            }
-        }
-
-        private void WarnIfCreated(EnvelopeMessageInfo info)
-        {
-            if (info.CreatedKey != null)
-            {
-                WriteWarning(info.CreatedKey.Message);
-            }
-        }
-
-        private EnvelopeEncryptOptions Options() => new EnvelopeEncryptOptions(KeyUri.Parse(KeyId))
-        {
-            Context = EnvelopeParameters.ToContext(EncryptionContext),
-            Signed = Signed.IsPresent,
-            CreateKey = Create.IsPresent,
-            Aws = Aws,
-        };
-
-        private string? ResolvedPath() => Path == null ? null : GetUnresolvedProviderPathFromPSPath(Path);
-
         /// <summary>
-        /// The input to encrypt. UTF-8 bytes made here from a string or SecureString, and piped bytes, are zeroed
-        /// when the stream is disposed; -Bytes is the caller's array and stays as it is.
+        /// The bound input as the operation's: UTF-8 made here from a SecureString, and gathered piped bytes, are
+        /// copies the operation zeroes; -Bytes is the caller's array and stays as it is.
         /// </summary>
-        private Stream OpenInput(string? resolvedPath)
+        private ProtectOptions Options(string? target)
         {
+            var options = new ProtectOptions
+            {
+                KeyId = KeyId,
+                Context = EnvelopeParameters.ToContext(EncryptionContext),
+                Signed = Signed.IsPresent,
+                CreateKey = Create.IsPresent,
+                OutputPath = target,
+                Overwrite = Force.IsPresent,
+                Aws = Aws,
+            };
             if (_piped.Any)
             {
-                return _piped.Open();
+                options.Plaintext = _piped.ToArray();
+                options.WipePlaintext = true;
             }
-
-            if (resolvedPath != null)
+            else if (Path != null)
             {
-                try
-                {
-                    return File.OpenRead(resolvedPath);
-                }
-                catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
-                {
-                    throw new SshKmsException("FileReadFailed", SshKmsErrorCategory.ReadError, $"Could not read {resolvedPath}: {ex.Message}");
-                }
+                options.InputPath = GetUnresolvedProviderPathFromPSPath(Path);
             }
-
-            if (Bytes != null)
+            else if (Bytes != null)
             {
-                return new MemoryStream(Bytes, writable: false);
+                options.Plaintext = Bytes;
+            }
+            else if (SecureString != null)
+            {
+                options.Plaintext = ParameterValues.ToUtf8(SecureString);
+                options.WipePlaintext = true;
+            }
+            else
+            {
+                options.Text = String ?? string.Empty;
             }
 
-            return new PlaintextMemoryStream(SecureString != null ? ParameterValues.ToUtf8(SecureString) : new UTF8Encoding(false).GetBytes(String ?? string.Empty));
+            return options;
         }
     }
 }

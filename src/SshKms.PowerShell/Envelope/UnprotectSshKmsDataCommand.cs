@@ -1,22 +1,18 @@
 using System;
 using System.Collections;
 using System.IO;
-using System.Linq;
 using System.Management.Automation;
 using System.Security;
 using System.Text;
-using System.Threading;
-using System.Threading.Tasks;
 using SshKms.Core;
 using SshKms.Core.Envelope;
-using SshKms.Core.Keys;
 
 namespace SshKms.PowerShell.Envelope
 {
     /// <summary>Decrypts an AWS Encryption SDK message (ours or any official SDK's) written under a KMS or local key.</summary>
     [Cmdlet(VerbsSecurity.Unprotect, "SshKmsData", DefaultParameterSetName = "Message", SupportsShouldProcess = true)]
     [OutputType(typeof(SecureString), typeof(string), typeof(byte[]), typeof(FileInfo))]
-    public sealed class UnprotectSshKmsDataCommand : SshKmsAwsCmdlet, IDisposable
+    public sealed class UnprotectSshKmsDataCommand : SshKmsAwsCmdlet
     {
         private readonly PipedBytes _piped = new PipedBytes();
 
@@ -54,7 +50,7 @@ namespace SshKms.PowerShell.Envelope
 
         /// <summary>Messages with more encrypted data keys are refused before any key is tried (default 10, as the Encryption SDKs recommend).</summary>
         [Parameter]
-        public int MaxEncryptedDataKeys { get; set; } = EnvelopeDecryptOptions.DefaultMaxEncryptedDataKeys;
+        public int MaxEncryptedDataKeys { get; set; } = UnprotectOperation.DefaultMaxEncryptedDataKeys;
 
         /// <summary>Without -KeyId: only KMS keys of these AWS accounts are asked to decrypt (the SDKs' discovery filter).</summary>
         [Parameter]
@@ -84,7 +80,6 @@ namespace SshKms.PowerShell.Envelope
             }
         }
 
-        public void Dispose() => _piped.Dispose();
 
         private void AddPiped(byte[]? record) => _piped.Add(record);
 
@@ -92,20 +87,17 @@ namespace SshKms.PowerShell.Envelope
         {
             try
             {
-                string? path = ResolvedPath();
-                if (OutFile != null)
+                string? target = OutFile == null ? null : GetUnresolvedProviderPathFromPSPath(OutFile);
+                if (target != null && !ShouldProcess(target, "Write decrypted plaintext"))
                 {
-                    string target = GetUnresolvedProviderPathFromPSPath(OutFile);
-                    if (ShouldProcess(target, "Write decrypted plaintext"))
-                    {
-                        WriteObject(Await(ct => UnprotectToFileAsync(path, target, Force.IsPresent, ct)));
-                    }
-
                     return;
                 }
 
-                byte[] plaintext = Await(ct => UnprotectAsync(path, ct));
-                WriteObject(Shape(plaintext, AsPlainText.IsPresent, AsBytes.IsPresent), enumerateCollection: false);
+                UnprotectOptions options = Options(target);
+                using (UnprotectResult result = Await(ct => UnprotectOperation.RunAsync(options, ct)))
+                {
+                    WriteObject(result.OutputPath != null ? new FileInfo(result.OutputPath) : Shape(result.Plaintext!), enumerateCollection: false);
+                }
             }
             catch (SshKmsException ex)
             {
@@ -113,84 +105,25 @@ namespace SshKms.PowerShell.Envelope
             }
         }
 
-        /// <summary>The whole plaintext, returned only after every frame and the signature verified.</summary>
-        private async Task<byte[]> UnprotectAsync(string? resolvedPath, CancellationToken ct)
-        {
-            // The output buffer is zeroed when disposed, success or not: only the returned copy holds the plaintext.
-            using (Stream input = OpenInput(resolvedPath))
-            using (var output = new PlaintextMemoryStream())
-            {
-                await EnvelopeCipher.DecryptAsync(input, output, Options(), ct).ConfigureAwait(false);
-                return output.ToArray();
-            }
-        }
+        /// <summary>SecureString by default; string with -AsPlainText; a copy of the bytes with -AsBytes (the result zeroes its own).</summary>
+        private object Shape(byte[] plaintext) =>
+            AsBytes.IsPresent ? plaintext.Clone()
+            : AsPlainText.IsPresent ? new UTF8Encoding(false).GetString(plaintext)
+            : (object)ParameterValues.ToSecureString(plaintext);
 
-        private async Task<FileInfo> UnprotectToFileAsync(string? resolvedPath, string target, bool overwrite, CancellationToken ct)
+        private UnprotectOptions Options(string? target) => new UnprotectOptions
         {
-            using (Stream input = OpenInput(resolvedPath))
-            {
-                await EnvelopeCipher.DecryptToFileAsync(input, target, Options(), overwrite, ct).ConfigureAwait(false);
-                return new FileInfo(target);
-            }
-        }
-
-        /// <summary>SecureString by default; string with -AsPlainText; bytes with -AsBytes.</summary>
-        private static object Shape(byte[] plaintext, bool asPlainText, bool asBytes)
-        {
-            if (asBytes)
-            {
-                return plaintext;
-            }
-
-            try
-            {
-                return asPlainText ? new UTF8Encoding(false).GetString(plaintext) : (object)ParameterValues.ToSecureString(plaintext);
-            }
-            finally
-            {
-                Array.Clear(plaintext, 0, plaintext.Length);
-            }
-        }
-
-        private EnvelopeDecryptOptions Options() => new EnvelopeDecryptOptions
-        {
-            AllowedKeys = (KeyId ?? Array.Empty<string>()).Select(KeyUri.Parse).ToList(),
+            AllowedKeys = KeyId,
             ExpectedContext = EnvelopeParameters.ToContext(EncryptionContext),
             MaxEncryptedDataKeys = MaxEncryptedDataKeys,
-            DiscoveryAccountIds = (DiscoveryAccountId ?? Array.Empty<string>()).ToList(),
+            DiscoveryAccountIds = DiscoveryAccountId,
             DiscoveryPartition = DiscoveryPartition,
+            Message = _piped.Any ? _piped.ToArray() : Path == null && Base64 == null ? Message ?? Array.Empty<byte>() : null,
+            InputPath = !_piped.Any && Path != null ? GetUnresolvedProviderPathFromPSPath(Path) : null,
+            Base64 = _piped.Any ? null : Base64,
+            OutputPath = target,
+            Overwrite = Force.IsPresent,
             Aws = Aws,
         };
-
-        private string? ResolvedPath() => Path == null ? null : GetUnresolvedProviderPathFromPSPath(Path);
-
-        private Stream OpenInput(string? resolvedPath)
-        {
-            if (_piped.Any)
-            {
-                return _piped.Open();
-            }
-
-            if (resolvedPath != null)
-            {
-                try
-                {
-                    return EnvelopeCipher.DetectBase64(File.OpenRead(resolvedPath));
-                }
-                catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
-                {
-                    throw new SshKmsException("FileReadFailed", SshKmsErrorCategory.ReadError, $"Could not read {resolvedPath}: {ex.Message}");
-                }
-            }
-
-            if (Base64 != null)
-            {
-                // The decoder files and the CLI use: invalid text is EnvelopeBase64Invalid, and anything but
-                // whitespace after the message is EnvelopeTrailingData, as with -Path.
-                return new Base64InputStream(new MemoryStream(Encoding.ASCII.GetBytes(Base64), writable: false));
-            }
-
-            return new MemoryStream(Message ?? Array.Empty<byte>(), writable: false);
-        }
     }
 }

@@ -8,6 +8,7 @@ using Amazon.KeyManagementService.Model;
 using SshKms.Core;
 using SshKms.Core.Envelope;
 using SshKms.Core.Keys;
+using SshKms.Tests.Aws;
 using SshKms.Tests.Infrastructure;
 using Xunit;
 using static SshKms.Tests.Envelope.EnvelopeTestKit;
@@ -93,12 +94,12 @@ namespace SshKms.Tests.Envelope
             byte[] message = Encrypt(plaintext, new EnvelopeEncryptOptions(key));
             byte[] dataKey = DataKeyMessages.DataKey(message, new LocalEnvelopeKeyring(null));
             byte[] kmsKeys = DataKeyMessages.WithDataKeys(message, dataKey, edk => Enumerable.Range(0, 11).Select(_ => DataKeyMessages.ForeignKms("123456789012")));
-            var unreachable = new EnvelopeDecryptOptions { Aws = new Core.Aws.AwsSettings { Region = "us-east-1", EndpointUrl = "http://127.0.0.1:9" } };
-            int before = KmsEnvelopeKeyring.CallCount;
+            var recorder = new RecordingHttpClientFactory();
+            var unreachable = new EnvelopeDecryptOptions { Aws = new Core.Aws.AwsSettings { Region = "us-east-1", EndpointUrl = "http://127.0.0.1:9", HttpClientFactory = recorder } };
 
             DecryptFails(kmsKeys, unreachable, "EnvelopeTooManyDataKeys");
 
-            Assert.Equal(before, KmsEnvelopeKeyring.CallCount);
+            Assert.Empty(recorder.Requests);
         }
 
         [Fact]
@@ -166,17 +167,18 @@ namespace SshKms.Tests.Envelope
             byte[] message = MessageNamingAnotherAccountFirst(plaintext, "999999999999");
 
             // Unfiltered discovery sends the foreign ARN to KMS first; KMS (here moto, which has no such key) answers for it.
-            int before = KmsEnvelopeKeyring.CallCount;
-            var unfiltered = Assert.Throws<SshKmsException>(() => Decrypt(message, new EnvelopeDecryptOptions { Aws = _moto.Settings }));
+            var recorder = new RecordingHttpClientFactory();
+            var unfiltered = Assert.Throws<SshKmsException>(() => Decrypt(message, new EnvelopeDecryptOptions { Aws = Recorded(_moto.Settings, recorder) }));
             Assert.Equal("KmsKeyNotFound", unfiltered.ErrorId);
             Assert.Contains(":999999999999:key/", unfiltered.Message);
-            Assert.Equal(1, KmsEnvelopeKeyring.CallCount - before);
+            Assert.Equal(1, recorder.Requests.Count);
 
-            before = KmsEnvelopeKeyring.CallCount;
-            var filtered = Decrypt(message, new EnvelopeDecryptOptions { Aws = _moto.Settings, DiscoveryAccountIds = { MotoAccount }, DiscoveryPartition = "aws" });
+            recorder = new RecordingHttpClientFactory();
+            var filtered = Decrypt(message, new EnvelopeDecryptOptions { Aws = Recorded(_moto.Settings, recorder), DiscoveryAccountIds = { MotoAccount }, DiscoveryPartition = "aws" });
 
             Assert.Equal(plaintext, filtered.Plaintext);
-            Assert.Equal(1, KmsEnvelopeKeyring.CallCount - before);
+            Assert.Equal(1, recorder.Count("Decrypt"));
+            Assert.Equal(1, recorder.Requests.Count);
             Assert.Contains(":" + MotoAccount + ":", filtered.Info.KeyName);
         }
 
@@ -184,11 +186,11 @@ namespace SshKms.Tests.Envelope
         public void AFilterThatAllowsNoKeyOfTheMessageFailsWithoutAnyKmsCall()
         {
             byte[] message = MessageNamingAnotherAccountFirst(RandomBytes(100), "999999999999", partition: "aws-cn");
-            int before = KmsEnvelopeKeyring.CallCount;
+            var recorder = new RecordingHttpClientFactory();
 
-            DecryptFails(message, new EnvelopeDecryptOptions { Aws = _moto.Settings, DiscoveryAccountIds = { "999999999999" } }, "EnvelopeKeyNotAllowed");
+            DecryptFails(message, new EnvelopeDecryptOptions { Aws = Recorded(_moto.Settings, recorder), DiscoveryAccountIds = { "999999999999" } }, "EnvelopeKeyNotAllowed");
 
-            Assert.Equal(before, KmsEnvelopeKeyring.CallCount);
+            Assert.Empty(recorder.Requests);
         }
 
         [Theory]

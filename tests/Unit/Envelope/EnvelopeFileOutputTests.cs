@@ -20,7 +20,7 @@ namespace SshKms.Tests.Envelope
         {
             using var dir = new TempDir();
             File.WriteAllText(dir.File("out"), "old");
-            await EnvelopeCipher.WriteViaTempAsync(dir.File("out"), overwrite: true, stream => Write(stream, "new"));
+            await OwnerOnly.WriteViaTempAsync(dir.File("out"), overwrite: true, stream => Write(stream, "new"));
             Assert.Equal("new", File.ReadAllText(dir.File("out")));
             Assert.Single(Directory.GetFiles(dir.Path));
         }
@@ -30,7 +30,7 @@ namespace SshKms.Tests.Envelope
         {
             using var dir = new TempDir();
             File.WriteAllText(dir.File("out"), "old");
-            var ex = await Assert.ThrowsAsync<SshKmsException>(() => EnvelopeCipher.WriteViaTempAsync(dir.File("out"), overwrite: true, async stream =>
+            var ex = await Assert.ThrowsAsync<SshKmsException>(() => OwnerOnly.WriteViaTempAsync(dir.File("out"), overwrite: true, async stream =>
             {
                 EnvelopeMessageInfo info = await Write(stream, "new");
                 // The rename will find no temp file: delete-then-move had already removed the target by then.
@@ -45,7 +45,7 @@ namespace SshKms.Tests.Envelope
         public async Task WithoutOverwriteAFileCreatedDuringTheWriteIsNotReplaced()
         {
             using var dir = new TempDir();
-            var ex = await Assert.ThrowsAsync<SshKmsException>(() => EnvelopeCipher.WriteViaTempAsync(dir.File("out"), overwrite: false, async stream =>
+            var ex = await Assert.ThrowsAsync<SshKmsException>(() => OwnerOnly.WriteViaTempAsync(dir.File("out"), overwrite: false, async stream =>
             {
                 File.WriteAllText(dir.File("out"), "someone else's");
                 return await Write(stream, "new");

@@ -6,6 +6,7 @@ using Amazon.KeyManagementService;
 using Amazon.KeyManagementService.Model;
 using SshKms.Core.Envelope;
 using SshKms.Core.Keys;
+using SshKms.Tests.Aws;
 using SshKms.Tests.Infrastructure;
 using Xunit;
 using static SshKms.Tests.Envelope.EnvelopeTestKit;
@@ -35,13 +36,13 @@ namespace SshKms.Tests.Envelope
         {
             string arn = CreateKey();
             byte[] plaintext = RandomBytes(10000);
-            int before = KmsEnvelopeKeyring.CallCount;
-            byte[] message = Encrypt(plaintext, new EnvelopeEncryptOptions(KeyUri.Parse("awskms:" + arn)) { Aws = _moto.Settings, Signed = signed, Context = Context("tenant", "t1") });
-            Assert.Equal(1, KmsEnvelopeKeyring.CallCount - before);
+            var recorder = new RecordingHttpClientFactory();
+            byte[] message = Encrypt(plaintext, new EnvelopeEncryptOptions(KeyUri.Parse("awskms:" + arn)) { Aws = Recorded(_moto.Settings, recorder), Signed = signed, Context = Context("tenant", "t1") });
+            Assert.Equal(new[] { "GenerateDataKey" }, recorder.Requests.Select(r => r.Operation));
 
-            before = KmsEnvelopeKeyring.CallCount;
-            (byte[] back, EnvelopeMessageInfo info) = Decrypt(message, new EnvelopeDecryptOptions { Aws = _moto.Settings, ExpectedContext = Context("tenant", "t1") });
-            Assert.Equal(1, KmsEnvelopeKeyring.CallCount - before);
+            recorder = new RecordingHttpClientFactory();
+            (byte[] back, EnvelopeMessageInfo info) = Decrypt(message, new EnvelopeDecryptOptions { Aws = Recorded(_moto.Settings, recorder), ExpectedContext = Context("tenant", "t1") });
+            Assert.Equal(new[] { "Decrypt" }, recorder.Requests.Select(r => r.Operation));
             Assert.Equal(plaintext, back);
             Assert.Equal(arn, info.KeyName);
             Assert.Equal("aws-kms", info.KeyProvider);
@@ -81,15 +82,16 @@ namespace SshKms.Tests.Envelope
             string keyId = arn.Substring(arn.IndexOf("key/", System.StringComparison.Ordinal) + 4);
             foreach ((string allowed, int calls) in new[] { (arn, 1), (arn.Replace(keyId, keyId.ToUpperInvariant()), 1), (keyId, 2), (alias, 2) })
             {
-                int before = KmsEnvelopeKeyring.CallCount;
-                Assert.Equal(new byte[] { 5 }, Decrypt(message, new EnvelopeDecryptOptions { Aws = _moto.Settings, AllowedKeys = { KeyUri.Parse(allowed) } }).Plaintext);
-                Assert.True(calls == KmsEnvelopeKeyring.CallCount - before, $"{allowed}: {KmsEnvelopeKeyring.CallCount - before} KMS calls");
+                var recorder = new RecordingHttpClientFactory();
+                Assert.Equal(new byte[] { 5 }, Decrypt(message, new EnvelopeDecryptOptions { Aws = Recorded(_moto.Settings, recorder), AllowedKeys = { KeyUri.Parse(allowed) } }).Plaintext);
+                Assert.True(calls == recorder.Requests.Count, $"{allowed}: {recorder.Requests.Count} KMS calls");
             }
 
             // Another key's ARN is refused without asking KMS anything.
-            int start = KmsEnvelopeKeyring.CallCount;
-            DecryptFails(message, new EnvelopeDecryptOptions { Aws = _moto.Settings, AllowedKeys = { KeyUri.Parse(CreateKey()) } }, "EnvelopeKeyNotAllowed");
-            Assert.Equal(0, KmsEnvelopeKeyring.CallCount - start);
+            string another = CreateKey();
+            var refused = new RecordingHttpClientFactory();
+            DecryptFails(message, new EnvelopeDecryptOptions { Aws = Recorded(_moto.Settings, refused), AllowedKeys = { KeyUri.Parse(another) } }, "EnvelopeKeyNotAllowed");
+            Assert.Empty(refused.Requests);
         }
 
         [Theory]

@@ -332,7 +332,7 @@ namespace SshKms.Tests.Envelope
             using var dir = new Infrastructure.TempDir();
             string target = dir.File("plain.bin");
             var ex = Assert.Throws<SshKmsException>(() =>
-                EnvelopeCipher.DecryptToFileAsync(new MemoryStream(message), target, new EnvelopeDecryptOptions(), overwrite: false).GetAwaiter().GetResult());
+                OwnerOnly.WriteViaTempAsync(target, false, output => EnvelopeCipher.DecryptAsync(new MemoryStream(message), output, new EnvelopeDecryptOptions())).GetAwaiter().GetResult());
             Assert.Equal("EnvelopeSignatureInvalid", ex.ErrorId);
             Assert.Empty(Directory.GetFiles(dir.Path));
         }

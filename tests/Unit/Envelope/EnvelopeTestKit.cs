@@ -57,6 +57,15 @@ namespace SshKms.Tests.Envelope
         /// verified plaintext in 256 KiB batches (PlaintextBuffer), so this holds for messages below that size;
         /// bigger ones go through DecryptToFileFails or the cmdlet's in-memory path.
         /// </summary>
+        /// <summary>The same AWS settings, every request recorded (and passed on) by <paramref name="recorder"/>: counts KMS calls per test, unlike a shared counter.</summary>
+        public static Core.Aws.AwsSettings Recorded(Core.Aws.AwsSettings settings, Aws.RecordingHttpClientFactory recorder) => new Core.Aws.AwsSettings
+        {
+            Region = settings.Region,
+            ProfileName = settings.ProfileName,
+            EndpointUrl = settings.EndpointUrl,
+            HttpClientFactory = recorder,
+        };
+
         public static SshKmsException DecryptFails(byte[] message, EnvelopeDecryptOptions? options, params string[] allowedIds)
         {
             EnsureHome();
@@ -74,7 +83,7 @@ namespace SshKms.Tests.Envelope
             EnsureHome();
             using var dir = new TempDir();
             var ex = Assert.Throws<SshKmsException>(() =>
-                EnvelopeCipher.DecryptToFileAsync(message, dir.File("plain"), options ?? new EnvelopeDecryptOptions(), overwrite: false).GetAwaiter().GetResult());
+                OwnerOnly.WriteViaTempAsync(dir.File("plain"), false, output => EnvelopeCipher.DecryptAsync(message, output, options ?? new EnvelopeDecryptOptions())).GetAwaiter().GetResult());
             Assert.Equal(id, ex.ErrorId);
             Assert.Empty(Directory.GetFileSystemEntries(dir.Path));
             return ex;
