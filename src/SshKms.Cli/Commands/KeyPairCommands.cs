@@ -2,8 +2,6 @@ using System.Collections.Generic;
 using System.IO;
 using System.Threading;
 using System.Threading.Tasks;
-using SshKms.Core.Aws;
-using SshKms.Core.OpenSsh;
 using SshKms.Core.Rotation;
 
 namespace SshKms.Cli.Commands
@@ -26,11 +24,14 @@ namespace SshKms.Cli.Commands
         /// <summary>Prints the new public key line (tagged with its version) on stdout.</summary>
         private static async Task<int> NewAsync(CliInvocation inv)
         {
-            string secretId = inv.Require("secret-id");
-            SshKeyAlgorithm algorithm = SshPrivateKey.ParseAlgorithm(inv.Get("key-type") ?? "ed25519");
-            using var sm = new SecretsManagerClient(inv.Aws);
-            KeyPairInfo info = await KeyPairSecrets.CreateAsync(sm, secretId, algorithm, inv.Get("user"), inv.Get("kms-key"), CancellationToken.None)
-                .ConfigureAwait(false);
+            KeyPairInfo info = await CreateKeyPairSecretOperation.RunAsync(new CreateKeyPairSecretOptions
+            {
+                SecretId = inv.Require("secret-id"),
+                KmsKeyId = inv.Get("kms-key"),
+                KeyType = inv.Get("key-type"),
+                UserName = inv.Get("user"),
+                Aws = inv.Aws,
+            }, CancellationToken.None).ConfigureAwait(false);
             inv.Out.WriteLine(info.PublicKey);
             inv.Err.WriteLine($"sshkms: created {info.SecretId} version {info.VersionId} ({info.KeyType} {info.Fingerprint})");
             return 0;
@@ -39,24 +40,25 @@ namespace SshKms.Cli.Commands
         /// <summary>Prints the private key (OpenSSH PEM) straight from its byte buffer, or the public key line with --public.</summary>
         private static async Task<int> GetAsync(CliInvocation inv)
         {
-            string secretId = inv.Require("secret-id");
-            string stage = KeyPairSecrets.NormalizeStage(inv.Get("stage"));
-            using var sm = new SecretsManagerClient(inv.Aws);
-            var (info, secret) = await KeyPairSecrets.ReadAsync(sm, secretId, stage, CancellationToken.None).ConfigureAwait(false);
-            using (secret)
+            bool publicOnly = inv.Has("public");
+            using KeyPairVersion version = await GetKeyPairOperation.RunAsync(new GetKeyPairOptions
             {
-                if (inv.Has("public"))
-                {
-                    inv.Out.WriteLine(info.PublicKey);
-                    return 0;
-                }
-
-                inv.Out.Flush();
-                Stream stdout = inv.Console.OpenOut();
-                await stdout.WriteAsync(secret.PrivateKeyUtf8, 0, secret.PrivateKeyUtf8.Length).ConfigureAwait(false);
-                await stdout.FlushAsync().ConfigureAwait(false);
+                SecretId = inv.Require("secret-id"),
+                Stage = inv.Get("stage"),
+                PublicOnly = publicOnly,
+                Aws = inv.Aws,
+            }, CancellationToken.None).ConfigureAwait(false);
+            if (version.PrivateKeyUtf8 == null)
+            {
+                inv.Out.WriteLine(version.PublicKey);
                 return 0;
             }
+
+            inv.Out.Flush();
+            Stream stdout = inv.Console.OpenOut();
+            await stdout.WriteAsync(version.PrivateKeyUtf8, 0, version.PrivateKeyUtf8.Length).ConfigureAwait(false);
+            await stdout.FlushAsync().ConfigureAwait(false);
+            return 0;
         }
     }
 }

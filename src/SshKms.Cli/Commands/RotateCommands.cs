@@ -1,8 +1,7 @@
-using System;
 using System.Collections.Generic;
+using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
-using SshKms.Core;
 using SshKms.Core.Rotation;
 
 namespace SshKms.Cli.Commands
@@ -13,7 +12,7 @@ namespace SshKms.Cli.Commands
         public static IEnumerable<CliCommand> All => new[]
         {
             new CliCommand("rotate",
-                "sshkms rotate --secret-id ID (--node [USER@]HOST[:PORT]... | --ssm-tag KEY=VALUE | --instance-id ID...) [--user U] [--token T] [--parallel N] [--accept-new-host-key] [--ssh-option KEY=VALUE]... [--ssh-config FILE] [--authorized-keys-file TEMPLATE] [--sshd-config PATH]",
+                "sshkms rotate --secret-id ID [--node [USER@]HOST[:PORT]... | --ssm-tag KEY=VALUE | --instance-id ID...] [--user U] [--token T] [--parallel N] [--accept-new-host-key] [--ssh-option KEY=VALUE]... [--ssh-config FILE] [--authorized-keys-file TEMPLATE] [--sshd-config PATH]",
                 new[]
                 {
                     new OptionSpec("secret-id"), OptionSpec.Many("node"), new OptionSpec("ssm-tag"), OptionSpec.Many("instance-id"), new OptionSpec("user"),
@@ -27,43 +26,31 @@ namespace SshKms.Cli.Commands
         private static async Task<int> RotateAsync(CliInvocation inv)
         {
             string secretId = inv.Require("secret-id");
-            var targets = new RotationTargets
+            bool failed = false;
+            await RotateKeyPairOperation.RunAsync(new RotateKeyPairOptions
             {
-                SshNodes = inv.GetAll("node"),
-                InstanceIds = inv.GetAll("instance-id"),
+                SecretId = secretId,
+                SshNodes = inv.GetAll("node").ToArray(),
+                InstanceIds = inv.GetAll("instance-id").ToArray(),
                 SsmTag = inv.Get("ssm-tag"),
+                UserName = inv.Get("user"),
+                ClientRequestToken = inv.Get("token"),
                 Parallel = inv.GetInt("parallel"),
                 AcceptNewHostKey = inv.Has("accept-new-host-key"),
+                SshOptions = inv.GetPairs("ssh-option").ToList(),
                 SshConfigFile = inv.Get("ssh-config"),
-                AuthorizedKeys = new AuthorizedKeysOptions { FileTemplate = inv.Get("authorized-keys-file"), SshdConfig = inv.Get("sshd-config") },
-            };
-            foreach (KeyValuePair<string, string> pair in inv.GetPairs("ssh-option"))
-            {
-                targets.SshOptions.Add(pair);
-            }
-
-            int channels = (targets.SshNodes.Count > 0 ? 1 : 0) + (targets.InstanceIds.Count > 0 ? 1 : 0) + (targets.SsmTag != null ? 1 : 0);
-            if (channels != 1)
-            {
-                throw new SshKmsException("CliUsage", SshKmsErrorCategory.InvalidArgument, "Give exactly one of --node, --ssm-tag or --instance-id. Usage: " + inv.Command.Usage);
-            }
-
-            if (targets.SshNodes.Count == 0 && (inv.Has("accept-new-host-key") || inv.Has("ssh-option") || inv.Has("ssh-config")))
-            {
-                throw new SshKmsException("CliUsage", SshKmsErrorCategory.InvalidArgument, "--accept-new-host-key, --ssh-option and --ssh-config apply to --node only.");
-            }
-
-            string token = inv.Get("token") ?? Guid.NewGuid().ToString();
-            KeyRotation.ValidateToken(token);
-            inv.Err.WriteLine($"sshkms: rotating {secretId} with token {token} (rerun with --token {token} to resume)");
-            bool failed = false;
-            await RotationTargets.RotateAsync(inv.Aws, secretId, targets, inv.Get("user"), token, r =>
-            {
-                lock (inv.Out)
+                AuthorizedKeysFile = inv.Get("authorized-keys-file"),
+                SshdConfigFile = inv.Get("sshd-config"),
+                OnStarted = token => inv.Err.WriteLine($"sshkms: rotating {secretId} with token {token} (rerun with --token {token} to resume)"),
+                OnStep = r =>
                 {
-                    failed |= !r.Succeeded;
-                    inv.Out.WriteLine($"{r.Step}\t{r.Node ?? "-"}\t{(r.Skipped ? "skipped" : r.Succeeded ? "ok" : "FAILED")}\t{r.Detail}");
-                }
+                    lock (inv.Out)
+                    {
+                        failed |= !r.Succeeded;
+                        inv.Out.WriteLine($"{r.Step}\t{r.Node ?? "-"}\t{(r.Skipped ? "skipped" : r.Succeeded ? "ok" : "FAILED")}\t{r.Detail}");
+                    }
+                },
+                Aws = inv.Aws,
             }, CancellationToken.None).ConfigureAwait(false);
             return failed ? Program.ExitError : 0;
         }

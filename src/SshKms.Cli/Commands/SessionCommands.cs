@@ -1,16 +1,10 @@
 using System;
 using System.Collections.Generic;
-using System.Globalization;
 using System.Linq;
 using System.Text.Json;
 using System.Threading;
 using System.Threading.Tasks;
-using SshKms.Core;
 using SshKms.Core.Authority;
-using SshKms.Core.Aws;
-using SshKms.Core.Keys;
-using SshKms.Core.OpenSsh;
-using SshKms.Core.Rotation;
 using SshKms.Core.Sessions;
 
 namespace SshKms.Cli.Commands
@@ -22,26 +16,6 @@ namespace SshKms.Cli.Commands
             + "[--ssh-option KEY=VALUE]... [--ssh-config FILE] [--json] HOST... [-- COMMAND...]";
 
         private const string ScpUsage = "sshkms scp (--ca URI | --secret-id ID) [--user U] [--port P] [--validity 5m] [--accept-new-host-key] [--ssh-option KEY=VALUE]... [--ssh-config FILE] SRC... DEST";
-
-        /// <summary>--secret-id logs in with the stored key; otherwise each host gets a fresh key certified by --ca (the default local CA).</summary>
-        private static async Task<SshSession> OpenSessionAsync(CliInvocation inv, SshSessionOptions options, CancellationToken ct)
-        {
-            string? secretId = inv.Get("secret-id");
-            if (secretId != null)
-            {
-                if (inv.Has("ca"))
-                {
-                    throw new SshKmsException("CliUsage", SshKmsErrorCategory.InvalidArgument, "Give --ca (a certificate) or --secret-id (a stored key), not both.");
-                }
-
-                return await SecretKeySource.OpenSessionAsync(inv.Aws, secretId, options, ct).ConfigureAwait(false);
-            }
-
-            // Never a named local CA made here: no server could trust it. local:default is made on first use, as for certificates.
-            CertificateAuthority authority = await CertificateAuthority.OpenAsync(KeyUri.ParseOrDefaultCa(inv.Get("ca")), inv.Aws, ct).ConfigureAwait(false);
-            inv.WarnIfCreated(authority.CreatedKey);
-            return SshSession.WithAuthority(authority, options);
-        }
 
         public static IEnumerable<CliCommand> All => new[]
         {
@@ -58,15 +32,13 @@ namespace SshKms.Cli.Commands
 
         private static async Task<int> RunSshAsync(CliInvocation inv)
         {
-            SshSessionOptions options = ReadOptions(inv);
-            options.Command = inv.AfterDashDash.Count == 0 ? null : string.Join(" ", inv.AfterDashDash);
-            options.KeyAlgorithm = ParseKeyType(inv.Get("key-type"));
-            options.ThrottleLimit = inv.GetInt("parallel") ?? 16;
-            if (options.ThrottleLimit < 1)
+            OpenSessionOptions options = MapLogin(inv, new OpenSessionOptions
             {
-                throw new SshKmsException("CliOptionInvalid", SshKmsErrorCategory.InvalidArgument, "--parallel takes a number of at least 1.");
-            }
-
+                Targets = inv.Positionals.Select(h => new SshTarget(h)).ToList(),
+                Command = inv.AfterDashDash.Count == 0 ? null : string.Join(" ", inv.AfterDashDash),
+                KeyType = inv.Get("key-type"),
+                ThrottleLimit = inv.GetInt("parallel"),
+            });
             bool json = inv.Has("json");
             bool prefix = inv.Positionals.Count > 1;
             object gate = new object();
@@ -80,80 +52,73 @@ namespace SshKms.Cli.Commands
                 options.OnErrorLine = (host, line) => { lock (gate) { inv.Err.WriteLine(prefix ? host + ": " + line : line); } };
             }
 
+            options.OnResult = r =>
+            {
+                lock (gate)
+                {
+                    if (json)
+                    {
+                        inv.Out.WriteLine(ToJson(r));
+                    }
+                    else
+                    {
+                        WriteHostError(inv, r);
+                    }
+                }
+            };
             using (var cancel = new CancellationSource())
             {
                 options.CancelReason = () => cancel.Reason;
-                SshSession session = await OpenSessionAsync(inv, options, cancel.Token).ConfigureAwait(false);
-                IReadOnlyList<SshSessionResult> results = await session.RunAsync(inv.Positionals, r =>
-                {
-                    lock (gate)
-                    {
-                        if (json)
-                        {
-                            inv.Out.WriteLine(ToJson(r));
-                        }
-                        else if (r.ErrorId != null)
-                        {
-                            inv.Err.WriteLine($"sshkms: {r.HostName}: {r.ErrorMessage} [{r.ErrorId}]");
-                        }
-                    }
-                }, cancel.Token).ConfigureAwait(false);
+                IReadOnlyList<SshSessionResult> results = await OpenSessionOperation.RunAsync(options, cancel.Token).ConfigureAwait(false);
                 return results.Max(r => ExitCodeOf(r));
             }
         }
 
         private static async Task<int> RunScpAsync(CliInvocation inv)
         {
-            SshSessionOptions options = ReadOptions(inv);
-            options.Command = string.Empty;
-            options.OnOutputLine = (_, line) => inv.Out.WriteLine(line);
-            options.OnErrorLine = (_, line) => inv.Err.WriteLine(line);
+            CopyFilesOptions options = MapLogin(inv, new CopyFilesOptions
+            {
+                Sources = inv.Positionals.Take(inv.Positionals.Count - 1).ToArray(),
+                Destination = inv.Positionals.Last(),
+                OnOutputLine = (_, line) => inv.Out.WriteLine(line),
+                OnErrorLine = (_, line) => inv.Err.WriteLine(line),
+            });
             using (var cancel = new CancellationSource())
             {
                 options.CancelReason = () => cancel.Reason;
-                SshSession session = await OpenSessionAsync(inv, options, cancel.Token).ConfigureAwait(false);
-                List<string> sources = inv.Positionals.Take(inv.Positionals.Count - 1).ToList();
-                SshSessionResult r = await session.CopyAsync(sources, inv.Positionals.Last(), cancel.Token).ConfigureAwait(false);
-                if (r.ErrorId != null)
-                {
-                    inv.Err.WriteLine($"sshkms: {r.HostName}: {r.ErrorMessage} [{r.ErrorId}]");
-                }
-
+                SshSessionResult r = await CopyFilesOperation.RunAsync(options, cancel.Token).ConfigureAwait(false);
+                WriteHostError(inv, r);
                 return ExitCodeOf(r);
             }
         }
 
-        private static SshSessionOptions ReadOptions(CliInvocation inv)
+        /// <summary>The options ssh and scp share onto an operation's options.</summary>
+        private static T MapLogin<T>(CliInvocation inv, T options)
+            where T : SshLoginOptions
         {
-            var options = new SshSessionOptions
-            {
-                UserName = inv.Get("user"),
-                Port = inv.GetInt("port"),
-                Validity = ValidityParser.Parse(inv.Get("validity") ?? "5m"),
-                AcceptNewHostKey = inv.Has("accept-new-host-key"),
-                ConfigFile = inv.Get("ssh-config"),
-            };
-            foreach (KeyValuePair<string, string> pair in inv.GetPairs("ssh-option"))
-            {
-                options.SshOptions.Add(pair);
-            }
-
+            options.UserName = inv.Get("user");
+            options.Port = inv.GetInt("port");
+            options.CaKey = inv.Get("ca");
+            options.SecretId = inv.Get("secret-id");
+            options.Validity = inv.Get("validity") is string v ? ValidityParser.Parse(v) : (TimeSpan?)null;
+            options.SshOptions = inv.GetPairs("ssh-option").ToList();
+            options.ConfigFile = inv.Get("ssh-config");
+            options.AcceptNewHostKey = inv.Has("accept-new-host-key");
+            options.OnKeyCreated = inv.WarnIfCreated;
+            options.Aws = inv.Aws;
             return options;
+        }
+
+        private static void WriteHostError(CliInvocation inv, SshSessionResult r)
+        {
+            if (r.ErrorId != null)
+            {
+                inv.Err.WriteLine($"sshkms: {r.HostName}: {r.ErrorMessage} [{r.ErrorId}]");
+            }
         }
 
         /// <summary>Never-ran (-1) becomes 1 so a failure is never mistaken for success or a signal.</summary>
         private static int ExitCodeOf(SshSessionResult r) => r.ExitCode < 0 ? 1 : r.ExitCode;
-
-        internal static SshKeyAlgorithm ParseKeyType(string? text)
-        {
-            SshKeyAlgorithm algorithm = text == null ? SshKeyAlgorithm.EcdsaP256 : SshPrivateKey.ParseAlgorithm(text);
-            if (algorithm != SshKeyAlgorithm.EcdsaP256 && algorithm != SshKeyAlgorithm.Ed25519)
-            {
-                throw new SshKmsException("CliOptionInvalid", SshKmsErrorCategory.InvalidArgument, "--key-type takes ecdsa (P-256) or ed25519 for session keys.");
-            }
-
-            return algorithm;
-        }
 
         private static string ToJson(SshSessionResult r) => JsonSerializer.Serialize(new
         {

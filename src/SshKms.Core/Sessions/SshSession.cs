@@ -134,14 +134,13 @@ namespace SshKms.Core.Sessions
     public sealed class SshSession
     {
         private readonly Func<string, CancellationToken, Task<SessionCredentials>> _credentials;
-        private readonly AgentIdentities _identities;
+        private readonly ISshTransport _transport = new OpenSshTransport();
         private SessionAuditTrail? _audit;
 
-        private SshSession(SshSessionOptions options, Func<string, CancellationToken, Task<SessionCredentials>> credentials, AgentIdentities identities)
+        private SshSession(SshSessionOptions options, Func<string, CancellationToken, Task<SessionCredentials>> credentials)
         {
             Options = options ?? throw new ArgumentNullException(nameof(options));
             _credentials = credentials;
-            _identities = identities;
         }
 
         public SshSessionOptions Options { get; }
@@ -154,7 +153,7 @@ namespace SshKms.Core.Sessions
                 throw new ArgumentNullException(nameof(minter));
             }
 
-            return new SshSession(options, (principal, ct) => MintAsync(minter, options, principal, ct), AgentIdentities.Certificate);
+            return new SshSession(options, (principal, ct) => MintAsync(minter, options, principal, ct));
         }
 
         /// <summary>A stored key (no certificate), fetched for each host and wiped after it.</summary>
@@ -165,7 +164,7 @@ namespace SshKms.Core.Sessions
                 throw new ArgumentNullException(nameof(keySource));
             }
 
-            return new SshSession(options, async (_, ct) => new SessionCredentials(await keySource(ct).ConfigureAwait(false), null), AgentIdentities.Key);
+            return new SshSession(options, async (_, ct) => new SessionCredentials(await keySource(ct).ConfigureAwait(false), null));
         }
 
         /// <summary>Certificates from <paramref name="authority"/>, and each host's end recorded in its journal under its operator.</summary>
@@ -213,11 +212,7 @@ namespace SshKms.Core.Sessions
         public async Task<IReadOnlyList<SshSessionResult>> RunAsync(IEnumerable<SshTarget> targets, Action<SshSessionResult>? onResult, CancellationToken cancellationToken)
         {
             List<SshTarget> list = (targets ?? throw new ArgumentNullException(nameof(targets))).ToList();
-            if (Options.Command == null && list.Count > 1)
-            {
-                throw new SshKmsException("SessionInteractiveManyHosts", SshKmsErrorCategory.InvalidArgument,
-                    "An interactive session takes one host; give a command to run on several.");
-            }
+            EnsureOneHostIfInteractive(Options.Command, list.Count);
 
             using (var throttle = new SemaphoreSlim(Math.Max(1, Options.ThrottleLimit)))
             {
@@ -244,21 +239,32 @@ namespace SshKms.Core.Sessions
 
         public Task<SshSessionResult> RunHostAsync(SshTarget target, CancellationToken cancellationToken)
         {
-            string? user = target.UserName ?? Options.UserName;
-            int? port = target.Port ?? Options.Port;
-            return RunThroughAgentAsync(target.Host, user, port, agent => OpenSshClient.BuildSshArguments(agent, target.Host, user, port,
-                interactive: Options.Command == null, Options.AcceptNewHostKey, Options.SshOptions, Options.Command, Options.ConfigFile), "ssh",
-                Options.Command == null || Options.InheritStdio, cancellationToken);
+            var endpoint = new SshEndpoint(target.Host, target.UserName ?? Options.UserName, target.Port ?? Options.Port);
+            return RunThroughTransportAsync(endpoint, "ssh", (credentials, sink) => _transport.RunAsync(endpoint, credentials, Options, sink, cancellationToken),
+                cancellationToken);
         }
 
-        /// <summary>scp through the same kind of agent; host:path on either side.</summary>
+        /// <summary>scp with the same kind of credentials; host:path on either side.</summary>
         public Task<SshSessionResult> CopyAsync(IReadOnlyList<string> sources, string destination, CancellationToken cancellationToken)
         {
-            string remote = ScpDestination(sources.Concat(new[] { destination }))
-                ?? throw new SshKmsException("CopyNoRemote", SshKmsErrorCategory.InvalidArgument, "Neither the sources nor the destination names a remote host:path.");
-            return RunThroughAgentAsync(remote, Options.UserName, Options.Port, agent => OpenSshClient.BuildScpArguments(agent, Options.UserName, Options.Port, Options.AcceptNewHostKey,
-                Options.SshOptions, sources, destination, Options.ConfigFile), "scp", false, cancellationToken);
+            string remote = ScpDestination(sources.Concat(new[] { destination })) ?? throw NoRemoteOperand();
+            var endpoint = new SshEndpoint(remote, Options.UserName, Options.Port);
+            return RunThroughTransportAsync(endpoint, "scp", (credentials, sink) => _transport.CopyAsync(endpoint, credentials, Options, sources, destination, sink,
+                cancellationToken), cancellationToken);
         }
+
+        /// <summary>A terminal is one host's: a shell without a command cannot run on several hosts.</summary>
+        internal static void EnsureOneHostIfInteractive(string? command, int hosts)
+        {
+            if (command == null && hosts > 1)
+            {
+                throw new SshKmsException("SessionInteractiveManyHosts", SshKmsErrorCategory.InvalidArgument,
+                    "An interactive session takes one host; give a command to run on several.");
+            }
+        }
+
+        internal static SshKmsException NoRemoteOperand() =>
+            new SshKmsException("CopyNoRemote", SshKmsErrorCategory.InvalidArgument, "Neither the sources nor the destination names a remote host:path.");
 
         /// <summary>"[user@]host" of the first "[user@]host:path" operand.</summary>
         internal static string? ScpDestination(IEnumerable<string> operands) =>
@@ -279,11 +285,12 @@ namespace SshKms.Core.Sessions
             return at >= 0 ? destination.Substring(at + 1) : destination;
         }
 
-        /// <param name="destination">"[user@]host", as ssh is given it.</param>
-        private async Task<SshSessionResult> RunThroughAgentAsync(string destination, string? userName, int? port, Func<string, List<string>> buildArguments,
-            string program, bool interactive, CancellationToken cancellationToken)
+        /// <summary>One host: credentials, the transport's run, then the key is gone, whatever happened; the end is audited.</summary>
+        private async Task<SshSessionResult> RunThroughTransportAsync(SshEndpoint endpoint, string program,
+            Func<SessionCredentials, SshOutputSink, Task<SshProcessResult>> run, CancellationToken cancellationToken)
         {
-            var result = new SshSessionResult { HostName = HostOf(destination), Principal = userName ?? Environment.UserName, ExitCode = -1 };
+            var result = new SshSessionResult { HostName = HostOf(endpoint.Destination), Principal = endpoint.UserName ?? Environment.UserName, ExitCode = -1 };
+            int? port = endpoint.Port;
             var started = DateTime.UtcNow;
             bool sshStarted = false;
             try
@@ -294,33 +301,24 @@ namespace SshKms.Core.Sessions
                 }
 
                 // The certificate's principal must be the user ssh will log in as, which user@host, -l, -o User and
-                // ssh_config's User all decide; ssh -G resolves them exactly as the real run will.
+                // ssh_config's User all decide; the transport resolves them exactly as the real run will.
                 _audit?.EnsureWritable();
-                result.Principal = await OpenSshClient.ResolveLoginUserAsync(destination, userName, port, Options.SshOptions, Options.ConfigFile, cancellationToken)
-                    .ConfigureAwait(false) ?? result.Principal;
+                result.Principal = await _transport.ResolveLoginUserAsync(endpoint, Options, cancellationToken).ConfigureAwait(false) ?? result.Principal;
                 SessionCredentials credentials = await _credentials(result.Principal, cancellationToken).ConfigureAwait(false);
                 result.CertificateSerial = credentials.Certificate?.Serial;
                 result.KeyId = credentials.Certificate?.KeyId;
-                SshAgentServer agent = SshAgentServer.Start(credentials.Key, credentials.Certificate, _identities);
-                try
+                sshStarted = true;
+                var sink = new SshOutputSink
                 {
-                    sshStarted = true;
-                    var sink = new SshOutputSink
-                    {
-                        OnOutputLine = Options.OnOutputLine == null ? null : new Action<string>(line => Options.OnOutputLine(result.HostName, line)),
-                        OnErrorLine = Options.OnErrorLine == null ? null : new Action<string>(line => Options.OnErrorLine(result.HostName, line)),
-                    };
-                    SshProcessResult run = await OpenSshClient.RunAsync(program, buildArguments(agent.Address), interactive, sink, null, cancellationToken).ConfigureAwait(false);
-                    result.ExitCode = run.ExitCode;
-                    result.Output = run.Output;
-                    result.Error = run.Error;
-                    result.ErrorId = run.ErrorId;
-                    result.ErrorMessage = run.ErrorMessage;
-                }
-                finally
-                {
-                    await agent.StopAsync().ConfigureAwait(false);
-                }
+                    OnOutputLine = Options.OnOutputLine == null ? null : new Action<string>(line => Options.OnOutputLine(result.HostName, line)),
+                    OnErrorLine = Options.OnErrorLine == null ? null : new Action<string>(line => Options.OnErrorLine(result.HostName, line)),
+                };
+                SshProcessResult outcome = await run(credentials, sink).ConfigureAwait(false);
+                result.ExitCode = outcome.ExitCode;
+                result.Output = outcome.Output;
+                result.Error = outcome.Error;
+                result.ErrorId = outcome.ErrorId;
+                result.ErrorMessage = outcome.ErrorMessage;
             }
             catch (SshKmsException ex) when (ex.ErrorId != "SshClientNotFound" && ex.ErrorId != "SessionsUnsupportedRuntime" && ex.ErrorId != "SshOptionInvalid")
             {

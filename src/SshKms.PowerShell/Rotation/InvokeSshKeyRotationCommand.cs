@@ -36,8 +36,9 @@ namespace SshKms.PowerShell.Rotation
         [Parameter(ParameterSetName = "Ssh")]
         public string? ConfigFile { get; set; }
 
+        /// <summary>KEY=VALUE; the operation's default tag when no target is given.</summary>
         [Parameter(ParameterSetName = "Tag")]
-        public string TargetTag { get; set; } = SsmNodeDistributor.DefaultTag;
+        public string? TargetTag { get; set; }
 
         [Parameter(Mandatory = true, ParameterSetName = "Instance", ValueFromPipelineByPropertyName = true)]
         public string[] InstanceId { get; set; } = new string[0];
@@ -58,13 +59,13 @@ namespace SshKms.PowerShell.Rotation
         [ValidateRange(1, 1000)]
         public int ThrottleLimit { get; set; } = 10;
 
-        /// <summary>The new version's id; pass the one of an interrupted run to finish it.</summary>
+        /// <summary>The new version's id; pass the one of an interrupted run to finish it. A new GUID when not given.</summary>
         [Parameter]
-        public string ClientRequestToken { get; set; } = Guid.NewGuid().ToString();
+        public string? ClientRequestToken { get; set; }
 
         protected override void ProcessRecord()
         {
-            if (!ShouldProcess(SecretId, $"Rotate the SSH key pair (token {ClientRequestToken}) and update authorized_keys on the nodes"))
+            if (!ShouldProcess(SecretId, $"Rotate the SSH key pair (token {ClientRequestToken ?? "new"}) and update authorized_keys on the nodes"))
             {
                 return;
             }
@@ -99,24 +100,23 @@ namespace SshKms.PowerShell.Rotation
             }
         }
 
-        private Task<IReadOnlyList<RotationStepResult>> RotateAsync(Action<RotationStepResult>? report, CancellationToken cancellationToken)
-        {
-            var targets = new RotationTargets
+        private Task<IReadOnlyList<RotationStepResult>> RotateAsync(Action<RotationStepResult> report, CancellationToken cancellationToken) =>
+            RotateKeyPairOperation.RunAsync(new RotateKeyPairOptions
             {
+                SecretId = SecretId,
                 SshNodes = Node,
                 InstanceIds = InstanceId,
-                SsmTag = InstanceId.Length == 0 && Node.Length == 0 ? TargetTag : null,
+                SsmTag = TargetTag,
+                UserName = UserName,
+                ClientRequestToken = ClientRequestToken,
                 Parallel = ThrottleLimit,
                 AcceptNewHostKey = AcceptNewHostKey.IsPresent,
+                SshOptions = new List<KeyValuePair<string, string>>(ParameterValues.SshOptions(SshOption)),
                 SshConfigFile = ConfigFile,
-                AuthorizedKeys = new AuthorizedKeysOptions { FileTemplate = AuthorizedKeysFile, SshdConfig = SshdConfigFile },
-            };
-            foreach (KeyValuePair<string, string> option in ParameterValues.SshOptions(SshOption))
-            {
-                targets.SshOptions.Add(option);
-            }
-
-            return RotationTargets.RotateAsync(Aws, SecretId, targets, UserName, ClientRequestToken, report, cancellationToken);
-        }
+                AuthorizedKeysFile = AuthorizedKeysFile,
+                SshdConfigFile = SshdConfigFile,
+                OnStep = report,
+                Aws = Aws,
+            }, cancellationToken);
     }
 }

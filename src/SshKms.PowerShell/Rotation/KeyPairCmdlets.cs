@@ -28,7 +28,7 @@ namespace SshKms.PowerShell.Rotation
 
         [Parameter]
         [ValidateSet("ed25519", "ecdsa", "rsa3072", "rsa4096", IgnoreCase = true)]
-        public string KeyType { get; set; } = "ed25519";
+        public string? KeyType { get; set; }
 
         [Parameter(ValueFromPipelineByPropertyName = true)]
         [Alias("User")]
@@ -43,19 +43,19 @@ namespace SshKms.PowerShell.Rotation
 
             try
             {
-                WriteObject(Await(CreateAsync));
+                WriteObject(Await(ct => CreateKeyPairSecretOperation.RunAsync(new CreateKeyPairSecretOptions
+                {
+                    SecretId = SecretId,
+                    KmsKeyId = KmsKeyId,
+                    KeyType = KeyType,
+                    UserName = UserName,
+                    Aws = Aws,
+                }, ct)));
             }
             catch (SshKmsException ex)
             {
                 WriteSshKmsError(ex, SecretId);
             }
-        }
-
-        private async System.Threading.Tasks.Task<KeyPairInfo> CreateAsync(CancellationToken cancellationToken)
-        {
-            using var sm = new SecretsManagerClient(Aws);
-            return await KeyPairSecrets.CreateAsync(sm, SecretId, SshPrivateKey.ParseAlgorithm(KeyType), UserName, KmsKeyId, cancellationToken)
-                .ConfigureAwait(false);
         }
     }
 
@@ -83,7 +83,7 @@ namespace SshKms.PowerShell.Rotation
 
         [Parameter(ValueFromPipelineByPropertyName = true)]
         [ValidateSet("AWSCURRENT", "AWSPENDING", "AWSPREVIOUS", IgnoreCase = true)]
-        public string Stage { get; set; } = SecretsManagerClient.Current;
+        public string? Stage { get; set; }
 
         [Parameter]
         public SwitchParameter AsPlainText { get; set; }
@@ -96,7 +96,7 @@ namespace SshKms.PowerShell.Rotation
         {
             try
             {
-                WriteObject(Await(ReadAsync));
+                WriteObject(Read());
             }
             catch (SshKmsException ex)
             {
@@ -104,17 +104,19 @@ namespace SshKms.PowerShell.Rotation
             }
         }
 
-        private async System.Threading.Tasks.Task<SshKmsKeyPair> ReadAsync(CancellationToken cancellationToken)
+        private SshKmsKeyPair Read()
         {
-            using var sm = new SecretsManagerClient(Aws);
-            var (info, secret) = await KeyPairSecrets.ReadAsync(sm, SecretId, Stage, cancellationToken).ConfigureAwait(false);
-            using (secret)
+            using KeyPairVersion version = Await(ct => GetKeyPairOperation.RunAsync(new GetKeyPairOptions
             {
-                return new SshKmsKeyPair(info, PublicOnly.IsPresent ? null : AsPlainText.IsPresent ? (object)PlainText(secret) : ParameterValues.ToSecureString(secret.PrivateKeyUtf8));
-            }
-        }
+                SecretId = SecretId,
+                Stage = Stage,
+                PublicOnly = PublicOnly.IsPresent,
+                Aws = Aws,
+            }, ct));
+            byte[]? key = version.PrivateKeyUtf8;
 
-        /// <summary>-AsPlainText: the user asked for a string, which .NET cannot wipe.</summary>
-        private static string PlainText(KeyPairSecret secret) => Encoding.UTF8.GetString(secret.PrivateKeyUtf8);
+            // -AsPlainText: the user asked for a string, which .NET cannot wipe.
+            return new SshKmsKeyPair(version, key == null ? null : AsPlainText.IsPresent ? (object)Encoding.UTF8.GetString(key) : ParameterValues.ToSecureString(key));
+        }
     }
 }

@@ -1,8 +1,8 @@
 using System;
+using System.Collections.Concurrent;
 using System.Management.Automation;
-using System.Threading;
-using System.Threading.Tasks;
 using SshKms.Core;
+using SshKms.Core.Keys;
 using SshKms.Core.Sessions;
 
 namespace SshKms.PowerShell.Sessions
@@ -28,15 +28,18 @@ namespace SshKms.PowerShell.Sessions
                 return;
             }
 
+            var created = new ConcurrentQueue<KeyCreated>();
             try
             {
-                SshSessionOptions options = BuildSessionOptions();
-                options.Command = string.Empty;
-                SshSession session = OpenSession(options);
-                // scp runs in the process's directory, which Set-Location does not move: local operands are resolved here.
-                string[] sources = Array.ConvertAll(Path, p => LocalOperand(p, GetUnresolvedProviderPathFromPSPath));
-                string destination = LocalOperand(Destination, GetUnresolvedProviderPathFromPSPath);
-                SshSessionResult result = Await(ct => session.CopyAsync(sources, destination, ct));
+                CopyFilesOptions options = MapLogin(new CopyFilesOptions
+                {
+                    // scp runs in the process's directory, which Set-Location does not move: local operands are resolved here.
+                    Sources = Array.ConvertAll(Path, LocalOperand),
+                    Destination = LocalOperand(Destination),
+                    OnKeyCreated = created.Enqueue,
+                });
+                SshSessionResult result = Await(ct => CopyFilesOperation.RunAsync(options, ct));
+                WarnCreated(created);
                 WriteObject(result);
                 SshKmsException? error = result.ToException();
                 if (error != null)
@@ -46,12 +49,21 @@ namespace SshKms.PowerShell.Sessions
             }
             catch (SshKmsException ex)
             {
+                WarnCreated(created);
                 WriteSshKmsError(ex, Destination);
             }
         }
 
+        private void WarnCreated(ConcurrentQueue<KeyCreated> created)
+        {
+            while (created.TryDequeue(out KeyCreated? key))
+            {
+                WriteWarning(key.Message);
+            }
+        }
+
         /// <summary>A local operand as a full path of the current PowerShell location; "[user@]host:path" as given.</summary>
-        private static string LocalOperand(string operand, Func<string, string> resolve) =>
-            SshSession.IsRemoteOperand(operand) ? operand : resolve(operand);
+        private string LocalOperand(string operand) =>
+            SshSession.IsRemoteOperand(operand) ? operand : GetUnresolvedProviderPathFromPSPath(operand);
     }
 }

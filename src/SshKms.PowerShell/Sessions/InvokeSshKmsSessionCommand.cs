@@ -2,10 +2,9 @@ using System;
 using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Management.Automation;
-using System.Threading;
 using System.Threading.Tasks;
 using SshKms.Core;
-using SshKms.Core.OpenSsh;
+using SshKms.Core.Keys;
 using SshKms.Core.Sessions;
 
 namespace SshKms.PowerShell.Sessions
@@ -30,24 +29,19 @@ namespace SshKms.PowerShell.Sessions
 
         [Parameter]
         [ValidateSet("EcdsaP256", "Ed25519")]
-        public string KeyType { get; set; } = "EcdsaP256";
+        public string? KeyType { get; set; }
 
         [Parameter]
         [ValidateRange(1, 1024)]
-        public int ThrottleLimit { get; set; } = 16;
+        public int? ThrottleLimit { get; set; }
 
         protected override void ProcessRecord()
         {
+            // One bound record's hosts, for EndProcessing. -UserName and -Port bind by property name too: each piped object keeps its own.
             string action = Command == null ? "Open an interactive SSH session" : $"Run '{Command}' over SSH";
-            Collect(host => ShouldProcess(host, action));
-        }
-
-        /// <summary>One bound record's hosts, for EndProcessing. -UserName and -Port bind by property name too: each piped object keeps its own.</summary>
-        private void Collect(Func<string, bool> shouldProcess)
-        {
             foreach (string host in HostName)
             {
-                if (shouldProcess(host))
+                if (ShouldProcess(host, action))
                 {
                     _targets.Add(new SshTarget(host, UserName, Port));
                 }
@@ -61,51 +55,38 @@ namespace SshKms.PowerShell.Sessions
                 return;
             }
 
-            SshSession session;
-            try
+            // Workers report into the collection (results, and the default CA's creation); only this (the pipeline) thread writes to PowerShell.
+            using (var finished = new BlockingCollection<object>())
             {
-                session = OpenSession(BuildOptions());
-            }
-            catch (SshKmsException ex)
-            {
-                ThrowSshKmsError(ex, SecretId ?? CaKey);
-                return;
-            }
-
-            // Workers report into the collection; only this (the pipeline) thread writes to PowerShell.
-            using (var finished = new BlockingCollection<SshSessionResult>())
-            {
-                Task<IReadOnlyList<SshSessionResult>> run = Start(ct => session.RunAsync(_targets, finished.Add, ct));
-                run.ContinueWith(_ => finished.CompleteAdding(), TaskScheduler.Default);
-                ProgressRecord progress = new ProgressRecord(1, "Invoke-SshKmsSession", $"0 of {_targets.Count} hosts done");
-                int done = 0;
-                foreach (SshSessionResult result in finished.GetConsumingEnumerable())
+                Task<IReadOnlyList<SshSessionResult>> run;
+                try
                 {
-                    done++;
-                    // A record per update: hosts that keep progress records (runspaces, logs) see each state, not the last one N times.
-                    progress = new ProgressRecord(1, "Invoke-SshKmsSession", $"{done} of {_targets.Count} hosts done")
+                    OpenSessionOptions options = MapLogin(new OpenSessionOptions
                     {
-                        PercentComplete = done * 100 / _targets.Count,
-                        CurrentOperation = result.HostName,
-                    };
-                    FlushVerbose();
-                    WriteProgress(progress);
-                    WriteObject(result);
-                    SshKmsException? error = result.ToException();
-                    if (error != null)
-                    {
-                        WriteSshKmsError(error, result.HostName);
-                    }
+                        Targets = _targets,
+                        Command = Command,
+                        KeyType = KeyType,
+                        ThrottleLimit = ThrottleLimit,
+                        OnResult = finished.Add,
+                        OnKeyCreated = finished.Add,
+                    });
+                    run = Start(ct => OpenSessionOperation.RunAsync(options, ct));
+                }
+                catch (SshKmsException ex)
+                {
+                    ThrowSshKmsError(ex, null);
+                    return;
                 }
 
-                WriteProgress(new ProgressRecord(1, "Invoke-SshKmsSession", progress.StatusDescription) { RecordType = ProgressRecordType.Completed });
+                run.ContinueWith(_ => finished.CompleteAdding(), TaskScheduler.Default);
+                WriteAsTheyFinish(finished);
                 try
                 {
                     run.GetAwaiter().GetResult();
                 }
                 catch (SshKmsException ex)
                 {
-                    ThrowSshKmsError(ex, null);
+                    ThrowSshKmsError(ex, SecretId ?? CaKey);
                 }
                 finally
                 {
@@ -114,13 +95,38 @@ namespace SshKms.PowerShell.Sessions
             }
         }
 
-        private SshSessionOptions BuildOptions()
+        private void WriteAsTheyFinish(BlockingCollection<object> finished)
         {
-            SshSessionOptions options = BuildSessionOptions();
-            options.Command = Command;
-            options.KeyAlgorithm = KeyType == "Ed25519" ? SshKeyAlgorithm.Ed25519 : SshKeyAlgorithm.EcdsaP256;
-            options.ThrottleLimit = ThrottleLimit;
-            return options;
+            ProgressRecord progress = new ProgressRecord(1, "Invoke-SshKmsSession", $"0 of {_targets.Count} hosts done");
+            int done = 0;
+            foreach (object item in finished.GetConsumingEnumerable())
+            {
+                FlushVerbose();
+                if (item is KeyCreated created)
+                {
+                    WriteWarning(created.Message);
+                    continue;
+                }
+
+                var result = (SshSessionResult)item;
+                done++;
+
+                // A record per update: hosts that keep progress records (runspaces, logs) see each state, not the last one N times.
+                progress = new ProgressRecord(1, "Invoke-SshKmsSession", $"{done} of {_targets.Count} hosts done")
+                {
+                    PercentComplete = done * 100 / _targets.Count,
+                    CurrentOperation = result.HostName,
+                };
+                WriteProgress(progress);
+                WriteObject(result);
+                SshKmsException? error = result.ToException();
+                if (error != null)
+                {
+                    WriteSshKmsError(error, result.HostName);
+                }
+            }
+
+            WriteProgress(new ProgressRecord(1, "Invoke-SshKmsSession", progress.StatusDescription) { RecordType = ProgressRecordType.Completed });
         }
     }
 }

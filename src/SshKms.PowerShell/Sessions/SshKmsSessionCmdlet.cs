@@ -1,19 +1,12 @@
 using System;
 using System.Collections;
 using System.Collections.Generic;
-using System.Globalization;
 using System.Management.Automation;
-using System.Threading;
-using System.Threading.Tasks;
-using SshKms.Core;
-using SshKms.Core.Authority;
-using SshKms.Core.Keys;
-using SshKms.Core.Rotation;
 using SshKms.Core.Sessions;
 
 namespace SshKms.PowerShell.Sessions
 {
-    /// <summary>The parameters every session cmdlet shares (who, where, which CA, how ssh is run) and their mapping to Core.</summary>
+    /// <summary>The parameters every session cmdlet shares (who, where, which credential, how ssh is run) and their mapping to Core.</summary>
     public abstract class SshKmsSessionCmdlet : SshKmsAwsCmdlet
     {
         [Parameter(ValueFromPipelineByPropertyName = true)]
@@ -34,7 +27,7 @@ namespace SshKms.PowerShell.Sessions
         [ValidateNotNullOrEmpty]
         public string? SecretId { get; set; }
 
-        /// <summary>A TimeSpan or "5m", "1h"; five minutes when not given.</summary>
+        /// <summary>A TimeSpan or "5m", "1h"; the operation's default when not given.</summary>
         [Parameter]
         public object? Validity { get; set; }
 
@@ -48,51 +41,22 @@ namespace SshKms.PowerShell.Sessions
         [Parameter]
         public SwitchParameter AcceptNewHostKey { get; set; }
 
-        /// <summary>
-        /// -SecretId's stored key, or else a fresh key per host certified by -CaKey (the default local CA when neither
-        /// is given). A session never creates a named local CA: no server could trust a CA made a moment ago. Only
-        /// local:default is made on first use, as for certificates, with a warning.
-        /// </summary>
-        private protected SshSession OpenSession(SshSessionOptions options)
+        /// <summary>The shared parameters onto an operation's options.</summary>
+        private protected T MapLogin<T>(T options)
+            where T : SshLoginOptions
         {
-            if (SecretId != null)
-            {
-                if (CaKey != null)
-                {
-                    throw new SshKmsException("SessionCredentialsConflict", SshKmsErrorCategory.InvalidArgument,
-                        "-SecretId logs in with a stored key and -CaKey with a certificate: give one of them.");
-                }
+            options.UserName = UserName;
+            options.Port = Port;
+            options.CaKey = CaKey;
+            options.SecretId = SecretId;
+            options.Validity = Validity == null ? (TimeSpan?)null : ParameterValues.Duration(Validity);
+            options.SshOptions = new List<KeyValuePair<string, string>>(ParameterValues.SshOptions(SshOption));
+            options.ConfigFile = ConfigFile;
+            options.AcceptNewHostKey = AcceptNewHostKey.IsPresent;
+            options.Aws = Aws;
 
-                return Await(ct => SecretKeySource.OpenSessionAsync(Aws, SecretId, options, ct));
-            }
-
-            CertificateAuthority authority = Await(ct => CertificateAuthority.OpenAsync(KeyUri.ParseOrDefaultCa(CaKey), Aws, ct));
-            if (authority.CreatedKey != null)
-            {
-                WriteWarning(authority.CreatedKey.Message);
-            }
-
-            return SshSession.WithAuthority(authority, options);
-        }
-
-        private protected SshSessionOptions BuildSessionOptions()
-        {
-            var options = new SshSessionOptions
-            {
-                UserName = UserName,
-                Port = Port,
-                Validity = Validity == null ? TimeSpan.FromMinutes(5) : ParameterValues.Duration(Validity),
-                AcceptNewHostKey = AcceptNewHostKey.IsPresent,
-                ConfigFile = ConfigFile,
-
-                // A cmdlet is cancelled only by StopProcessing: Ctrl+C or a stopped pipeline.
-                CancelReason = () => "pipeline stopped",
-            };
-            foreach (KeyValuePair<string, string> option in ParameterValues.SshOptions(SshOption))
-            {
-                options.SshOptions.Add(option);
-            }
-
+            // A cmdlet is cancelled only by StopProcessing: Ctrl+C or a stopped pipeline.
+            options.CancelReason = () => "pipeline stopped";
             return options;
         }
     }

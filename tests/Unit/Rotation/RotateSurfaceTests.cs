@@ -59,11 +59,11 @@ namespace SshKms.Tests.Rotation
         public async Task CliRotateRefusesAmbiguousTargetsAndSshOptionsWithoutNodes()
         {
             var both = await KeyPairSurfaceTests.Cli("rotate", "--secret-id", "x", "--ssm-tag", "A=B", "--instance-id", "i-1", "--endpoint-url", _moto.Endpoint, "--region", "us-east-1");
-            Assert.Equal(2, both.Code);
-            Assert.Contains("[CliUsage]", both.Err);
+            Assert.Equal(1, both.Code);
+            Assert.Contains("[RotationTargetsConflict]", both.Err);
             var sshOptionWithoutNode = await KeyPairSurfaceTests.Cli("rotate", "--secret-id", "x", "--instance-id", "i-1", "--ssh-option", "Port=22", "--endpoint-url", _moto.Endpoint, "--region", "us-east-1");
-            Assert.Equal(2, sshOptionWithoutNode.Code);
-            Assert.Contains("apply to --node only", sshOptionWithoutNode.Err);
+            Assert.Equal(1, sshOptionWithoutNode.Code);
+            Assert.Contains("[RotationTargetsConflict]", sshOptionWithoutNode.Err);
         }
 
         [Fact]

@@ -322,8 +322,8 @@ namespace SshKms.Tests.Rotation
             Assert.StartsWith("arn:aws:", ended.GetProperty("operator").GetString());
 
             var both = await KeyPairSurfaceTests.Cli(new[] { "ssh", "--secret-id", first.SecretId, "--ca", "local:x", "127.0.0.1", "--", "true" });
-            Assert.Equal(2, both.Code);
-            Assert.Contains("[CliUsage]", both.Err);
+            Assert.Equal(1, both.Code);
+            Assert.Contains("[SessionCredentialsConflict]", both.Err);
 
             var badNode = await KeyPairSurfaceTests.Cli(new[] { "rotate", "--secret-id", first.SecretId, "--node", "127.0.0.1:99999" }.Concat(aws).ToArray());
             Assert.Contains("[RotationNodeInvalid]", badNode.Err);

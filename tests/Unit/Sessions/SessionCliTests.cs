@@ -107,9 +107,9 @@ namespace SshKms.Tests.Sessions
         [Theory]
         [InlineData("--validity", "5x", "CertificateValidityInvalid")]
         [InlineData("--validity", "-1m", "CertificateValidityInvalid")]
-        [InlineData("--key-type", "rsa", "CliOptionInvalid")]
+        [InlineData("--key-type", "rsa", "SessionKeyTypeUnsupported")]
         [InlineData("--ssh-option", "NoEquals", "CliOptionInvalid")]
-        [InlineData("--parallel", "0", "CliOptionInvalid")]
+        [InlineData("--parallel", "0", "ThrottleLimitInvalid")]
         public async Task BadOptionsGiveOneLineWithAnErrorId(string option, string value, string errorId)
         {
             var (code, stdout, stderr) = await Run("ssh", option, value, "host", "--", "true");

@@ -1,0 +1,49 @@
+using System;
+using System.Collections.Generic;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace SshKms.Core.Sessions
+{
+    /// <summary>
+    /// The system ssh and scp, fed by an in-process agent that serves the session's key (and certificate) for one
+    /// run and is stopped after it: the key never reaches the disk, and the user's ssh_config, ProxyJump and
+    /// known_hosts all apply.
+    /// </summary>
+    internal sealed class OpenSshTransport : ISshTransport
+    {
+        public Task<string?> ResolveLoginUserAsync(SshEndpoint endpoint, SshSessionOptions options, CancellationToken cancellationToken) =>
+            OpenSshClient.ResolveLoginUserAsync(endpoint.Destination, endpoint.UserName, endpoint.Port, options.SshOptions, options.ConfigFile, cancellationToken);
+
+        public Task<SshProcessResult> RunAsync(SshEndpoint endpoint, SessionCredentials credentials, SshSessionOptions options, SshOutputSink sink,
+            CancellationToken cancellationToken)
+        {
+            bool interactive = options.Command == null;
+            return ThroughAgentAsync(credentials, "ssh", interactive || options.InheritStdio, sink, agent => OpenSshClient.BuildSshArguments(agent,
+                endpoint.Destination, endpoint.UserName, endpoint.Port, interactive, options.AcceptNewHostKey, options.SshOptions, options.Command,
+                options.ConfigFile), cancellationToken);
+        }
+
+        public Task<SshProcessResult> CopyAsync(SshEndpoint endpoint, SessionCredentials credentials, SshSessionOptions options, IReadOnlyList<string> sources,
+            string destination, SshOutputSink sink, CancellationToken cancellationToken) =>
+            ThroughAgentAsync(credentials, "scp", false, sink, agent => OpenSshClient.BuildScpArguments(agent, endpoint.UserName, endpoint.Port,
+                options.AcceptNewHostKey, options.SshOptions, sources, destination, options.ConfigFile), cancellationToken);
+
+        /// <summary>The agent lives exactly as long as the one ssh or scp process that uses it.</summary>
+        private static async Task<SshProcessResult> ThroughAgentAsync(SessionCredentials credentials, string program, bool terminal, SshOutputSink sink,
+            Func<string, List<string>> buildArguments, CancellationToken cancellationToken)
+        {
+            // A stored key has no certificate: the agent then offers the plain key, otherwise exactly the certificate.
+            AgentIdentities identities = credentials.Certificate == null ? AgentIdentities.Key : AgentIdentities.Certificate;
+            SshAgentServer agent = SshAgentServer.Start(credentials.Key, credentials.Certificate, identities);
+            try
+            {
+                return await OpenSshClient.RunAsync(program, buildArguments(agent.Address), terminal, sink, null, cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                await agent.StopAsync().ConfigureAwait(false);
+            }
+        }
+    }
+}
