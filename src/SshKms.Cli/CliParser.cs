@@ -46,12 +46,12 @@ namespace SshKms.Cli
 
                 if (declared.MaxPositionals > 0 || declared.AcceptsDashDash)
                 {
-                    command.Arguments.Add(new Argument<string[]>("arguments")
-                    {
-                        HelpName = PositionalsName(declared),
-                        Arity = new ArgumentArity(declared.AcceptsDashDash ? 0 : declared.MinPositionals,
-                            System.Math.Min(declared.MaxPositionals, ArgumentArity.ZeroOrMore.MaximumNumberOfValues)),
-                    });
+                    // Only the tokens are read; the type matters to System.CommandLine's arity check alone.
+                    Argument arguments = declared.MaxPositionals == 1 ? new Argument<string>("argument") : new Argument<string[]>("arguments");
+                    arguments.HelpName = PositionalsName(declared);
+                    arguments.Arity = new ArgumentArity(declared.AcceptsDashDash ? 0 : declared.MinPositionals,
+                        System.Math.Min(declared.MaxPositionals, ArgumentArity.ZeroOrMore.MaximumNumberOfValues));
+                    command.Arguments.Add(arguments);
                 }
 
                 // The action only marks the command as runnable ("audit" is both a command and a group); Program runs it.
