@@ -1,15 +1,18 @@
 using System.Collections.Generic;
+using System.CommandLine;
+using System.CommandLine.Parsing;
 using System.Linq;
 using SshKms.Core;
 
 namespace SshKms.Cli
 {
     /// <summary>
-    /// Finds the command a command line names and binds its options. "--name value", "--name=value" and
-    /// flags; "--" ends the options. A command that takes no arguments also reads `--node a b c` as three values
-    /// of a repeatable option, as its usage line "--node HOST..." shows. Errors are SshKmsExceptions with id CliUsage.
+    /// The System.CommandLine tree built from the commands' declarations: each word of a command's path is a command
+    /// ("cert new" is "new" under a group "cert"), each OptionSpec an option, the positional arity one argument.
+    /// System.CommandLine reads "--name value", "--name=value", flags, "--" and writes --help; the few rules of ours
+    /// it has no setting for are checked here. Every refusal is an SshKmsException with id CliUsage.
     /// </summary>
-    internal static class CliParser
+    internal sealed class CliParser
     {
         /// <summary>Every command accepts these: the AWS settings, as the AWS CLI spells them.</summary>
         public static readonly OptionSpec[] CommonOptions =
@@ -19,110 +22,302 @@ namespace SshKms.Cli
             new OptionSpec("endpoint-url"),
         };
 
-        public static CliInvocation Parse(IReadOnlyList<CliCommand> commands, string[] args, CliConsole console)
+        // No "@file" response files: a word such as an scp source may start with "@".
+        private static readonly ParserConfiguration Configuration = new ParserConfiguration { ResponseFileTokenReplacer = null };
+
+        private readonly Dictionary<Command, Leaf> _leaves = new Dictionary<Command, Leaf>();
+
+        public CliParser(IReadOnlyList<CliCommand> commands)
         {
-            CliCommand? command = commands
-                .Where(c => Matches(c.Path.Split(' '), args))
-                .OrderByDescending(c => c.Path.Split(' ').Length)
-                .FirstOrDefault();
-            if (command == null)
+            Root = new RootCommand("sshkms: SSH certificates, sessions, rotation and envelope encryption anchored in AWS KMS. "
+                + "Every command takes --region, --profile and --endpoint-url. --ca defaults to $SSHKMS_CA, then local:default.");
+            Root.Directives.Clear();
+            foreach (CliCommand declared in commands)
             {
-                throw Usage(args.Length == 0 ? "no command given." : $"unknown command '{string.Join(" ", args.TakeWhile(a => !a.StartsWith("-")))}'.");
+                Command command = CommandAt(declared.Path.Split(' '));
+                command.Description = declared.Usage;
+                var leaf = new Leaf(declared);
+                foreach (OptionSpec spec in declared.Options.Concat(CommonOptions))
+                {
+                    Option option = NewOption(spec, declared);
+                    leaf.Options[spec.Name] = option;
+                    command.Options.Add(option);
+                }
+
+                if (declared.MaxPositionals > 0 || declared.AcceptsDashDash)
+                {
+                    // Only the tokens are read; the type matters to System.CommandLine's arity check alone.
+                    Argument arguments = declared.MaxPositionals == 1 ? new Argument<string>("argument") : new Argument<string[]>("arguments");
+                    arguments.HelpName = PositionalsName(declared);
+                    arguments.Arity = new ArgumentArity(declared.AcceptsDashDash ? 0 : declared.MinPositionals,
+                        System.Math.Min(declared.MaxPositionals, ArgumentArity.ZeroOrMore.MaximumNumberOfValues));
+                    command.Arguments.Add(arguments);
+                }
+
+                // The action only marks the command as runnable ("audit" is both a command and a group); Program runs it.
+                command.SetAction(_ => 0);
+                _leaves[command] = leaf;
             }
 
-            var specs = command.Options.Concat(CommonOptions).ToDictionary(o => o.Name);
+            foreach (Command group in Root.Subcommands.Where(c => !_leaves.ContainsKey(c)))
+            {
+                group.Description = "Commands: " + string.Join(", ", group.Subcommands.Select(c => group.Name + " " + c.Name)) + ".";
+            }
+        }
+
+        public RootCommand Root { get; }
+
+        /// <summary>Parses and binds a command line, for tests and callers that need no --help.</summary>
+        public static CliInvocation Parse(IReadOnlyList<CliCommand> commands, string[] args, CliConsole console)
+        {
+            var parser = new CliParser(commands);
+            return parser.Bind(parser.Read(args), args, console)
+                ?? throw Usage($"'{string.Join(" ", args)}' asks for help or the version, not a command.");
+        }
+
+        /// <summary>The parse of a command line; a usage error of any kind throws.</summary>
+        public ParseResult Read(string[] args)
+        {
+            ParseResult parsed = Root.Parse(args, Configuration);
+            Command command = parsed.CommandResult.Command;
+            _leaves.TryGetValue(command, out Leaf? leaf);
+            if (leaf != null)
+            {
+                RefuseWhatSystemCommandLineAccepts(args, leaf);
+            }
+
+            if (parsed.Errors.Count == 0)
+            {
+                return parsed;
+            }
+
+            if (leaf == null)
+            {
+                // A group ("cert", or no command at all) given no command or an unknown one.
+                string path = string.Join(" ", parsed.CommandResult.Command == Root ? new string[0] : PathOf(parsed.CommandResult));
+                return parsed.UnmatchedTokens.Count > 0
+                    ? throw Usage($"unknown command '{(path + " " + parsed.UnmatchedTokens[0]).Trim()}'.")
+                    : throw Usage($"'{path}' needs a command: {string.Join(", ", command.Subcommands.Select(c => c.Name))}.");
+            }
+
+            throw Usage($"{parsed.Errors[0].Message.TrimEnd('.')}. Usage: {leaf.Command.Usage}");
+        }
+
+        private static IEnumerable<string> PathOf(CommandResult result)
+        {
+            var words = new Stack<string>();
+            for (SymbolResult? r = result; r is CommandResult c && c.Parent != null; r = r.Parent)
+            {
+                words.Push(c.Command.Name);
+            }
+
+            return words;
+        }
+
+        /// <summary>The invocation of the command a parse names; null when it asks for help or the version instead.</summary>
+        public CliInvocation? Bind(ParseResult parsed, IReadOnlyList<string> args, CliConsole console)
+        {
+            Command command = parsed.CommandResult.Command;
+            if (!_leaves.TryGetValue(command, out Leaf? leaf) || parsed.Action != command.Action)
+            {
+                return null;
+            }
+
+            CliCommand declared = leaf.Command;
             var options = new Dictionary<string, List<string>>();
+            foreach (KeyValuePair<string, Option> pair in leaf.Options)
+            {
+                OptionResult? result = parsed.GetResult(pair.Value);
+                if (result == null || result.Implicit)
+                {
+                    continue;
+                }
+
+                options[pair.Key] = pair.Value.Arity.MaximumNumberOfValues == 0
+                    ? new List<string> { "true" }
+                    : result.Tokens.Select(t => t.Value).ToList();
+            }
+
+            // Words after "--" are a remote command, never hosts; System.CommandLine hands both to the one argument.
+            int dashDash = IndexOfDashDash(parsed);
             var positionals = new List<string>();
             var afterDashDash = new List<string>();
-            string? openRepeatable = null;
-            int i = command.Path.Split(' ').Length;
-            for (; i < args.Length; i++)
+            ArgumentResult? arguments = parsed.CommandResult.Children.OfType<ArgumentResult>().FirstOrDefault();
+            foreach (Token token in arguments?.Tokens ?? (IEnumerable<Token>)new Token[0])
             {
-                string arg = args[i];
-                if (arg == "--")
-                {
-                    if (!command.AcceptsDashDash)
-                    {
-                        throw Usage($"'{command.Path}' takes nothing after '--'. Usage: {command.Usage}");
-                    }
+                (dashDash >= 0 && IndexOf(parsed, token) > dashDash ? afterDashDash : positionals).Add(token.Value);
+            }
 
-                    afterDashDash.AddRange(args.Skip(i + 1));
+            if (dashDash >= 0 && !declared.AcceptsDashDash)
+            {
+                throw Usage($"'{declared.Path}' takes nothing after '--'. Usage: {declared.Usage}");
+            }
+
+            if (positionals.Count < declared.MinPositionals || positionals.Count > declared.MaxPositionals)
+            {
+                throw Usage($"wrong number of arguments for '{declared.Path}'. Usage: {declared.Usage}");
+            }
+
+            return new CliInvocation(declared, options, positionals, afterDashDash, console);
+        }
+
+        /// <summary>
+        /// Spellings System.CommandLine takes but this CLI never did: "--flag=value" (a flag takes no value), and
+        /// "--node=a b" (an inline value ends a repeatable option; only "--node a b" takes the words after it).
+        /// System.CommandLine splits "--name=value" into two tokens, so this reads the words as typed.
+        /// </summary>
+        private static void RefuseWhatSystemCommandLineAccepts(IReadOnlyList<string> args, Leaf leaf)
+        {
+            for (int i = 0; i < args.Count && args[i] != "--"; i++)
+            {
+                string word = args[i];
+                int eq = word.IndexOf('=');
+                if (!IsOptionWord(word) || eq < 0 || !leaf.Options.TryGetValue(word.Substring(2, eq - 2), out Option? option))
+                {
+                    continue;
+                }
+
+                if (option.Arity.MaximumNumberOfValues == 0)
+                {
+                    throw Usage($"{option.Name} takes no value.");
+                }
+
+                if (option.AllowMultipleArgumentsPerToken && i + 1 < args.Count && !args[i + 1].StartsWith("-", System.StringComparison.Ordinal))
+                {
+                    throw Usage($"Unrecognized command or argument '{args[i + 1]}'. Usage: {leaf.Command.Usage}");
+                }
+            }
+        }
+
+        private static bool IsOptionWord(string word) => word.StartsWith("--", System.StringComparison.Ordinal) && word.Length > 2;
+
+        private static int IndexOfDashDash(ParseResult parsed)
+        {
+            for (int i = 0; i < parsed.Tokens.Count; i++)
+            {
+                if (parsed.Tokens[i].Type == TokenType.DoubleDash)
+                {
+                    return i;
+                }
+            }
+
+            return -1;
+        }
+
+        private static int IndexOf(ParseResult parsed, Token token)
+        {
+            for (int i = 0; i < parsed.Tokens.Count; i++)
+            {
+                if (ReferenceEquals(parsed.Tokens[i], token))
+                {
+                    return i;
+                }
+            }
+
+            return -1;
+        }
+
+        private Command CommandAt(string[] words)
+        {
+            Command parent = Root;
+            foreach (string word in words)
+            {
+                Command? child = parent.Subcommands.FirstOrDefault(c => c.Name == word);
+                if (child == null)
+                {
+                    child = new Command(word);
+                    parent.Subcommands.Add(child);
+                }
+
+                parent = child;
+            }
+
+            return parent;
+        }
+
+        /// <summary>A flag takes no value; a repeatable option, in a command with no arguments, every word after it ("--node a b c").</summary>
+        private static Option NewOption(OptionSpec spec, CliCommand declared)
+        {
+            string name = "--" + spec.Name;
+            if (!spec.TakesValue)
+            {
+                return new Option<bool>(name) { Arity = ArgumentArity.Zero };
+            }
+
+            string? helpName = ValueName(declared.Usage, spec.Name);
+            if (spec.Repeatable)
+            {
+                return new Option<string[]>(name)
+                {
+                    Arity = ArgumentArity.OneOrMore,
+                    AllowMultipleArgumentsPerToken = declared.MaxPositionals == 0,
+                    HelpName = helpName,
+                };
+            }
+
+            return new Option<string>(name) { Arity = ArgumentArity.ExactlyOne, HelpName = helpName };
+        }
+
+        /// <summary>The word the usage line shows after an option ("--validity 5m" gives "5m"), for --help.</summary>
+        private static string? ValueName(string usage, string name)
+        {
+            string[] words = usage.Split(' ');
+            for (int i = 0; i + 1 < words.Length; i++)
+            {
+                if (words[i].Trim('[', '(') == "--" + name)
+                {
+                    string value = words[i + 1].TrimStart('[', '(').Split(']', ')')[0];
+                    return value.Length == 0 || value.StartsWith("-", System.StringComparison.Ordinal) ? null : value;
+                }
+            }
+
+            return null;
+        }
+
+        /// <summary>The usage line's arguments ("HOST...", "PATH|-", "SRC... DEST"): its words that are no option and no option's value.</summary>
+        private static string PositionalsName(CliCommand declared)
+        {
+            var names = new List<string>();
+            string[] words = declared.Usage.Split(' ').Where(w => w.Length > 0).Skip(1 + declared.Path.Split(' ').Length).ToArray();
+            for (int i = 0; i < words.Length; i++)
+            {
+                string word = words[i].Trim('[', ']', '(', ')');
+                if (word == "--")
+                {
                     break;
                 }
 
-                if (arg.StartsWith("--", System.StringComparison.Ordinal))
+                if (word.StartsWith("--", System.StringComparison.Ordinal))
                 {
-                    string name = arg.Substring(2);
-                    string? inlineValue = null;
-                    int eq = name.IndexOf('=');
-                    if (eq >= 0)
+                    OptionSpec? spec = declared.Options.Concat(CommonOptions).FirstOrDefault(o => "--" + o.Name == word);
+                    if (spec != null && spec.TakesValue && !words[i].EndsWith("]", System.StringComparison.Ordinal) && !words[i].EndsWith(")", System.StringComparison.Ordinal))
                     {
-                        inlineValue = name.Substring(eq + 1);
-                        name = name.Substring(0, eq);
+                        i++;
                     }
 
-                    if (!specs.TryGetValue(name, out OptionSpec? spec))
-                    {
-                        throw Usage($"unknown option '--{name}' for '{command.Path}'. Usage: {command.Usage}");
-                    }
-
-                    string value;
-                    if (!spec.TakesValue)
-                    {
-                        if (inlineValue != null)
-                        {
-                            throw Usage($"--{name} takes no value.");
-                        }
-
-                        value = "true";
-                    }
-                    else if (inlineValue != null)
-                    {
-                        value = inlineValue;
-                    }
-                    else if (i + 1 < args.Length)
-                    {
-                        value = args[++i];
-                    }
-                    else
-                    {
-                        throw Usage($"--{name} needs a value. Usage: {command.Usage}");
-                    }
-
-                    if (!options.TryGetValue(name, out List<string>? values))
-                    {
-                        options[name] = values = new List<string>();
-                    }
-                    else if (!spec.Repeatable)
-                    {
-                        throw Usage($"--{name} was given more than once.");
-                    }
-
-                    values.Add(value);
-                    openRepeatable = spec.Repeatable && inlineValue == null ? name : null;
+                    continue;
                 }
-                else if (openRepeatable != null && command.MaxPositionals == 0)
+
+                if (word.Length > 0 && word != "|" && !word.StartsWith("-", System.StringComparison.Ordinal))
                 {
-                    options[openRepeatable].Add(arg);
-                }
-                else
-                {
-                    positionals.Add(arg);
+                    names.Add(word);
                 }
             }
 
-            if (positionals.Count < command.MinPositionals || positionals.Count > command.MaxPositionals)
-            {
-                throw Usage($"wrong number of arguments for '{command.Path}'. Usage: {command.Usage}");
-            }
-
-            return new CliInvocation(command, options, positionals, afterDashDash, console);
+            return names.Count == 0 ? "ARG" : string.Join(" ", names);
         }
-
-        private static bool Matches(string[] words, string[] args) =>
-            args.Length >= words.Length && words.Select((w, k) => args[k] == w).All(x => x);
 
         private static SshKmsException Usage(string message) =>
             new SshKmsException("CliUsage", SshKmsErrorCategory.InvalidArgument, message);
+
+        /// <summary>A runnable command: its declaration and its options by name.</summary>
+        private sealed class Leaf
+        {
+            public Leaf(CliCommand command) => Command = command;
+
+            public CliCommand Command { get; }
+
+            public Dictionary<string, Option> Options { get; } = new Dictionary<string, Option>();
+        }
     }
 }

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.CommandLine;
 using System.Linq;
 using System.Threading.Tasks;
 using SshKms.Cli.Commands;
@@ -27,21 +28,23 @@ namespace SshKms.Cli
         /// <summary>Runs one command line; never throws. Errors become one line on stderr and a non-zero code.</summary>
         public static async Task<int> RunAsync(string[] args, CliConsole console)
         {
-            if (args.Length == 0 || args[0] == "--help" || args[0] == "-h" || args[0] == "help")
-            {
-                PrintHelp(args.Length == 0 ? console.Err : console.Out);
-                return args.Length == 0 ? ExitUsage : 0;
-            }
-
-            if (args[0] == "--version")
-            {
-                console.Out.WriteLine(typeof(Program).Assembly.GetName().Version);
-                return 0;
-            }
-
             try
             {
-                CliInvocation invocation = CliParser.Parse(Commands, args, console);
+                var parser = new CliParser(Commands);
+                if (args.Length == 0)
+                {
+                    // No command: the usage, where it cannot be mistaken for a command's output.
+                    return parser.Read(new[] { "--help" }).Invoke(new InvocationConfiguration { Output = console.Err }) == 0 ? ExitUsage : ExitError;
+                }
+
+                ParseResult parsed = parser.Read(args.Length == 1 && args[0] == "help" ? new[] { "--help" } : args);
+                CliInvocation? invocation = parser.Bind(parsed, args, console);
+                if (invocation == null)
+                {
+                    // --help or --version: System.CommandLine writes them.
+                    return parsed.Invoke(new InvocationConfiguration { Output = console.Out, Error = console.Err });
+                }
+
                 return await invocation.Command.Run(invocation).ConfigureAwait(false);
             }
             catch (SshKmsException ex)
@@ -65,18 +68,5 @@ namespace SshKms.Cli
         /// <summary>A command line the parser or a command's options refused: exit 2, as for any usage error.</summary>
         internal static bool IsUsageError(string errorId) =>
             errorId == "CliUsage" || errorId == "CliOptionMissing" || errorId == "CliOptionInvalid";
-
-        private static void PrintHelp(System.IO.TextWriter w)
-        {
-            w.WriteLine("sshkms: SSH certificates, sessions, rotation and envelope encryption anchored in AWS KMS.");
-            w.WriteLine();
-            foreach (CliCommand c in Commands)
-            {
-                w.WriteLine("  " + c.Usage);
-            }
-
-            w.WriteLine();
-            w.WriteLine("Every command takes --region, --profile and --endpoint-url. --ca defaults to $SSHKMS_CA, then local:default.");
-        }
     }
 }
