@@ -32,9 +32,6 @@ namespace SshKms.Core.Revocation
         /// <summary>The KRL file; null: $SSHKMS_HOME/krl/&lt;CA name&gt;.krl.</summary>
         public string? KrlPath { get; set; }
 
-        /// <summary>The audit journal read for principals and written to; null: the default journal.</summary>
-        public string? JournalPath { get; set; }
-
         public AwsSettings Aws { get; set; } = new AwsSettings();
     }
 
@@ -100,7 +97,7 @@ namespace SshKms.Core.Revocation
             KeyUri caUri = KeyUri.ParseOrDefaultCa(o.CaKey);
             ISigningKey ca = await SigningKeys.OpenAsync(caUri, o.Aws, cancellationToken).ConfigureAwait(false);
             OperationLog.Report($"Revoking in {path} under the CA key {caUri} ({ca.PublicKey.Fingerprint}).");
-            AuditJournal journal = o.JournalPath == null ? AuditJournal.Default() : new AuditJournal(o.JournalPath);
+            AuditJournal journal = AuditJournal.Default();
             if (principals.Count > 0)
             {
                 AddIssuedSerials(journal, ca.PublicKey, principals, serials, keyIds);
