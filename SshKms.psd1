@@ -22,6 +22,9 @@
         'Invoke-SshKeyRotation'
         'Get-SshKmsAudit'
         'Add-SshKmsAuditSeal'
+        'Revoke-SshKmsCertificate'
+        'Get-SshKmsRevocation'
+        'Test-SshKmsRevocation'
     )
     FormatsToProcess     = @('SshKms.format.ps1xml')
     TypesToProcess       = @('SshKms.types.ps1xml')

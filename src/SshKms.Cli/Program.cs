@@ -21,6 +21,7 @@ namespace SshKms.Cli
             .Concat(KeyPairCommands.All)
             .Concat(RotateCommands.All)
             .Concat(AuditCommands.All)
+            .Concat(RevocationCommands.All)
             .ToList();
 
         private static int Main(string[] args) => RunAsync(args, CliConsole.System()).GetAwaiter().GetResult();

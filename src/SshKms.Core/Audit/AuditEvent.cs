@@ -18,6 +18,9 @@ namespace SshKms.Core.Audit
         /// <summary>One rotation step on one node (or on the secret alone).</summary>
         public const string RotationStep = "rotation.step";
 
+        /// <summary>Serials, key ids or key hashes added to a CA's KRL: which, the KRL and its new version.</summary>
+        public const string CertificateRevoked = "certificate.revoked";
+
         public AuditEvent(string type, string operatorIdentity, DateTimeOffset? time = null)
         {
             Type = string.IsNullOrWhiteSpace(type) ? throw new ArgumentException("An audit event needs a type.", nameof(type)) : type;
