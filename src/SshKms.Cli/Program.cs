@@ -20,6 +20,7 @@ namespace SshKms.Cli
             .Concat(KeyPairCommands.All)
             .Concat(RotateCommands.All)
             .Concat(AuditCommands.All)
+            .Concat(TrustCommands.All)
             .ToList();
 
         private static int Main(string[] args) => RunAsync(args, CliConsole.System()).GetAwaiter().GetResult();
