@@ -21,6 +21,7 @@ namespace SshKms.Cli
             .Concat(KeyPairCommands.All)
             .Concat(RotateCommands.All)
             .Concat(AuditCommands.All)
+            .Concat(TrustCommands.All)
             .Concat(RevocationCommands.All)
             .ToList();
 

@@ -1,0 +1,187 @@
+using System.Collections.Generic;
+using System.Linq;
+using System.Text.Json;
+using System.Threading.Tasks;
+using SshKms.Core.Trust;
+
+namespace SshKms.Cli.Commands
+{
+    /// <summary>sshkms trust: CA trust in sshd_config (set, show, test, remove) and the client's @cert-authority line.</summary>
+    internal static class TrustCommands
+    {
+        public static IEnumerable<CliCommand> All => new[]
+        {
+            new CliCommand("trust set",
+                "sshkms trust set     --ca URI... [--sshd-config PATH] [--principals USER=NAME[,NAME]...]... [--revoked-keys KRL] [--host-certificate [--host-principal NAME]... [--host-ca URI]] [--no-reload] [--dry-run] [--sshd PATH] [--json]",
+                new[]
+                {
+                    OptionSpec.Many("ca"), new OptionSpec("sshd-config"), OptionSpec.Many("principals"), new OptionSpec("revoked-keys"),
+                    OptionSpec.Flag("host-certificate"), OptionSpec.Many("host-principal"), new OptionSpec("host-ca"), OptionSpec.Flag("no-reload"),
+                    OptionSpec.Flag("dry-run"), new OptionSpec("sshd"), OptionSpec.Flag("json"),
+                },
+                SetAsync),
+            new CliCommand("trust show", "sshkms trust show    [--sshd-config PATH] [--json]",
+                new[] { new OptionSpec("sshd-config"), OptionSpec.Flag("json") }, ShowAsync),
+            new CliCommand("trust test", "sshkms trust test    [--ca URI]... [--sshd-config PATH] [--user USER] [--sshd PATH] [--json]",
+                new[] { OptionSpec.Many("ca"), new OptionSpec("sshd-config"), new OptionSpec("user"), new OptionSpec("sshd"), OptionSpec.Flag("json") }, TestAsync),
+            new CliCommand("trust remove", "sshkms trust remove  --ca URI [--sshd-config PATH] [--no-reload] [--dry-run] [--sshd PATH] [--json]",
+                new[] { new OptionSpec("ca"), new OptionSpec("sshd-config"), OptionSpec.Flag("no-reload"), OptionSpec.Flag("dry-run"), new OptionSpec("sshd"), OptionSpec.Flag("json") },
+                RemoveAsync),
+            new CliCommand("trust known-hosts", "sshkms trust known-hosts --ca URI --host-pattern PATTERN [--known-hosts PATH] [--dry-run]",
+                new[] { new OptionSpec("ca"), new OptionSpec("host-pattern"), new OptionSpec("known-hosts"), OptionSpec.Flag("dry-run") }, KnownHostsAsync),
+        };
+
+        private static async Task<int> SetAsync(CliInvocation inv)
+        {
+            var options = new SetCaTrustOptions
+            {
+                CaKeys = inv.GetAll("ca").ToArray(),
+                SshdConfig = inv.Get("sshd-config"),
+                Principals = inv.GetAll("principals").ToArray(),
+                RevokedKeys = inv.Get("revoked-keys"),
+                HostCertificate = inv.Has("host-certificate"),
+                HostPrincipals = inv.GetAll("host-principal").ToArray(),
+                HostCaKey = inv.Get("host-ca"),
+                NoReload = inv.Has("no-reload"),
+                SshdPath = inv.Get("sshd"),
+                Aws = inv.Aws,
+            };
+            SetCaTrustOperation plan = await SetCaTrustOperation.PlanAsync(options, default).ConfigureAwait(false);
+            Write(inv, inv.Has("dry-run") ? plan.WhatIf() : await plan.ApplyAsync(default).ConfigureAwait(false));
+            return 0;
+        }
+
+        private static async Task<int> RemoveAsync(CliInvocation inv)
+        {
+            var options = new RemoveCaTrustOptions
+            {
+                CaKey = inv.Get("ca"),
+                SshdConfig = inv.Get("sshd-config"),
+                NoReload = inv.Has("no-reload"),
+                SshdPath = inv.Get("sshd"),
+                Aws = inv.Aws,
+            };
+            RemoveCaTrustOperation plan = await RemoveCaTrustOperation.PlanAsync(options, default).ConfigureAwait(false);
+            if (inv.Has("dry-run"))
+            {
+                inv.Out.Write(string.Concat(plan.Changes.Select(c => c.Diff)));
+                return 0;
+            }
+
+            Write(inv, await plan.ApplyAsync(default).ConfigureAwait(false));
+            return 0;
+        }
+
+        private static async Task<int> ShowAsync(CliInvocation inv)
+        {
+            CaTrustInfo info = await GetCaTrustOperation.RunAsync(new GetCaTrustOptions { SshdConfig = inv.Get("sshd-config") }, default).ConfigureAwait(false);
+            if (inv.Has("json"))
+            {
+                inv.Out.WriteLine(JsonSerializer.Serialize(new
+                {
+                    sshdConfig = info.SshdConfig,
+                    placement = info.Placement,
+                    directivesFile = info.DirectivesFile,
+                    caKeys = info.CaKeys.Select(k => new { keyUri = k.KeyUri, keyType = k.KeyType, fingerprint = k.Fingerprint }),
+                    principals = info.Principals.ToDictionary(p => p.User, p => p.Principals),
+                    revokedKeys = info.RevokedKeys,
+                    hostCertificates = info.HostCertificates,
+                }));
+                return 0;
+            }
+
+            inv.Out.WriteLine($"{info.SshdConfig}: {info.Placement}{(info.DirectivesFile != null ? " (" + info.DirectivesFile + ")" : string.Empty)}");
+            foreach (TrustedCaKey k in info.CaKeys)
+            {
+                inv.Out.WriteLine($"  CA {k.Fingerprint} {k.KeyType} {k.KeyUri}");
+            }
+
+            foreach (TrustedPrincipals p in info.Principals)
+            {
+                inv.Out.WriteLine($"  principals {p.User}={string.Join(",", p.Principals)}");
+            }
+
+            if (info.RevokedKeys != null)
+            {
+                inv.Out.WriteLine($"  revoked keys {info.RevokedKeys}");
+            }
+
+            foreach (string h in info.HostCertificates)
+            {
+                inv.Out.WriteLine($"  host certificate {h}");
+            }
+
+            return 0;
+        }
+
+        /// <summary>Exit 0 when trusted, 1 with one line per problem otherwise: a script's `if sshkms trust test`.</summary>
+        private static async Task<int> TestAsync(CliInvocation inv)
+        {
+            CaTrustTest test = await TestCaTrustOperation.RunAsync(new TestCaTrustOptions
+            {
+                CaKeys = inv.GetAll("ca").ToArray(),
+                SshdConfig = inv.Get("sshd-config"),
+                User = inv.Get("user"),
+                SshdPath = inv.Get("sshd"),
+                Aws = inv.Aws,
+            }, default).ConfigureAwait(false);
+            if (inv.Has("json"))
+            {
+                inv.Out.WriteLine(JsonSerializer.Serialize(new { sshdConfig = test.SshdConfig, isTrusted = test.IsTrusted, problems = test.Problems }));
+            }
+            else
+            {
+                inv.Out.WriteLine(test.IsTrusted ? $"{test.SshdConfig}: trusted" : $"{test.SshdConfig}: not trusted");
+                foreach (string problem in test.Problems)
+                {
+                    inv.Out.WriteLine("  " + problem);
+                }
+            }
+
+            return test.IsTrusted ? 0 : Program.ExitError;
+        }
+
+        private static async Task<int> KnownHostsAsync(CliInvocation inv)
+        {
+            KnownHostsTrustResult result = await KnownHostsTrustOperation.RunAsync(new KnownHostsTrustOptions
+            {
+                CaKey = inv.Get("ca"),
+                HostPattern = inv.Get("host-pattern"),
+                KnownHosts = inv.Get("known-hosts"),
+                Aws = inv.Aws,
+            }, inv.Has("dry-run"), default).ConfigureAwait(false);
+            inv.Out.WriteLine($"{result.Status}: {result.KnownHosts}: {result.Line}");
+            return 0;
+        }
+
+        private static void Write(CliInvocation inv, CaTrustResult r)
+        {
+            if (inv.Has("json"))
+            {
+                inv.Out.WriteLine(JsonSerializer.Serialize(new
+                {
+                    node = r.Node,
+                    sshdConfig = r.SshdConfig,
+                    status = r.Status,
+                    placement = r.Placement,
+                    changes = r.Changes.Select(c => new { path = c.Path, action = c.Action.ToString() }),
+                    reload = r.Reload,
+                    caFingerprints = r.CaFingerprints,
+                    hostCertificates = r.HostCertificates.Select(h => new { hostKey = h.HostKey, certificate = h.CertificatePath, issued = h.NeedsIssue, validTo = h.ValidTo }),
+                }));
+                return;
+            }
+
+            if (r.Status == "WhatIf")
+            {
+                inv.Out.Write(r.Diff);
+            }
+
+            inv.Out.WriteLine($"{r.Status}: {r.SshdConfig} ({r.Placement}); reload: {r.Reload}");
+            foreach (TrustFileChange c in r.Changes)
+            {
+                inv.Out.WriteLine($"  {c.Action} {c.Path}");
+            }
+        }
+    }
+}
