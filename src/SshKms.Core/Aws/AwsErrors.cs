@@ -169,7 +169,7 @@ namespace SshKms.Core.Aws
         {
             for (Exception? e = ex; e != null; e = e.InnerException)
             {
-                if (e is HttpRequestException || e is SocketException || e is WebException)
+                if (e is HttpRequestException || e is SocketException || e is WebException || e is System.IO.IOException)
                 {
                     return true;
                 }

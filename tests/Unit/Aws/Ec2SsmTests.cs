@@ -95,9 +95,17 @@ namespace SshKms.Tests.Aws
         [Fact]
         public async Task AMissingInvocationMapsLikeTheJsonClientsMissingResource()
         {
+            using var ec2 = AwsClientFactory.CreateEc2(_moto.Settings);
+            List<string> instances = await RunAsync(ec2, 2, "Ssm", Guid.NewGuid().ToString("N"));
             using var ssm = AwsClientFactory.CreateSsm(_moto.Settings);
+            SendCommandResponse sent = await ssm.SendCommandAsync(new SendCommandRequest
+            {
+                DocumentName = "AWS-RunShellScript",
+                InstanceIds = new List<string> { instances[0] },
+                Parameters = new Dictionary<string, List<string>> { ["commands"] = new List<string> { "true" } },
+            });
             SshKmsException ex = await Assert.ThrowsAsync<SshKmsException>(() => AwsErrors.RunAsync("SSM GetCommandInvocation",
-                () => ssm.GetCommandInvocationAsync(new GetCommandInvocationRequest { CommandId = Guid.NewGuid().ToString(), InstanceId = "i-0123456789abcdef0" }),
+                () => ssm.GetCommandInvocationAsync(new GetCommandInvocationRequest { CommandId = sent.Command.CommandId, InstanceId = "i-0123456789abcdef0" }),
                 CancellationToken.None));
             Assert.Equal("InvocationDoesNotExist", ex.AwsErrorCode);
             Assert.Equal("AwsResourceNotFound", ex.ErrorId);

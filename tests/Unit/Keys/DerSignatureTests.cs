@@ -35,20 +35,20 @@ namespace SshKms.Tests.Keys
         }
 
         [Theory]
-        [InlineData("", "is missing")]
+        [InlineData("", "empty")]
         [InlineData("31060201010201" + "01", "tag 0x31")]                  // SET, not SEQUENCE
-        [InlineData("3006020101040101", "tag 0x04")]                      // s is an OCTET STRING
+        [InlineData("3006020101040101", "s is not an INTEGER")]           // s is an OCTET STRING
         [InlineData("3080020101020101" + "0000", "indefinite")]           // BER indefinite length
-        [InlineData("308106020101020101", "minimally")]                   // long-form length for 6
-        [InlineData("3007020101020101", "claims 7")]                      // sequence longer than the data
-        [InlineData("300602010102010100", "trailing")]                    // a byte after the sequence
-        [InlineData("3009020101020101020101", "trailing")]                // a third INTEGER
+        [InlineData("308106020101020101", "not canonical DER")]           // long-form length for 6
+        [InlineData("3007020101020101", "length 7")]                      // sequence longer than the data
+        [InlineData("300602010102010100", "extra data")]                  // a byte after the sequence
+        [InlineData("3009020101020101020101", "3 elements")]              // a third INTEGER
         [InlineData("30060201ff020101", "negative")]
-        [InlineData("3007020200010201" + "01", "minimally")]              // r = 00 01
-        [InlineData("30050200020101", "empty INTEGER")]
+        [InlineData("3007020200010201" + "01", "corrupted")]              // r = 00 01, not minimal
+        [InlineData("30050200020101", "corrupted")]                        // r is an empty INTEGER
         [InlineData("3006020100020101", "zero")]
-        [InlineData("30", "no length")]
-        [InlineData("3084000000060201010201" + "01", "oversized")]
+        [InlineData("30", "EOF")]                                         // no length
+        [InlineData("3084000000060201010201" + "01", "not canonical DER")] // a 4-byte length for 6
         public void MalformedDer_IsAFormatErrorSayingWhatIsWrong(string hex, string expected)
         {
             var ex = Assert.Throws<SshFormatException>(() => DerSignature.EcdsaToSsh(Convert.FromHexString(hex)));
