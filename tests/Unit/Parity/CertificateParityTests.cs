@@ -103,7 +103,7 @@ namespace SshKms.Tests.Parity
             using var dir = new TempDir();
             string path = dir.File("bad-cert.pub");
             File.WriteAllText(path, "ssh-ed25519-cert-v01@openssh.com AAAAnotbase64!!\n");
-            FrontEndParity.AssertSameErrorId("SshCertificateInvalid", "Get-SshCertificate -Path $p", new[] { "cert", "show", path }, null, null, ("p", path));
+            FrontEndParity.AssertSameErrorId("SshBase64Invalid", "Get-SshCertificate -Path $p", new[] { "cert", "show", path }, null, null, ("p", path));
         }
 
         [Fact]
