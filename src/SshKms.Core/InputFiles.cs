@@ -5,14 +5,14 @@ namespace SshKms.Core
 {
     /// <summary>
     /// Reading the files a user names, with one set of errors for every operation: the operation's own
-    /// "not found" id when the file is missing, FileReadFailed for a folder or an I/O or permission error.
+    /// "not found" error when the file is missing, FileReadFailed for a folder or an I/O or permission error.
     /// </summary>
     internal static class InputFiles
     {
-        /// <summary>Opens a file to read as a stream; a missing file is FileReadFailed unless <paramref name="notFoundId"/> names another id.</summary>
-        public static FileStream OpenRead(string path, string? notFoundId = null, string what = "file")
+        /// <summary>Opens a file to read as a stream; a missing file is FileReadFailed.</summary>
+        public static FileStream OpenRead(string path)
         {
-            ThrowIfMissing(path, notFoundId, what);
+            ThrowIfMissing(path, null);
             try
             {
                 return new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 64 * 1024, useAsync: true);
@@ -24,9 +24,9 @@ namespace SshKms.Core
         }
 
         /// <summary>The whole text of a small file (a key or certificate line).</summary>
-        public static string ReadAllText(string path, string notFoundId, string what)
+        public static string ReadAllText(string path, Func<SshKmsException> missing)
         {
-            ThrowIfMissing(path, notFoundId, what);
+            ThrowIfMissing(path, missing);
             try
             {
                 return File.ReadAllText(path);
@@ -37,16 +37,16 @@ namespace SshKms.Core
             }
         }
 
-        private static void ThrowIfMissing(string path, string? notFoundId, string what)
+        private static void ThrowIfMissing(string path, Func<SshKmsException>? missing)
         {
             if (Directory.Exists(path))
             {
                 throw ReadFailed(path, "it is a directory.");
             }
 
-            if (notFoundId != null && !File.Exists(path))
+            if (missing != null && !File.Exists(path))
             {
-                throw new SshKmsException(notFoundId, SshKmsErrorCategory.ObjectNotFound, $"No {what} at {path}.");
+                throw missing();
             }
         }
 

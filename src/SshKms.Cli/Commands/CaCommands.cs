@@ -2,7 +2,7 @@ using System.Collections.Generic;
 using System.Threading.Tasks;
 using SshKms.Core.Authority;
 
-namespace SshKms.Cli
+namespace SshKms.Cli.Commands
 {
     /// <summary>`sshkms ca create` and `sshkms ca public-key`.</summary>
     internal static class CaCommands

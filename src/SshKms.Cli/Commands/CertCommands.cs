@@ -9,7 +9,7 @@ using SshKms.Core.Authority;
 using SshKms.Core.Aws;
 using SshKms.Core.OpenSsh;
 
-namespace SshKms.Cli
+namespace SshKms.Cli.Commands
 {
     /// <summary>`sshkms cert new` and `sshkms cert show`.</summary>
     internal static class CertCommands

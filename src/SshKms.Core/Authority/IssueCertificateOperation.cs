@@ -200,7 +200,8 @@ namespace SshKms.Core.Authority
         {
             if (o.PublicKeyPath != null)
             {
-                return SshPublicKey.Parse(InputFiles.ReadAllText(o.PublicKeyPath, "PublicKeyFileNotFound", "public key file"));
+                return SshPublicKey.Parse(InputFiles.ReadAllText(o.PublicKeyPath,
+                    () => new SshKmsException("PublicKeyFileNotFound", SshKmsErrorCategory.ObjectNotFound, $"No public key file at {o.PublicKeyPath}.")));
             }
 
             if (o.PublicKeyStream != null)

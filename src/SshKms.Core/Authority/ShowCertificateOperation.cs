@@ -23,7 +23,8 @@ namespace SshKms.Core.Authority
         {
             if (options.Path != null)
             {
-                string text = InputFiles.ReadAllText(options.Path, "CertificateFileNotFound", "certificate file");
+                string text = InputFiles.ReadAllText(options.Path,
+                    () => new SshKmsException("CertificateFileNotFound", SshKmsErrorCategory.ObjectNotFound, $"No certificate file at {options.Path}."));
                 return new CertificateInfo(SshCertificate.Parse(text), System.IO.Path.GetFullPath(options.Path));
             }
 

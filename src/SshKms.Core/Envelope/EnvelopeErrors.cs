@@ -44,7 +44,7 @@ namespace SshKms.Core.Envelope
 
         public static SshKmsException TooManyDataKeys(int count, int max) =>
             new SshKmsException("EnvelopeTooManyDataKeys", SshKmsErrorCategory.LimitsExceeded,
-                $"The encrypted message carries {count} encrypted data keys, more than the {max} allowed; raise the limit (--max-encrypted-data-keys / -MaxEncryptedDataKeys) only for messages you expect to carry that many.");
+                $"The encrypted message carries {count} encrypted data keys, more than the {max} allowed; raise the limit on encrypted data keys only for messages you expect to carry that many.");
 
         public static SshKmsException OptionInvalid(string message) =>
             new SshKmsException("EnvelopeOptionInvalid", SshKmsErrorCategory.InvalidArgument, message);

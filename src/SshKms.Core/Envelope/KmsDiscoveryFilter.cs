@@ -28,7 +28,7 @@ namespace SshKms.Core.Envelope
             {
                 if (options.DiscoveryPartition != null)
                 {
-                    throw EnvelopeErrors.OptionInvalid("A discovery partition needs the account ids it allows (--account-id / -DiscoveryAccountId).");
+                    throw EnvelopeErrors.OptionInvalid("A discovery partition needs the AWS account ids it allows.");
                 }
 
                 return null;
@@ -36,7 +36,7 @@ namespace SshKms.Core.Envelope
 
             if (options.AllowedKeys.Count > 0)
             {
-                throw EnvelopeErrors.OptionInvalid("A discovery filter applies only when no key is given: with --key / -KeyId, only those keys are used.");
+                throw EnvelopeErrors.OptionInvalid("A discovery filter applies only when no key is given: with keys named, only those keys are used.");
             }
 
             foreach (string account in accounts)

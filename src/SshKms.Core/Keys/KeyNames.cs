@@ -16,6 +16,9 @@ namespace SshKms.Core.Keys
         /// <summary>The extension of local CA key files in $SSHKMS_HOME/keys.</summary>
         public const string LocalCaKeyExtension = LocalSigningKey.FileExtension;
 
+        /// <summary>The extension of local envelope (data) key files in $SSHKMS_HOME/keys.</summary>
+        public const string LocalDataKeyExtension = Envelope.LocalEnvelopeKeyring.FileExtension;
+
         /// <summary>
         /// "local:&lt;name&gt;" for each file $SSHKMS_HOME/keys/&lt;name&gt;&lt;extension&gt;, sorted; none when the folder does
         /// not exist (it is not created).

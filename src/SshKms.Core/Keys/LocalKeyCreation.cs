@@ -10,11 +10,11 @@ namespace SshKms.Core.Keys
     /// </summary>
     public static class LocalKeyCreation
     {
-        /// <summary>How a user makes a signing (CA) key, named in KeyNotFound.</summary>
-        public const string CreateCaKeyHint = "Create it with New-SshKmsCaKey -CaKey {0} (CLI: sshkms ca create --ca {0})";
+        /// <summary>How a user makes a signing (CA) key, named in KeyNotFound (in words of no one front end).</summary>
+        public const string CreateCaKeyHint = "Create {0} first as a CA key";
 
         /// <summary>How a user makes an envelope key, named in KeyNotFound.</summary>
-        public const string CreateDataKeyHint = "Create it by encrypting with Protect-SshKmsData -KeyId {0} -Create (CLI: sshkms encrypt --key {0} --create)";
+        public const string CreateDataKeyHint = "Encrypt with key creation allowed to make {0}";
 
         public static bool MayCreateOnUse(KeyUri uri, bool create)
         {

@@ -119,7 +119,7 @@ namespace SshKms.PowerShell.Completion
     public sealed class DataKeyCompleter : KeyCompleter
     {
         public DataKeyCompleter()
-            : base(SshKms.Core.Envelope.LocalEnvelopeKeyring.FileExtension)
+            : base(KeyNames.LocalDataKeyExtension)
         {
         }
     }
