@@ -9,8 +9,11 @@ namespace SshKms.Tests.Cli
     /// <summary>How command lines bind: the "--node HOST..." spelling as well as repeated options.</summary>
     public class CliParserTests
     {
-        private static CliInvocation Parse(params string[] args) =>
-            CliParser.Parse(Program.Commands, args, new CliConsole(() => Stream.Null, () => Stream.Null, TextWriter.Null, TextWriter.Null));
+        private static CliInvocation Parse(params string[] args)
+        {
+            var parser = new CliParser(Program.Commands);
+            return parser.Bind(parser.Parse(args), args, new CliConsole(() => Stream.Null, () => Stream.Null, TextWriter.Null, TextWriter.Null))!;
+        }
 
         [Fact]
         public void ARepeatableOptionTakesTheWordsAfterItWhenTheCommandTakesNoArguments()
