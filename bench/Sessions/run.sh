@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Sessions benchmark: starts 20 loopback sshd instances that trust a fresh CA, then runs SessionBench, which
 # measures ours against plain ssh (a) and parallel against sequential (b) in one run and prints the ratios.
-# It also times the built `sshkms ssh` (local CA, whole process start included) against plain ssh.
-# Usage: bench/Sessions/run.sh [iterations]
+# It also times `sshkms ssh` as the README publishes it (local CA, whole process start included) against plain ssh
+# with a certificate, side by side in one hyperfine run; --cli-only skips SessionBench.
+# Usage: bench/Sessions/run.sh [iterations] [--cli-only]
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 iterations="${1:-20}"
+cli_only="${2:-}"
 work="$(mktemp -d /tmp/sshkms-bench-XXXXXX)"
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
@@ -15,6 +17,7 @@ mkdir -p /run/sshd "$work/remote-home"
 
 dotnet build -c Release "$here/SessionBench.csproj" -v q -nologo >/dev/null
 dotnet build -c Release "$root/src/SshKms.Cli/SshKms.Cli.csproj" -v q -nologo >/dev/null
+published=$(bash "$root/bench/CliStart/publish.sh" "$work/cli")
 ssh-keygen -q -t ed25519 -N '' -f "$work/ca" -C bench-ca
 ssh-keygen -q -t ecdsa -b 256 -N '' -f "$work/user"
 ssh-keygen -q -s "$work/ca" -I bench-plain -n "$(id -un)" -V -1m:+1h "$work/user.pub"
@@ -22,7 +25,7 @@ ssh-keygen -q -t ed25519 -N '' -f "$work/hostkey"
 # The sshkms CA (local:bench), trusted by every sshd beside the plain reference CA.
 export SSHKMS_HOME="$work/home"
 cli="$root/src/SshKms.Cli/bin/Release/net8.0/sshkms.dll"
-pub=$(dotnet "$cli" ca create --ca local:bench 2>/dev/null)
+pub=$("$published" ca create --ca local:bench 2>/dev/null)
 echo "$pub" | grep -E '^(ssh-|ecdsa-)' >> "$work/ca.pub"
 : > "$work/known_hosts"
 cat > "$work/ssh_config" <<CFG
@@ -58,17 +61,24 @@ CFG
 done
 sleep 1
 
-dotnet "$here/bin/Release/net8.0/SessionBench.dll" "$work" "$iterations"
+if [ "$cli_only" != "--cli-only" ]; then
+  dotnet "$here/bin/Release/net8.0/SessionBench.dll" "$work" "$iterations"
+fi
 
-# The built CLI end to end (process start included) against plain ssh.
+# The CLI end to end (process start included) against plain ssh, one hyperfine run. Wall times move with the
+# machine's load; user+system CPU time is printed too.
 port0=$(head -1 "$work/ports")
-
-t() { local s=$(date +%s%N); "$@" >/dev/null; echo $(( ($(date +%s%N) - s) / 1000000 )); }
-cli_ms=(); ssh_ms=()
-for i in $(seq 1 "$iterations"); do
-  cli_ms+=($(t dotnet "$cli" ssh --ca local:bench --ssh-config "$work/ssh_config" --port "$port0" 127.0.0.1 -- true))
-  ssh_ms+=($(t ssh -F "$work/ssh_config" -o IdentityAgent=none -i "$work/user" -o CertificateFile="$work/user-cert.pub" -p "$port0" 127.0.0.1 true))
-done
-med() { printf '%s\n' "$@" | sort -n | sed -n "$(( ($# + 1) / 2 ))p"; }
-c=$(med "${cli_ms[@]}"); s=$(med "${ssh_ms[@]}")
-echo "(a') built CLI 'sshkms ssh --ca local:bench' vs plain ssh, median of $iterations: $c ms vs $s ms, ratio $(python3 -c "print(f'{$c/$s:.2f}')")"
+hyperfine -N --warmup 2 --runs "$iterations" --export-json "$work/cli.json" \
+  -n "plain ssh with a certificate" "ssh -F $work/ssh_config -o IdentityAgent=none -i $work/user -o CertificateFile=$work/user-cert.pub -p $port0 127.0.0.1 true" \
+  -n "sshkms ssh (published)" "$published ssh --ca local:bench --ssh-config $work/ssh_config --port $port0 127.0.0.1 -- true" \
+  -n "sshkms ssh (dotnet build output)" "dotnet $cli ssh --ca local:bench --ssh-config $work/ssh_config --port $port0 127.0.0.1 -- true" >/dev/null
+python3 - "$work/cli.json" "$iterations" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))["results"]
+ms = lambda x: x["median"] * 1000
+cpu = lambda x: (x["user"] + x["system"]) * 1000
+ref = r[0]
+for x in r[1:]:
+    print(f"(a') {x['command']} vs {ref['command']}, median of {sys.argv[2]}: {ms(x):.0f} ms vs {ms(ref):.0f} ms, "
+          f"ratio {ms(x) / ms(ref):.2f}; CPU {cpu(x):.0f} ms vs {cpu(ref):.0f} ms")
+PY

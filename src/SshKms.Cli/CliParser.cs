@@ -31,7 +31,7 @@ namespace SshKms.Cli
         {
             Root = new RootCommand("sshkms: SSH certificates, sessions, rotation and envelope encryption anchored in AWS KMS. "
                 + "Every command takes --region, --profile and --endpoint-url. --ca defaults to $SSHKMS_CA, then local:default.");
-            Root.Directives.Clear();
+            Root.Directives.Clear(); // no [suggest] or [diagram]: not part of this CLI's syntax
             foreach (CliCommand declared in commands)
             {
                 Command command = CommandAt(declared.Path.Split(' '));
@@ -67,16 +67,8 @@ namespace SshKms.Cli
 
         public RootCommand Root { get; }
 
-        /// <summary>Parses and binds a command line, for tests and callers that need no --help.</summary>
-        public static CliInvocation Parse(IReadOnlyList<CliCommand> commands, string[] args, CliConsole console)
-        {
-            var parser = new CliParser(commands);
-            return parser.Bind(parser.Read(args), args, console)
-                ?? throw Usage($"'{string.Join(" ", args)}' asks for help or the version, not a command.");
-        }
-
         /// <summary>The parse of a command line; a usage error of any kind throws.</summary>
-        public ParseResult Read(string[] args)
+        public ParseResult Parse(string[] args)
         {
             ParseResult parsed = Root.Parse(args, Configuration);
             Command command = parsed.CommandResult.Command;

@@ -36,10 +36,11 @@ namespace SshKms.Cli
                 if (args.Length == 0)
                 {
                     // No command: the usage, where it cannot be mistaken for a command's output.
-                    return parser.Read(new[] { "--help" }).Invoke(new InvocationConfiguration { Output = console.Err }) == 0 ? ExitUsage : ExitError;
+                    parser.Parse(new[] { "--help" }).Invoke(new InvocationConfiguration { Output = console.Err });
+                    return ExitUsage;
                 }
 
-                ParseResult parsed = parser.Read(args.Length == 1 && args[0] == "help" ? new[] { "--help" } : args);
+                ParseResult parsed = parser.Parse(args.Length == 1 && args[0] == "help" ? new[] { "--help" } : args);
                 CliInvocation? invocation = parser.Bind(parsed, args, console);
                 if (invocation == null)
                 {
