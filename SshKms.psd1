@@ -22,6 +22,10 @@
         'Invoke-SshKeyRotation'
         'Get-SshKmsAudit'
         'Add-SshKmsAuditSeal'
+        'Set-SshCaTrust'
+        'Get-SshCaTrust'
+        'Test-SshCaTrust'
+        'Remove-SshCaTrust'
     )
     FormatsToProcess     = @('SshKms.format.ps1xml')
     TypesToProcess       = @('SshKms.types.ps1xml')
