@@ -25,6 +25,10 @@
         'Revoke-SshKmsCertificate'
         'Get-SshKmsRevocation'
         'Test-SshKmsRevocation'
+        'Set-SshCaTrust'
+        'Get-SshCaTrust'
+        'Test-SshCaTrust'
+        'Remove-SshCaTrust'
     )
     FormatsToProcess     = @('SshKms.format.ps1xml')
     TypesToProcess       = @('SshKms.types.ps1xml')

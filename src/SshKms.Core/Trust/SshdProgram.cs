@@ -45,7 +45,7 @@ namespace SshKms.Core.Trust
         public async Task<string?> ValidateAsync(string configPath, CancellationToken cancellationToken)
         {
             SshProcessResult r = await RunAsync(new[] { "-t", "-f", configPath }, cancellationToken).ConfigureAwait(false);
-            return r.ExitCode == 0 ? null : (r.Error + r.Output).Trim();
+            return r.ExitCode == 0 ? null : OneLine(r);
         }
 
         /// <summary>The effective configuration for one connection: keyword (lower case) to every value it has, in order.</summary>
@@ -56,7 +56,7 @@ namespace SshKms.Core.Trust
             if (r.ExitCode != 0)
             {
                 throw new SshKmsException("TrustConfigInvalid", SshKmsErrorCategory.InvalidData,
-                    $"sshd rejects the configuration {configPath}: {(r.Error + r.Output).Trim()}");
+                    $"sshd rejects the configuration {configPath}: {OneLine(r)}");
             }
 
             var values = new Dictionary<string, List<string>>(StringComparer.OrdinalIgnoreCase);
@@ -76,6 +76,10 @@ namespace SshKms.Core.Trust
 
             return values;
         }
+
+        /// <summary>What sshd printed, as one line: errors are one line wherever they are shown.</summary>
+        internal static string OneLine(SshProcessResult r) =>
+            string.Join("; ", SshdConfigText.Lines(r.Error + r.Output).Select(l => l.Trim()).Where(l => l.Length > 0));
 
         private Task<SshProcessResult> RunAsync(string[] args, CancellationToken cancellationToken) =>
             OpenSshClient.RunAsync(Path, args, false, null, null, cancellationToken);

@@ -89,6 +89,6 @@ namespace SshKms.Core.Trust
 
         private static SshKmsException Failed(string what, SshProcessResult r) =>
             new SshKmsException("TrustReloadFailed", SshKmsErrorCategory.InvalidOperation,
-                $"The configuration was written, but '{what}' failed ({r.ExitCode}): {(r.Error + r.Output).Trim()}. Reload sshd by hand.");
+                $"The configuration was written, but '{what}' failed ({r.ExitCode}): {SshdProgram.OneLine(r)}. Reload sshd by hand.");
     }
 }
