@@ -22,13 +22,4 @@ hyperfine -N --warmup 3 --runs "$runs" --export-json "$work/start.json" \
   -n "ssh-keygen -L -f FILE" "ssh-keygen -L -f $cert" \
   -n "sshkms cert show FILE (published)" "$published cert show $cert" \
   -n "sshkms cert show FILE (dotnet build output)" "dotnet $built cert show $cert" >/dev/null
-python3 - "$work/start.json" "$runs" <<'PY'
-import json, sys
-r = json.load(open(sys.argv[1]))["results"]
-ms = lambda x: x["median"] * 1000
-cpu = lambda x: (x["user"] + x["system"]) * 1000
-ref = r[0]
-for x in r[1:]:
-    print(f"{x['command']} vs {ref['command']}, median of {sys.argv[2]}: {ms(x):.1f} ms vs {ms(ref):.1f} ms, "
-          f"ratio {ms(x) / ms(ref):.2f}; CPU {cpu(x):.0f} ms vs {cpu(ref):.0f} ms")
-PY
+python3 "$root/bench/CliStart/ratios.py" "$work/start.json" ""

@@ -72,13 +72,4 @@ hyperfine -N --warmup 2 --runs "$iterations" --export-json "$work/cli.json" \
   -n "plain ssh with a certificate" "ssh -F $work/ssh_config -o IdentityAgent=none -i $work/user -o CertificateFile=$work/user-cert.pub -p $port0 127.0.0.1 true" \
   -n "sshkms ssh (published)" "$published ssh --ca local:bench --ssh-config $work/ssh_config --port $port0 127.0.0.1 -- true" \
   -n "sshkms ssh (dotnet build output)" "dotnet $cli ssh --ca local:bench --ssh-config $work/ssh_config --port $port0 127.0.0.1 -- true" >/dev/null
-python3 - "$work/cli.json" "$iterations" <<'PY'
-import json, sys
-r = json.load(open(sys.argv[1]))["results"]
-ms = lambda x: x["median"] * 1000
-cpu = lambda x: (x["user"] + x["system"]) * 1000
-ref = r[0]
-for x in r[1:]:
-    print(f"(a') {x['command']} vs {ref['command']}, median of {sys.argv[2]}: {ms(x):.0f} ms vs {ms(ref):.0f} ms, "
-          f"ratio {ms(x) / ms(ref):.2f}; CPU {cpu(x):.0f} ms vs {cpu(ref):.0f} ms")
-PY
+python3 "$root/bench/CliStart/ratios.py" "$work/cli.json" "(a') "
