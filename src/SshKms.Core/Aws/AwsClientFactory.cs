@@ -45,31 +45,16 @@ namespace SshKms.Core.Aws
             return new AmazonKeyManagementServiceClient(resolved.Credentials, config);
         }
 
-        public static AmazonSecurityTokenServiceClient CreateSts(AwsSettings settings)
-        {
-            ResolvedAwsSettings resolved = ResolveCredentialsAndRegion(settings);
-            var config = new AmazonSecurityTokenServiceConfig();
-            Configure(config, settings, EffectiveEndpoint(settings, "STS"), resolved);
-            return new AmazonSecurityTokenServiceClient(resolved.Credentials, config);
-        }
+        public static AmazonSecurityTokenServiceClient CreateSts(AwsSettings settings) =>
+            Create(settings, "STS", new AmazonSecurityTokenServiceConfig(), (credentials, config) => new AmazonSecurityTokenServiceClient(credentials, config));
 
         /// <summary>SSM Run Command: sends the authorized_keys script to nodes.</summary>
-        public static AmazonSimpleSystemsManagementClient CreateSsm(AwsSettings settings)
-        {
-            ResolvedAwsSettings resolved = ResolveCredentialsAndRegion(settings);
-            var config = new AmazonSimpleSystemsManagementConfig();
-            Configure(config, settings, EffectiveEndpoint(settings, "SSM"), resolved);
-            return new AmazonSimpleSystemsManagementClient(resolved.Credentials, config);
-        }
+        internal static AmazonSimpleSystemsManagementClient CreateSsm(AwsSettings settings) =>
+            Create(settings, "SSM", new AmazonSimpleSystemsManagementConfig(), (credentials, config) => new AmazonSimpleSystemsManagementClient(credentials, config));
 
         /// <summary>EC2: finds the running instances that carry a tag.</summary>
-        public static AmazonEC2Client CreateEc2(AwsSettings settings)
-        {
-            ResolvedAwsSettings resolved = ResolveCredentialsAndRegion(settings);
-            var config = new AmazonEC2Config();
-            Configure(config, settings, EffectiveEndpoint(settings, "EC2"), resolved);
-            return new AmazonEC2Client(resolved.Credentials, config);
-        }
+        internal static AmazonEC2Client CreateEc2(AwsSettings settings) =>
+            Create(settings, "EC2", new AmazonEC2Config(), (credentials, config) => new AmazonEC2Client(credentials, config));
 
         /// <summary>
         /// The endpoint a client of <paramref name="service"/> (the SDKs' AWS_ENDPOINT_URL_&lt;SERVICE&gt; suffix: KMS,
@@ -155,6 +140,15 @@ namespace SshKms.Core.Aws
             }
 
             return new ResolvedAwsSettings(credentials, region, EffectiveEndpoint(settings));
+        }
+
+        /// <summary>A client of <paramref name="service"/> (its AWS_ENDPOINT_URL_&lt;SERVICE&gt; suffix) configured from the settings.</summary>
+        private static TClient Create<TConfig, TClient>(AwsSettings settings, string service, TConfig config, Func<AWSCredentials, TConfig, TClient> client)
+            where TConfig : ClientConfig
+        {
+            ResolvedAwsSettings resolved = ResolveCredentialsAndRegion(settings);
+            Configure(config, settings, EffectiveEndpoint(settings, service), resolved);
+            return client(resolved.Credentials, config);
         }
 
         private static void Configure(ClientConfig config, AwsSettings settings, string? endpoint, ResolvedAwsSettings resolved)
