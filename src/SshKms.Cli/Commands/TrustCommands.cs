@@ -175,6 +175,10 @@ namespace SshKms.Cli.Commands
             if (r.Status == "WhatIf")
             {
                 inv.Out.Write(r.Diff);
+                foreach (HostCertificateStatus h in r.HostCertificates.Where(h => h.NeedsIssue))
+                {
+                    inv.Out.WriteLine($"would issue a host certificate {h.CertificatePath} for {string.Join(",", h.Principals)}");
+                }
             }
 
             inv.Out.WriteLine($"{r.Status}: {r.SshdConfig} ({r.Placement}); reload: {r.Reload}");

@@ -83,20 +83,20 @@ namespace SshKms.Core.Trust
             bool removesAll = keys.Count == 0;
             if (!removesAll)
             {
-                Add(changes, TrustFileChange.IfDifferent(layout.CaKeysFile, TrustLayout.Text(keys.Select(k => k.Line)), isConfiguration: false));
+                TrustFileChange.AddTo(changes, TrustFileChange.IfDifferent(layout.CaKeysFile, TrustLayout.Text(keys.Select(k => k.Line)), isConfiguration: false));
             }
             else
             {
                 // Directives first, then the files they name: sshd never points at a file that is gone.
                 string main = layout.ReadMain();
-                Add(changes, TrustFileChange.IfDifferent(layout.MainConfig, TrustLayout.Text(layout.MainWithoutOurInclude(main)), isConfiguration: true));
-                Add(changes, TrustFileChange.IfDifferent(layout.DropIn, (byte[]?)null, isConfiguration: true));
-                Add(changes, TrustFileChange.IfDifferent(layout.IncludedConf, (byte[]?)null, isConfiguration: true));
-                Add(changes, TrustFileChange.IfDifferent(layout.CaKeysFile, (byte[]?)null, isConfiguration: false));
-                Add(changes, TrustFileChange.IfDifferent(layout.RevokedKeysFile, (byte[]?)null, isConfiguration: false));
+                TrustFileChange.AddTo(changes, TrustFileChange.IfDifferent(layout.MainConfig, TrustLayout.Text(layout.MainWithoutOurInclude(main)), isConfiguration: true));
+                TrustFileChange.AddTo(changes, TrustFileChange.IfDifferent(layout.DropIn, (byte[]?)null, isConfiguration: true));
+                TrustFileChange.AddTo(changes, TrustFileChange.IfDifferent(layout.IncludedConf, (byte[]?)null, isConfiguration: true));
+                TrustFileChange.AddTo(changes, TrustFileChange.IfDifferent(layout.CaKeysFile, (byte[]?)null, isConfiguration: false));
+                TrustFileChange.AddTo(changes, TrustFileChange.IfDifferent(layout.RevokedKeysFile, (byte[]?)null, isConfiguration: false));
                 foreach (string file in Directory.Exists(layout.PrincipalsDir) ? Directory.GetFiles(layout.PrincipalsDir) : new string[0])
                 {
-                    Add(changes, TrustFileChange.IfDifferent(file, (byte[]?)null, isConfiguration: false));
+                    TrustFileChange.AddTo(changes, TrustFileChange.IfDifferent(file, (byte[]?)null, isConfiguration: false));
                 }
             }
 
@@ -130,14 +130,6 @@ namespace SshKms.Core.Trust
             CaTrustInfo after = CaTrustInfo.Read(_layout);
             return new CaTrustResult(_layout.MainConfig, _changes.Count == 0 ? "Unchanged" : "Changed", after.Placement, _changes, reload,
                 after.CaKeys.Select(k => k.Fingerprint).ToList(), new HostCertificateStatus[0]);
-        }
-
-        private static void Add(List<TrustFileChange> changes, TrustFileChange? change)
-        {
-            if (change != null)
-            {
-                changes.Add(change);
-            }
         }
     }
 }

@@ -344,13 +344,7 @@ namespace SshKms.Core.Trust
             new SshKmsException("TrustNotEffective", SshKmsErrorCategory.InvalidOperation,
                 $"After the change sshd's effective {keyword} for user {user} is '{actual}', not '{wanted}' (a Match block overrides it?); every file was put back.");
 
-        private void Add(TrustFileChange? change)
-        {
-            if (change != null)
-            {
-                _changes.Add(change);
-            }
-        }
+        private void Add(TrustFileChange? change) => TrustFileChange.AddTo(_changes, change);
 
         /// <summary>USER=NAME[,NAME] per entry; the user becomes a file name, the names lines of it.</summary>
         internal static Dictionary<string, List<string>> ParsePrincipals(IEnumerable<string> entries)

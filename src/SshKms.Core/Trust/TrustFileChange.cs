@@ -59,6 +59,15 @@ namespace SshKms.Core.Trust
 
         internal static TrustFileChange? IfDifferent(string path, string? wanted, bool isConfiguration) =>
             IfDifferent(path, wanted == null ? null : new UTF8Encoding(false).GetBytes(wanted), isConfiguration);
+
+        /// <summary>Adds <paramref name="change"/> to the plan when there is one (IfDifferent gives null for a file already right).</summary>
+        internal static void AddTo(List<TrustFileChange> changes, TrustFileChange? change)
+        {
+            if (change != null)
+            {
+                changes.Add(change);
+            }
+        }
     }
 
     /// <summary>A small line diff (longest common subsequence): the files trust writes are a few dozen lines.</summary>
