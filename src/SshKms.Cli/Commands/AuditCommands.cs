@@ -117,10 +117,8 @@ namespace SshKms.Cli.Commands
         private static Task<int> RunAsync(CliInvocation inv)
         {
             DateTimeOffset now = DateTimeOffset.UtcNow;
-            ReadAuditResult result = ReadAuditOperation.Run(new ReadAuditOptions
+            var filter = new AuditFilter
             {
-                JournalPath = inv.Get("journal"),
-                Types = inv.GetAll("type").ToArray(),
                 Since = Time(inv, "since", now),
                 Until = Time(inv, "until", now),
                 Operator = inv.Get("operator"),
@@ -128,7 +126,13 @@ namespace SshKms.Cli.Commands
                 HostName = inv.Get("host"),
                 SecretId = inv.Get("secret-id"),
                 Last = inv.GetInt("last"),
-            });
+            };
+            foreach (string type in inv.GetAll("type"))
+            {
+                filter.Types.Add(type);
+            }
+
+            ReadAuditResult result = ReadAuditOperation.Run(new ReadAuditOptions { JournalPath = inv.Get("journal"), Filter = filter });
             foreach (SshKmsException invalid in result.InvalidLines)
             {
                 inv.Err.WriteLine($"sshkms: {invalid.Message} [{invalid.ErrorId}]");

@@ -1,4 +1,3 @@
-using System;
 using System.Collections.Generic;
 
 namespace SshKms.Core.Audit
@@ -8,24 +7,8 @@ namespace SshKms.Core.Audit
         /// <summary>A journal other than $SSHKMS_HOME/audit.jsonl; it must exist.</summary>
         public string? JournalPath { get; set; }
 
-        /// <summary>Event types, with wildcards (certificate.*); none: every type.</summary>
-        public string[]? Types { get; set; }
-
-        public DateTimeOffset? Since { get; set; }
-
-        public DateTimeOffset? Until { get; set; }
-
-        /// <summary>The operator, with wildcards.</summary>
-        public string? Operator { get; set; }
-
-        public ulong? Serial { get; set; }
-
-        public string? HostName { get; set; }
-
-        public string? SecretId { get; set; }
-
-        /// <summary>Only the last N matching events.</summary>
-        public int? Last { get; set; }
+        /// <summary>Which events: types, time window, operator, serial, host, secret, the last N.</summary>
+        public AuditFilter Filter { get; set; } = new AuditFilter();
     }
 
     public sealed class ReadAuditResult
@@ -51,24 +34,9 @@ namespace SshKms.Core.Audit
     {
         public static ReadAuditResult Run(ReadAuditOptions options)
         {
-            var filter = new AuditFilter
-            {
-                Since = options.Since,
-                Until = options.Until,
-                Operator = options.Operator,
-                Serial = options.Serial,
-                HostName = options.HostName,
-                SecretId = options.SecretId,
-                Last = options.Last,
-            };
-            foreach (string type in options.Types ?? Array.Empty<string>())
-            {
-                filter.Types.Add(type);
-            }
-
             AuditJournal journal = AuditJournal.ExistingOrDefault(options.JournalPath);
             var invalid = new List<SshKmsException>();
-            IReadOnlyList<AuditRecord> records = journal.Read(filter, invalid.Add);
+            IReadOnlyList<AuditRecord> records = journal.Read(options.Filter, invalid.Add);
             return new ReadAuditResult(journal.Path, records, invalid);
         }
     }

@@ -5,7 +5,6 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
-using SshKms.Core.Aws;
 using SshKms.Core.Keys;
 
 namespace SshKms.Core.Envelope
@@ -14,7 +13,7 @@ namespace SshKms.Core.Envelope
     /// What to encrypt, under which key, and where the message goes. Give exactly one input (InputPath, Input,
     /// Plaintext or Text) and at most one output (OutputPath or Output; neither: the message comes back in memory).
     /// </summary>
-    public sealed class ProtectOptions
+    public sealed class ProtectOptions : EnvelopeOutputOptions
     {
         /// <summary>The key URI: awskms:... (or a bare KMS key id, ARN or alias) or local:NAME.</summary>
         public string KeyId { get; set; } = string.Empty;
@@ -42,19 +41,8 @@ namespace SshKms.Core.Envelope
         /// <summary>Text to encrypt as UTF-8; the UTF-8 copy is zeroed when done.</summary>
         public string? Text { get; set; }
 
-        /// <summary>A file for the message, written owner-only via a temp name and renamed into place when complete.</summary>
-        public string? OutputPath { get; set; }
-
-        /// <summary>Replace an existing OutputPath instead of refusing (FileExists).</summary>
-        public bool Overwrite { get; set; }
-
-        /// <summary>A stream for the message (standard output); flushed, not disposed.</summary>
-        public Stream? Output { get; set; }
-
         /// <summary>Write the message to OutputPath or Output as one line of base64 text instead of bytes.</summary>
         public bool Base64 { get; set; }
-
-        public AwsSettings Aws { get; set; } = new AwsSettings();
     }
 
     public sealed class ProtectResult
@@ -90,12 +78,7 @@ namespace SshKms.Core.Envelope
 
             try
             {
-                EnvelopeOperations.RequireOne("input to encrypt", options.InputPath, options.Input, options.Plaintext, options.Text);
-                if (options.OutputPath != null && options.Output != null)
-                {
-                    throw EnvelopeErrors.OptionInvalid("Give one output: a file or a stream.");
-                }
-
+                EnvelopeOperations.CheckInputAndOutput("input to encrypt", options, options.InputPath, options.Input, options.Plaintext, options.Text);
                 var cipherOptions = new EnvelopeEncryptOptions(KeyUri.Parse(options.KeyId))
                 {
                     Context = options.Context,
@@ -105,19 +88,11 @@ namespace SshKms.Core.Envelope
                 };
                 using (Stream input = OpenInput(options))
                 {
-                    if (options.OutputPath != null)
+                    (EnvelopeMessageInfo Info, string? Path)? written = await EnvelopeOperations.WriteOutputAsync(options,
+                        output => WriteAsync(input, output, options.Base64, cipherOptions, cancellationToken), cancellationToken).ConfigureAwait(false);
+                    if (written != null)
                     {
-                        string full = Path.GetFullPath(options.OutputPath);
-                        EnvelopeMessageInfo info = await OwnerOnly.WriteViaTempAsync(full, options.Overwrite,
-                            output => WriteAsync(input, output, options.Base64, cipherOptions, cancellationToken)).ConfigureAwait(false);
-                        return new ProtectResult(info, null, full);
-                    }
-
-                    if (options.Output != null)
-                    {
-                        EnvelopeMessageInfo info = await WriteAsync(input, options.Output, options.Base64, cipherOptions, cancellationToken).ConfigureAwait(false);
-                        await options.Output.FlushAsync(cancellationToken).ConfigureAwait(false);
-                        return new ProtectResult(info, null, null);
+                        return new ProtectResult(written.Value.Info, null, written.Value.Path);
                     }
 
                     var message = new MemoryStream();

@@ -5,7 +5,6 @@ using System.Linq;
 using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
-using SshKms.Core.Aws;
 using SshKms.Core.Keys;
 
 namespace SshKms.Core.Envelope
@@ -14,7 +13,7 @@ namespace SshKms.Core.Envelope
     /// Which message to decrypt, which keys may unwrap it, and where the plaintext goes. Give exactly one input
     /// (InputPath, Input, Message or Base64) and at most one output (OutputPath or Output; neither: in memory).
     /// </summary>
-    public sealed class UnprotectOptions
+    public sealed class UnprotectOptions : EnvelopeOutputOptions
     {
         /// <summary>Allow-list: only these key URIs may unwrap the data key. Empty: any KMS key ARN or local key the message names.</summary>
         public string[]? AllowedKeys { get; set; }
@@ -42,17 +41,6 @@ namespace SshKms.Core.Envelope
 
         /// <summary>The message as base64 text.</summary>
         public string? Base64 { get; set; }
-
-        /// <summary>A file for the plaintext, owner-only, renamed into place only after the whole message verified.</summary>
-        public string? OutputPath { get; set; }
-
-        /// <summary>Replace an existing OutputPath instead of refusing (FileExists).</summary>
-        public bool Overwrite { get; set; }
-
-        /// <summary>A stream for the plaintext (standard output); each frame is written once its tag verified. Flushed, not disposed.</summary>
-        public Stream? Output { get; set; }
-
-        public AwsSettings Aws { get; set; } = new AwsSettings();
     }
 
     /// <summary>A decrypted message. Disposing it zeroes <see cref="Plaintext"/>: copy what must outlive it.</summary>
@@ -89,12 +77,7 @@ namespace SshKms.Core.Envelope
                 throw new ArgumentNullException(nameof(options));
             }
 
-            EnvelopeOperations.RequireOne("message to decrypt", options.InputPath, options.Input, options.Message, options.Base64);
-            if (options.OutputPath != null && options.Output != null)
-            {
-                throw EnvelopeErrors.OptionInvalid("Give one output: a file or a stream.");
-            }
-
+            EnvelopeOperations.CheckInputAndOutput("message to decrypt", options, options.InputPath, options.Input, options.Message, options.Base64);
             var cipherOptions = new EnvelopeDecryptOptions
             {
                 AllowedKeys = (options.AllowedKeys ?? Array.Empty<string>()).Select(KeyUri.Parse).ToList(),
@@ -106,19 +89,12 @@ namespace SshKms.Core.Envelope
             };
             using (Stream input = OpenInput(options))
             {
-                if (options.OutputPath != null)
+                // To a file or a stream, each frame is released once its tag verified; a file is renamed into place only at the end.
+                (EnvelopeMessageInfo Info, string? Path)? written = await EnvelopeOperations.WriteOutputAsync(options,
+                    output => EnvelopeCipher.DecryptAsync(input, output, cipherOptions, cancellationToken), cancellationToken).ConfigureAwait(false);
+                if (written != null)
                 {
-                    string full = Path.GetFullPath(options.OutputPath);
-                    EnvelopeMessageInfo info = await OwnerOnly.WriteViaTempAsync(full, options.Overwrite,
-                        output => EnvelopeCipher.DecryptAsync(input, output, cipherOptions, cancellationToken)).ConfigureAwait(false);
-                    return new UnprotectResult(info, null, full);
-                }
-
-                if (options.Output != null)
-                {
-                    EnvelopeMessageInfo info = await EnvelopeCipher.DecryptAsync(input, options.Output, cipherOptions, cancellationToken).ConfigureAwait(false);
-                    await options.Output.FlushAsync(cancellationToken).ConfigureAwait(false);
-                    return new UnprotectResult(info, null, null);
+                    return new UnprotectResult(written.Value.Info, null, written.Value.Path);
                 }
 
                 // The buffer is zeroed when disposed, success or not: only the returned copy holds the plaintext.

@@ -10,11 +10,11 @@ namespace SshKms.Core.Keys
     /// </summary>
     public static class LocalKeyCreation
     {
-        /// <summary>How a user makes a signing (CA) key, named in KeyNotFound (in words of no one front end).</summary>
-        public const string CreateCaKeyHint = "Create {0} first as a CA key";
+        /// <summary>How a user makes a signing (CA) key, named in KeyNotFound: the commands of both front ends, no flags.</summary>
+        public const string CreateCaKeyHint = "Create {0} first as a CA key (New-SshKmsCaKey, or sshkms ca create)";
 
         /// <summary>How a user makes an envelope key, named in KeyNotFound.</summary>
-        public const string CreateDataKeyHint = "Encrypt with key creation allowed to make {0}";
+        public const string CreateDataKeyHint = "Create {0} by encrypting with key creation allowed (Protect-SshKmsData, or sshkms encrypt)";
 
         public static bool MayCreateOnUse(KeyUri uri, bool create)
         {

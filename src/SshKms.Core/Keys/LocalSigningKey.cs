@@ -54,7 +54,7 @@ namespace SshKms.Core.Keys
             {
                 if (!LocalKeyCreation.MayCreateOnUse(uri, create))
                 {
-                    throw LocalKeyCreation.NotFound(uri, path, LocalKeyCreation.CreateCaKeyHint, ", or allow creating it on first use");
+                    throw LocalKeyCreation.NotFound(uri, path, LocalKeyCreation.CreateCaKeyHint, ", or allow the certificate command to create it on first use");
                 }
 
                 try

@@ -130,10 +130,8 @@ namespace SshKms.PowerShell.Audit
 
         private void WriteRecords()
         {
-            ReadAuditResult result = ReadAuditOperation.Run(new ReadAuditOptions
+            var filter = new AuditFilter
             {
-                JournalPath = JournalPath(),
-                Types = Type,
                 Since = Utc(Since),
                 Until = Utc(Until),
                 Operator = Operator,
@@ -141,7 +139,13 @@ namespace SshKms.PowerShell.Audit
                 HostName = HostName,
                 SecretId = SecretId,
                 Last = Last,
-            });
+            };
+            foreach (string type in Type)
+            {
+                filter.Types.Add(type);
+            }
+
+            ReadAuditResult result = ReadAuditOperation.Run(new ReadAuditOptions { JournalPath = JournalPath(), Filter = filter });
             foreach (SshKmsException invalid in result.InvalidLines)
             {
                 WriteWarning(invalid.Message);

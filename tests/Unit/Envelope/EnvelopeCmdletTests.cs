@@ -116,7 +116,7 @@ namespace SshKms.Tests.Envelope
             string file = Path.Combine(TestHome.Path, "keys", key.KeyId + ".aes256");
             RunResult missing = _ps.Run("'x' | Protect-SshKmsData -KeyId $k", ("k", key.ToString()));
             Assert.Equal("KeyNotFound", missing.ErrorId);
-            Assert.Contains("-Create", missing.Error.Exception.Message);
+            Assert.Contains("key creation allowed", missing.Error.Exception.Message);
             Assert.False(File.Exists(file));
 
             RunResult created = _ps.Run("'x' | Protect-SshKmsData -KeyId $k -Create", ("k", key.ToString()));

@@ -47,7 +47,7 @@ namespace SshKms.Tests.Envelope
             string path = Path.Combine(EnsureHome(), "keys", key.KeyId + ".aes256");
             var ex = Assert.Throws<SshKmsException>(() => Encrypt(new byte[] { 1 }, new EnvelopeEncryptOptions(key)));
             Assert.Equal("KeyNotFound", ex.ErrorId);
-            Assert.Contains("--create", ex.Message);
+            Assert.Contains("key creation allowed", ex.Message);
             Assert.False(File.Exists(path));
 
             var output = new MemoryStream();

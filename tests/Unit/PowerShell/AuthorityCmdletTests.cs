@@ -204,7 +204,7 @@ namespace SshKms.Tests.PowerShell
             string line = SshPrivateKey.Generate(SshKeyAlgorithm.Ed25519).PublicKey.ToString();
             RunResult missing = _ps.Run("New-SshKmsCertificate -CaKey $ca -PublicKey $k -Principal a", ("ca", ca), ("k", line));
             Assert.Equal("KeyNotFound", missing.ErrorId);
-            Assert.Contains("-Create", missing.Error.Exception.Message);
+            Assert.Contains("create it on first use", missing.Error.Exception.Message);
             Assert.False(File.Exists(file));
 
             RunResult created = _ps.Run("New-SshKmsCertificate -CaKey $ca -PublicKey $k -Principal a -Create", ("ca", ca), ("k", line));
