@@ -29,7 +29,7 @@ namespace SshKms.Core.Rotation
         /// <summary>The new version's id; pass the one of an interrupted run to finish it. Null: a new GUID.</summary>
         public string? ClientRequestToken { get; set; }
 
-        /// <summary>How many nodes at once; null: the channel's default.</summary>
+        /// <summary>How many nodes at once; null: <see cref="RotateKeyPairOperation.DefaultParallel"/>.</summary>
         public int? Parallel { get; set; }
 
         /// <summary>SSH nodes only: trust a host key that is not known yet (a changed one is still refused).</summary>
@@ -59,6 +59,9 @@ namespace SshKms.Core.Rotation
     /// <summary>Runs (or resumes) the four-step rotation and distributes the public key; returns every step's result.</summary>
     public static class RotateKeyPairOperation
     {
+        /// <summary>Nodes updated at once, over SSH and over SSM alike.</summary>
+        public const int DefaultParallel = 10;
+
         public static Task<IReadOnlyList<RotationStepResult>> RunAsync(RotateKeyPairOptions options, CancellationToken cancellationToken)
         {
             if (options == null)
@@ -107,7 +110,7 @@ namespace SshKms.Core.Rotation
                 SshNodes = options.SshNodes,
                 InstanceIds = options.InstanceIds,
                 SsmTag = channels == 0 ? SsmNodeDistributor.DefaultTag : options.SsmTag,
-                Parallel = options.Parallel,
+                Parallel = options.Parallel ?? DefaultParallel,
                 AcceptNewHostKey = options.AcceptNewHostKey,
                 SshConfigFile = options.SshConfigFile,
                 AuthorizedKeys = new AuthorizedKeysOptions { FileTemplate = options.AuthorizedKeysFile, SshdConfig = options.SshdConfigFile },

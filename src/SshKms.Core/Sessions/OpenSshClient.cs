@@ -10,30 +10,6 @@ using System.Threading.Tasks;
 
 namespace SshKms.Core.Sessions
 {
-    /// <summary>How one run of the system ssh or scp went. ErrorId is null when ssh itself succeeded (whatever the remote exit code).</summary>
-    public sealed class SshProcessResult
-    {
-        public int ExitCode { get; set; }
-
-        public string Output { get; set; } = string.Empty;
-
-        public string Error { get; set; } = string.Empty;
-
-        public TimeSpan Duration { get; set; }
-
-        /// <summary>HostUnreachable, LoginRefused, HostKeyMismatch, HostKeyUnknown, SshFailed; null on success.</summary>
-        public string? ErrorId { get; set; }
-
-        public string? ErrorMessage { get; set; }
-    }
-
-    /// <summary>Line callbacks for a run; each is called from a reader thread, one line at a time per stream.</summary>
-    public sealed class SshOutputSink
-    {
-        public Action<string>? OnOutputLine { get; set; }
-
-        public Action<string>? OnErrorLine { get; set; }
-    }
 
     /// <summary>
     /// Runs the system OpenSSH client (ssh, scp) with an argument list, never through a shell, and turns its

@@ -2,7 +2,6 @@ using System;
 using System.Collections;
 using System.Collections.Concurrent;
 using System.Collections.Generic;
-using System.Globalization;
 using System.Management.Automation;
 using System.Threading;
 using System.Threading.Tasks;
@@ -57,7 +56,7 @@ namespace SshKms.PowerShell.Rotation
 
         [Parameter]
         [ValidateRange(1, 1000)]
-        public int ThrottleLimit { get; set; } = 10;
+        public int? ThrottleLimit { get; set; }
 
         /// <summary>The new version's id; pass the one of an interrupted run to finish it. A new GUID when not given.</summary>
         [Parameter]

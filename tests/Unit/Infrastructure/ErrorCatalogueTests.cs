@@ -61,7 +61,7 @@ namespace SshKms.Tests.Infrastructure
         {
             "src/SshKms.Core/Rotation/KeyRotation.cs",          // ThrowIfAnyFailed's errorId
             "src/SshKms.Core/Keys/KmsKeySpecs.cs",              // UnsupportedSpec's errorId
-            "src/SshKms.Core/Sessions/SshSession.cs",           // SshSessionResult.ErrorId (OpenSshClient.Set, SessionCancelled)
+            "src/SshKms.Core/Sessions/SshSessionResult.cs",     // SshSessionResult.ErrorId (OpenSshClient.Set, SessionCancelled)
             "src/SshKms.Core/OpenSsh/SshCertificate.cs",        // early ? "SshCertificateNotYetValid" : "SshCertificateExpired"
             "src/SshKms.Core/OpenSsh/SshSignatureVerifier.cs",  // ErrorIdFor(status)
         };

@@ -1,0 +1,10 @@
+namespace SshKms.Core.Rotation
+{
+    public enum RotationStep
+    {
+        CreateSecret,
+        SetSecret,
+        TestSecret,
+        FinishSecret,
+    }
+}
