@@ -28,11 +28,14 @@ namespace SshKms.Core.Revocation
 
         internal static Krl Read(string path)
         {
+            if (Directory.Exists(path))
+            {
+                throw new SshKmsException("FileReadFailed", SshKmsErrorCategory.ReadError, $"Could not read {path}: it is a directory, not a KRL.");
+            }
+
             if (!File.Exists(path))
             {
-                throw new SshKmsException(Directory.Exists(path) ? "FileReadFailed" : "KrlNotFound",
-                    Directory.Exists(path) ? SshKmsErrorCategory.ReadError : SshKmsErrorCategory.ObjectNotFound,
-                    Directory.Exists(path) ? $"Could not read {path}: it is a directory, not a KRL." : $"No KRL at {path}.");
+                throw new SshKmsException("KrlNotFound", SshKmsErrorCategory.ObjectNotFound, $"No KRL at {path}.");
             }
 
             return KrlFormat.Read(ReadBytes(path, "KRL"), path);

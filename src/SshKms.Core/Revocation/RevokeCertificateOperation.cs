@@ -106,7 +106,10 @@ namespace SshKms.Core.Revocation
             KrlCertificateSection section = krl.SectionFor(ca.PublicKey.GetBlob());
             string caFingerprint = ca.PublicKey.Fingerprint;
             var added = new List<RevocationEntry>();
-            foreach (KeyValuePair<ulong, ulong> r in serials.Where(r => !section.Serials.Covers(r.Key, r.Value)))
+            // Decided against the KRL as read, before any add: an add unmerges the ranges, and checking after each
+            // one would re-sort them per serial.
+            List<KeyValuePair<ulong, ulong>> newSerials = serials.Distinct().Where(r => !section.Serials.Covers(r.Key, r.Value)).ToList();
+            foreach (KeyValuePair<ulong, ulong> r in newSerials)
             {
                 section.Serials.Add(r.Key, r.Value);
                 added.Add(new RevocationEntry("serial", r.Key == r.Value ? Text(r.Key) : Text(r.Key) + "-" + Text(r.Value), ca.PublicKey.KeyType, caFingerprint));
