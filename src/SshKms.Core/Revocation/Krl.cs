@@ -11,7 +11,7 @@ namespace SshKms.Core.Revocation
     /// ranges and key ids) and revoked plain keys (explicit blobs, SHA-1 and SHA-256 hashes). Sets, not lists,
     /// so adding what is already revoked changes nothing and the written form does not depend on the order of adds.
     /// </summary>
-    public sealed class Krl
+    internal sealed class Krl
     {
         public const uint FormatVersion = 1;
 
