@@ -2,6 +2,7 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
+using SshKms.Core;
 using SshKms.Core.Rotation;
 
 namespace SshKms.Cli.Commands
@@ -12,7 +13,7 @@ namespace SshKms.Cli.Commands
         public static IEnumerable<CliCommand> All => new[]
         {
             new CliCommand("rotate",
-                "sshkms rotate --secret-id ID [--node [USER@]HOST[:PORT]... | --ssm-tag KEY=VALUE | --instance-id ID...] [--user U] [--token T] [--parallel N] [--accept-new-host-key] [--ssh-option KEY=VALUE]... [--ssh-config FILE] [--authorized-keys-file TEMPLATE] [--sshd-config PATH]",
+                "sshkms rotate --secret-id ID (--node [USER@]HOST[:PORT]... | --ssm-tag KEY=VALUE | --instance-id ID...) [--user U] [--token T] [--parallel N] [--accept-new-host-key] [--ssh-option KEY=VALUE]... [--ssh-config FILE] [--authorized-keys-file TEMPLATE] [--sshd-config PATH]",
                 new[]
                 {
                     new OptionSpec("secret-id"), OptionSpec.Many("node"), new OptionSpec("ssm-tag"), OptionSpec.Many("instance-id"), new OptionSpec("user"),
@@ -26,6 +27,12 @@ namespace SshKms.Cli.Commands
         private static async Task<int> RotateAsync(CliInvocation inv)
         {
             string secretId = inv.Require("secret-id");
+            if (!inv.Has("node") && !inv.Has("ssm-tag") && !inv.Has("instance-id"))
+            {
+                // The command line names its targets explicitly: a forgotten option must not reach every tagged instance.
+                throw new SshKmsException("CliUsage", SshKmsErrorCategory.InvalidArgument, "Give --node, --ssm-tag or --instance-id. Usage: " + inv.Command.Usage);
+            }
+
             bool failed = false;
             await RotateKeyPairOperation.RunAsync(new RotateKeyPairOptions
             {
