@@ -132,6 +132,10 @@ namespace SshKms.Core.Trust
 
         private IReadOnlyList<string>? _changedFiles;
 
+        /// <summary>A failed node's error, for a front end that reports it as an error; null when the node succeeded.</summary>
+        public SshKmsException? ToException() =>
+            ErrorId == null ? null : new SshKmsException(ErrorId, SshKmsErrorCategory.InvalidOperation, Error ?? ErrorId);
+
         internal static CaTrustResult FromNode(string node, string sshdConfig, string status, string placement, string reload,
             IReadOnlyList<string> changedFiles, IReadOnlyList<string> caFingerprints) =>
             new CaTrustResult(sshdConfig, status, placement, new TrustFileChange[0], reload, caFingerprints, new HostCertificateStatus[0])
