@@ -118,10 +118,11 @@ namespace SshKms.Core.Trust
         private static CaTrustResult Result(string node, bool ok, string output, string sshdConfig, IReadOnlyList<string> fingerprints)
         {
             string[]? fields = output.Split('\n').Select(l => l.TrimEnd('\r')).Where(l => l.StartsWith(TrustNodeScript.ResultTag + "\t", StringComparison.Ordinal))
-                .Select(l => l.Split('\t')).LastOrDefault(f => f.Length == 5);
+                .Select(l => l.Split('\t')).LastOrDefault(f => f.Length >= 4);
             if (ok && fields != null)
             {
-                string[] files = fields[4].Split(new[] { ' ' }, StringSplitOptions.RemoveEmptyEntries);
+                // SSM trims the output, and with it an empty last field.
+                string[] files = (fields.Length > 4 ? fields[4] : string.Empty).Split(new[] { ' ' }, StringSplitOptions.RemoveEmptyEntries);
                 return CaTrustResult.FromNode(node, sshdConfig, fields[1], fields[2], fields[3], files, fingerprints);
             }
 

@@ -118,8 +118,7 @@ namespace SshKms.Tests.Trust
             Assert.Equal("certified", ok.Output.Trim());
             Assert.Equal(255, target.Login(_trustedCa, new[] { "someone-else" }).ExitCode);
 
-            // Back up made, modes 0644 or tighter.
-            Assert.NotEmpty(Directory.GetFiles(Path.Combine(target.Folder, "sshkms", "backup"), "*", SearchOption.AllDirectories));
+            // Modes 0644 or tighter.
             UnixFileMode mode = File.GetUnixFileMode(Path.Combine(target.Folder, "sshkms", "trusted_user_ca_keys"));
             Assert.Equal(UnixFileMode.None, mode & (UnixFileMode.GroupWrite | UnixFileMode.OtherWrite));
         }
@@ -191,6 +190,10 @@ namespace SshKms.Tests.Trust
             CaTrustResult set = Run(options).Single();
             Assert.Equal("Changed", set.Status);
             Assert.StartsWith(TrustLayoutMarker, File.ReadLines(target.ConfigPath).First());
+
+            // The main file it replaced is kept in the backup folder, byte for byte.
+            string backup = Assert.Single(Directory.GetFiles(Path.Combine(target.Folder, "sshkms", "backup"), "*", SearchOption.AllDirectories));
+            Assert.Equal(before[target.ConfigPath].Item1, Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(backup))));
 
             // What the local reader sees is what the node wrote.
             CaTrustInfo info = GetCaTrustOperation.RunAsync(new GetCaTrustOptions { SshdConfig = target.ConfigPath }, CancellationToken.None).GetAwaiter().GetResult();
