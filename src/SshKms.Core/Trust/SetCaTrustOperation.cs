@@ -124,7 +124,7 @@ namespace SshKms.Core.Trust
         /// <summary>The files written or removed: a remote node reports only their paths (its <see cref="Changes"/> stay empty).</summary>
         public IReadOnlyList<string> ChangedFiles => _changedFiles ?? Changes.Select(c => c.Path).ToList();
 
-        /// <summary>TrustNodeFailed when a remote node failed; null otherwise.</summary>
+        /// <summary>TrustNodeFailed when a remote node failed (the only id a result carries); null otherwise.</summary>
         public string? ErrorId { get; internal set; }
 
         /// <summary>Why the node failed, with the node's own error id (e.g. TrustKeywordConflict); null otherwise.</summary>
@@ -134,7 +134,7 @@ namespace SshKms.Core.Trust
 
         /// <summary>A failed node's error, for a front end that reports it as an error; null when the node succeeded.</summary>
         public SshKmsException? ToException() =>
-            ErrorId == null ? null : new SshKmsException(ErrorId, SshKmsErrorCategory.InvalidOperation, Error ?? ErrorId);
+            ErrorId == null ? null : new SshKmsException("TrustNodeFailed", SshKmsErrorCategory.InvalidOperation, Error ?? "Trust was not set on " + Node);
 
         internal static CaTrustResult FromNode(string node, string sshdConfig, string status, string placement, string reload,
             IReadOnlyList<string> changedFiles, IReadOnlyList<string> caFingerprints) =>

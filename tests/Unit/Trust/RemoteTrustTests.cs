@@ -226,6 +226,36 @@ namespace SshKms.Tests.Trust
         }
 
         [Fact]
+        public void The_cmdlet_writes_a_result_per_node_a_TrustNodeFailed_error_for_the_dead_one_and_WhatIf_reaches_no_node()
+        {
+            SshdServer a = Node();
+            TrustSshd target = Target();
+            string dead = $"127.0.0.1:{FreePort.Next()}";
+            string known = KnownHosts(new[] { a });
+            const string Script = "Set-SshCaTrust -CaKey $ca -SshdConfigPath $config -Node $nodes -LoginCaKey $login -UserName $user -ConfigFile /dev/null "
+                + "-SshOption @{ UserKnownHostsFile = $known; GlobalKnownHostsFile = '/dev/null' } -NoReload";
+            var variables = new (string, object?)[]
+            {
+                ("ca", _trustedCa), ("config", target.ConfigPath), ("nodes", new[] { NodeText(a), dead }), ("login", _loginCa),
+                ("user", SshdServer.CurrentUser), ("known", known),
+            };
+            using var ps = new ModuleRunspace();
+
+            RunResult whatIf = ps.Run(Script + " -WhatIf", variables);
+            Assert.Empty(whatIf.Errors);
+            Assert.Empty(whatIf.Output);
+            Assert.False(Directory.Exists(Path.Combine(target.Folder, "sshkms")));
+            Assert.False(File.Exists(Path.Combine(target.Folder, "sshd_config.d", "00-sshkms.conf")));
+
+            RunResult run = ps.Run(Script, variables);
+            CaTrustResult ok = run.Single<CaTrustResult>();
+            Assert.Equal(NodeText(a), ok.Node);
+            Assert.Equal("Changed", ok.Status);
+            Assert.Equal("TrustNodeFailed", run.ErrorId);
+            Assert.Contains(dead, run.Error.Exception.Message);
+        }
+
+        [Fact]
         public void Host_certificates_and_two_channels_are_refused_before_any_node_is_reached()
         {
             var both = new SetCaTrustOptions { CaKeys = new[] { _trustedCa }, Nodes = new[] { "h1" }, InstanceIds = new[] { "i-1" } };
