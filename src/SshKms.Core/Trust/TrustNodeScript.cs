@@ -131,9 +131,9 @@ awk -v owned="" $owned "" -v f=""$main"" '
 # The candidate as sshd would read it, our directives first, checked before anything is replaced.
 { printf 'Include %s\n' ""$stage/new/conf""; cat ""$stage/rest""; } > ""$stage/candidate""
 out=$(""$sshd_bin"" -t -f ""$stage/candidate"" 2>&1) || fail TrustConfigInvalid ""sshd -t rejects the configuration with trust added, so nothing was changed: $(printf '%s' ""$out"" | sed ""s#$stage/candidate#$main#g"" | tr '\n' ' ')""
-# Every change: NEW-FILE-OR-EMPTY TAB DESTINATION; configuration files are the ones sshd reads at start.
+# Every change: NEW-FILE TAB DESTINATION, a dash for a removal (read splits on tabs, and empty fields between them would collapse); configuration files are the ones sshd reads at start.
 : > ""$stage/plan""
-plan() { if [ -n ""$1"" ] && [ -f ""$2"" ] && cmp -s ""$1"" ""$2""; then return 0; fi; if [ -z ""$1"" ] && [ ! -e ""$2"" ]; then return 0; fi; printf '%s\t%s\n' ""$1"" ""$2"" >> ""$stage/plan""; }
+plan() { if [ -n ""$1"" ] && [ -f ""$2"" ] && cmp -s ""$1"" ""$2""; then return 0; fi; if [ -z ""$1"" ] && [ ! -e ""$2"" ]; then return 0; fi; printf '%s\t%s\n' ""${1:--}"" ""$2"" >> ""$stage/plan""; }
 plan ""$stage/new/ca"" ""$cakeys""
 for f in ""$stage/new/principals""/*; do [ ! -f ""$f"" ] || plan ""$f"" ""$pdir/$(basename ""$f"")""; done
 if [ -d ""$pdir"" ]; then for f in ""$pdir""/*; do [ ! -f ""$f"" ] || [ -f ""$stage/new/principals/$(basename ""$f"")"" ] || plan """" ""$f""; done; fi
@@ -152,8 +152,8 @@ mkdir -p ""$backup""
 n=0
 while IFS='	' read -r src dst; do
   n=$((n + 1))
-  if [ -e ""$dst"" ]; then cp -p ""$dst"" ""$backup/$n""; printf 'R\t%s\t%s\n' ""$backup/$n"" ""$dst"" >> ""$stage/undo""; else printf 'D\t\t%s\n' ""$dst"" >> ""$stage/undo""; fi
-  if [ -z ""$src"" ]; then rm -f ""$dst""; continue; fi
+  if [ -e ""$dst"" ]; then cp -p ""$dst"" ""$backup/$n""; printf 'R\t%s\t%s\n' ""$backup/$n"" ""$dst"" >> ""$stage/undo""; else printf 'D\t-\t%s\n' ""$dst"" >> ""$stage/undo""; fi
+  if [ ""$src"" = - ]; then rm -f ""$dst""; continue; fi
   mkdir -p ""$(dirname ""$dst"")""
   tmp=""$dst.sshkms-new.$$""
   if [ -e ""$dst"" ]; then cp -p ""$dst"" ""$tmp""; cat ""$src"" > ""$tmp""; else cp ""$src"" ""$tmp""; chmod 644 ""$tmp""; fi

@@ -173,6 +173,23 @@ namespace SshKms.Tests.Trust
         }
 
         [Fact]
+        public void A_Match_block_that_overrides_our_value_rolls_every_file_back_as_TrustNotEffective()
+        {
+            SshdServer a = Node();
+            TrustSshd target = Target();
+            File.AppendAllLines(target.ConfigPath, new[] { "Match User " + SshdServer.CurrentUser, "    TrustedUserCAKeys /nonexistent/ca.pub" });
+            Dictionary<string, (string, DateTime)> before = target.Snapshot();
+            SetCaTrustOptions options = Options(target, KnownHosts(new[] { a }), NodeText(a));
+            options.NoReload = true;
+            CaTrustResult r = Run(options).Single();
+
+            Assert.Equal("TrustNodeFailed", r.ErrorId);
+            Assert.Contains("TrustNotEffective", r.Error);
+            Assert.Contains("/nonexistent/ca.pub", r.Error);
+            Assert.Equal(before, target.Snapshot());
+        }
+
+        [Fact]
         public void Dry_run_reports_WhatIf_and_writes_nothing_then_Include_placement_without_a_drop_in_folder_include()
         {
             SshdServer a = Node();
