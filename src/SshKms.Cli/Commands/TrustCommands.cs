@@ -12,12 +12,16 @@ namespace SshKms.Cli.Commands
         public static IEnumerable<CliCommand> All => new[]
         {
             new CliCommand("trust set",
-                "sshkms trust set     --ca URI... [--sshd-config PATH] [--principals USER=NAME[,NAME]...]... [--revoked-keys KRL] [--host-certificate [--host-principal NAME]... [--host-ca URI]] [--no-reload] [--dry-run] [--sshd PATH] [--json]",
+                "sshkms trust set     --ca URI... [--sshd-config PATH] [--principals USER=NAME[,NAME]...]... [--revoked-keys KRL] [--host-certificate [--host-principal NAME]... [--host-ca URI]] [--no-reload] [--dry-run] [--sshd PATH] [--json] "
+                + "[--node [USER@]HOST[:PORT]... [--login-ca URI | --secret-id ID] [--user U] [--port P] [--accept-new-host-key] [--ssh-option KEY=VALUE]... [--ssh-config FILE] | --ssm-tag KEY=VALUE | --instance-id ID...] [--parallel N]",
                 new[]
                 {
                     OptionSpec.Many("ca"), new OptionSpec("sshd-config"), OptionSpec.Many("principals"), new OptionSpec("revoked-keys"),
                     OptionSpec.Flag("host-certificate"), OptionSpec.Many("host-principal"), new OptionSpec("host-ca"), OptionSpec.Flag("no-reload"),
                     OptionSpec.Flag("dry-run"), new OptionSpec("sshd"), OptionSpec.Flag("json"),
+                    OptionSpec.Many("node"), new OptionSpec("ssm-tag"), OptionSpec.Many("instance-id"), new OptionSpec("login-ca"), new OptionSpec("secret-id"),
+                    new OptionSpec("user"), new OptionSpec("port"), OptionSpec.Flag("accept-new-host-key"), OptionSpec.Many("ssh-option"), new OptionSpec("ssh-config"),
+                    new OptionSpec("parallel"),
                 },
                 SetAsync),
             new CliCommand("trust show", "sshkms trust show    [--sshd-config PATH] [--json]",
@@ -44,8 +48,31 @@ namespace SshKms.Cli.Commands
                 HostCaKey = inv.Get("host-ca"),
                 NoReload = inv.Has("no-reload"),
                 SshdPath = inv.Get("sshd"),
+                Nodes = inv.GetAll("node").ToArray(),
+                SsmTag = inv.Get("ssm-tag"),
+                InstanceIds = inv.GetAll("instance-id").ToArray(),
+                LoginCaKey = inv.Get("login-ca"),
+                SecretId = inv.Get("secret-id"),
+                UserName = inv.Get("user"),
+                Port = inv.GetInt("port"),
+                AcceptNewHostKey = inv.Has("accept-new-host-key"),
+                SshOptions = inv.GetPairs("ssh-option").ToList(),
+                SshConfigFile = inv.Get("ssh-config"),
+                Parallel = inv.GetInt("parallel"),
                 Aws = inv.Aws,
             };
+            if (options.IsRemote)
+            {
+                // One result per node; a node that failed is named on stderr with its error and the exit code is 1.
+                IReadOnlyList<CaTrustResult> results = await SetCaTrustOperation.RunOnNodesAsync(options, inv.Has("dry-run"), default).ConfigureAwait(false);
+                foreach (CaTrustResult r in results)
+                {
+                    Write(inv, r);
+                }
+
+                return results.Any(r => r.ErrorId != null) ? 1 : 0;
+            }
+
             SetCaTrustOperation plan = await SetCaTrustOperation.PlanAsync(options, default).ConfigureAwait(false);
             Write(inv, inv.Has("dry-run") ? plan.WhatIf() : await plan.ApplyAsync(default).ConfigureAwait(false));
             return 0;
@@ -165,7 +192,10 @@ namespace SshKms.Cli.Commands
                     status = r.Status,
                     placement = r.Placement,
                     changes = r.Changes.Select(c => new { path = c.Path, action = c.Action.ToString() }),
+                    changedFiles = r.ChangedFiles,
                     reload = r.Reload,
+                    errorId = r.ErrorId,
+                    error = r.Error,
                     caFingerprints = r.CaFingerprints,
                     hostCertificates = r.HostCertificates.Select(h => new { hostKey = h.HostKey, certificate = h.CertificatePath, issued = h.NeedsIssue, validTo = h.ValidTo }),
                 }));
@@ -181,10 +211,25 @@ namespace SshKms.Cli.Commands
                 }
             }
 
-            inv.Out.WriteLine($"{r.Status}: {r.SshdConfig} ({r.Placement}); reload: {r.Reload}");
+            string node = r.Node == "localhost" ? string.Empty : r.Node + ": ";
+            if (r.ErrorId != null)
+            {
+                inv.Err.WriteLine($"sshkms: {r.Error} [{r.ErrorId}]");
+                return;
+            }
+
+            inv.Out.WriteLine($"{node}{r.Status}: {r.SshdConfig} ({r.Placement}); reload: {r.Reload}");
             foreach (TrustFileChange c in r.Changes)
             {
                 inv.Out.WriteLine($"  {c.Action} {c.Path}");
+            }
+
+            if (r.Changes.Count == 0)
+            {
+                foreach (string f in r.ChangedFiles)
+                {
+                    inv.Out.WriteLine($"  {f}");
+                }
             }
         }
     }

@@ -44,6 +44,42 @@ namespace SshKms.Core.Trust
         /// <summary>The sshd binary; default: sshd on PATH, else /usr/sbin/sshd.</summary>
         public string? SshdPath { get; set; }
 
+        /// <summary>Remote: [USER@]HOST[:PORT] nodes reached over SSH, each running the same node-side work.</summary>
+        public string[] Nodes { get; set; } = new string[0];
+
+        /// <summary>Remote: the running EC2 instances carrying this KEY=VALUE tag, reached by SSM Run Command.</summary>
+        public string? SsmTag { get; set; }
+
+        /// <summary>Remote: these instance ids, reached by SSM Run Command.</summary>
+        public string[] InstanceIds { get; set; } = new string[0];
+
+        /// <summary>SSH nodes: the login user where a node names none; null: what ssh would use.</summary>
+        public string? UserName { get; set; }
+
+        /// <summary>SSH nodes: the port where a node names none.</summary>
+        public int? Port { get; set; }
+
+        /// <summary>SSH nodes: the CA key URI that certifies the session key that logs in (not a CA to trust); null: local:default.</summary>
+        public string? LoginCaKey { get; set; }
+
+        /// <summary>SSH nodes: log in with the key pair stored in this Secrets Manager secret instead of a session certificate.</summary>
+        public string? SecretId { get; set; }
+
+        /// <summary>SSH nodes: trust a host key not known yet (a changed one is still refused).</summary>
+        public bool AcceptNewHostKey { get; set; }
+
+        /// <summary>SSH nodes: passed to ssh as -o KEY=VALUE.</summary>
+        public IList<KeyValuePair<string, string>> SshOptions { get; set; } = new List<KeyValuePair<string, string>>();
+
+        /// <summary>SSH nodes: an ssh_config file instead of the user's.</summary>
+        public string? SshConfigFile { get; set; }
+
+        /// <summary>Remote: nodes worked on at once.</summary>
+        public int? Parallel { get; set; }
+
+        /// <summary>Whether trust goes to remote nodes (SSH or SSM) rather than this machine.</summary>
+        public bool IsRemote => (Nodes?.Length ?? 0) > 0 || SsmTag != null || (InstanceIds?.Length ?? 0) > 0;
+
         public AwsSettings Aws { get; set; } = new AwsSettings();
     }
 
@@ -67,7 +103,7 @@ namespace SshKms.Core.Trust
 
         public string SshdConfig { get; }
 
-        /// <summary>Changed, Unchanged, or WhatIf (nothing written).</summary>
+        /// <summary>Changed, Unchanged, WhatIf (nothing written), or Failed (a remote node; see <see cref="ErrorId"/>).</summary>
         public string Status { get; }
 
         /// <summary>DropIn (sshd_config.d/00-sshkms.conf) or Include (one marked line at the top of the main file); None after removal.</summary>
@@ -84,6 +120,29 @@ namespace SshKms.Core.Trust
 
         /// <summary>Every change as one diff, for -WhatIf and --dry-run.</summary>
         public string Diff => string.Concat(Changes.Select(c => c.Diff));
+
+        /// <summary>The files written or removed: a remote node reports only their paths (its <see cref="Changes"/> stay empty).</summary>
+        public IReadOnlyList<string> ChangedFiles => _changedFiles ?? Changes.Select(c => c.Path).ToList();
+
+        /// <summary>TrustNodeFailed when a remote node failed (the only id a result carries); null otherwise.</summary>
+        public string? ErrorId { get; internal set; }
+
+        /// <summary>Why the node failed, with the node's own error id (e.g. TrustKeywordConflict); null otherwise.</summary>
+        public string? Error { get; internal set; }
+
+        private IReadOnlyList<string>? _changedFiles;
+
+        /// <summary>A failed node's error, for a front end that reports it as an error; null when the node succeeded.</summary>
+        public SshKmsException? ToException() =>
+            ErrorId == null ? null : new SshKmsException("TrustNodeFailed", SshKmsErrorCategory.InvalidOperation, Error ?? "Trust was not set on " + Node);
+
+        internal static CaTrustResult FromNode(string node, string sshdConfig, string status, string placement, string reload,
+            IReadOnlyList<string> changedFiles, IReadOnlyList<string> caFingerprints) =>
+            new CaTrustResult(sshdConfig, status, placement, new TrustFileChange[0], reload, caFingerprints, new HostCertificateStatus[0])
+            {
+                Node = node,
+                _changedFiles = changedFiles,
+            };
     }
 
     /// <summary>
@@ -120,6 +179,14 @@ namespace SshKms.Core.Trust
             SetCaTrustOperation op = await PlanAsync(options, cancellationToken).ConfigureAwait(false);
             return await op.ApplyAsync(cancellationToken).ConfigureAwait(false);
         }
+
+        /// <summary>
+        /// Installs trust on every remote node (<see cref="SetCaTrustOptions.IsRemote"/>) and returns one result per node;
+        /// a node that fails is a result with ErrorId TrustNodeFailed, and the others go on. With
+        /// <paramref name="dryRun"/> each node reports WhatIf or Unchanged and writes nothing.
+        /// </summary>
+        public static Task<IReadOnlyList<CaTrustResult>> RunOnNodesAsync(SetCaTrustOptions options, bool dryRun, CancellationToken cancellationToken) =>
+            RemoteCaTrust.RunAsync(options ?? throw new ArgumentNullException(nameof(options)), dryRun, cancellationToken);
 
         /// <summary>
         /// Works out every change and validates the candidate with `sshd -t`, writing nothing where sshd looks (only a
@@ -189,15 +256,11 @@ namespace SshKms.Core.Trust
 
         private async Task PlanChangesAsync(Dictionary<string, List<string>> principals, CancellationToken cancellationToken)
         {
-            // The CA keys file: one line per CA, commented with its URI so that `trust remove --ca URI` finds it.
+            List<(KeyUri Uri, SshPublicKey Key)> caKeys = await OpenCaKeysAsync(_options, cancellationToken).ConfigureAwait(false);
             var caLines = new StringBuilder();
-            var caKeys = new List<(KeyUri Uri, SshPublicKey Key)>();
-            foreach (string text in _options.CaKeys.Distinct(StringComparer.Ordinal))
+            foreach (string line in CaLines(caKeys))
             {
-                KeyUri uri = KeyUri.Parse(text);
-                ISigningKey key = await SigningKeys.OpenAsync(uri, _options.Aws, cancellationToken).ConfigureAwait(false);
-                caKeys.Add((uri, key.PublicKey));
-                caLines.Append(key.PublicKey.WithComment(uri.ToString())).Append('\n');
+                caLines.Append(line).Append('\n');
             }
 
             _fingerprints = caKeys.Select(k => k.Key.Fingerprint).ToList();
@@ -261,6 +324,24 @@ namespace SshKms.Core.Trust
             RefuseConflicts(newMain, confPath, conf, owned);
             await CandidateCheck.ValidateAsync(_sshd, _layout, newMain, confPath, conf, cancellationToken).ConfigureAwait(false);
         }
+
+        /// <summary>The CA keys named, each once, with their public halves (nothing is signed).</summary>
+        internal static async Task<List<(KeyUri Uri, SshPublicKey Key)>> OpenCaKeysAsync(SetCaTrustOptions options, CancellationToken cancellationToken)
+        {
+            var caKeys = new List<(KeyUri Uri, SshPublicKey Key)>();
+            foreach (string text in options.CaKeys.Distinct(StringComparer.Ordinal))
+            {
+                KeyUri uri = KeyUri.Parse(text);
+                ISigningKey key = await SigningKeys.OpenAsync(uri, options.Aws, cancellationToken).ConfigureAwait(false);
+                caKeys.Add((uri, key.PublicKey));
+            }
+
+            return caKeys;
+        }
+
+        /// <summary>The CA keys file: one line per CA, commented with its URI so that `trust remove --ca URI` finds it.</summary>
+        internal static IEnumerable<string> CaLines(IEnumerable<(KeyUri Uri, SshPublicKey Key)> caKeys) =>
+            caKeys.Select(k => k.Key.WithComment(k.Uri.ToString()).ToString());
 
         private IEnumerable<string> OwnedKeywords()
         {
@@ -373,7 +454,7 @@ namespace SshKms.Core.Trust
             return map;
         }
 
-        private static byte[] ReadKrl(string path)
+        internal static byte[] ReadKrl(string path)
         {
             try
             {

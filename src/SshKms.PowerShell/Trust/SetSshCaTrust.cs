@@ -1,4 +1,6 @@
 using System;
+using System.Collections;
+using System.Collections.Generic;
 using System.Linq;
 using System.Management.Automation;
 using SshKms.Core;
@@ -47,6 +49,47 @@ namespace SshKms.PowerShell.Trust
         [Parameter(ParameterSetName = ServerSet)]
         public string? SshdPath { get; set; }
 
+        /// <summary>[USER@]HOST[:PORT] nodes reached over SSH, each running the same node-side work.</summary>
+        [Parameter(ParameterSetName = ServerSet)]
+        public string[]? Node { get; set; }
+
+        /// <summary>KEY=VALUE: the running EC2 instances with this tag, reached by SSM Run Command.</summary>
+        [Parameter(ParameterSetName = ServerSet)]
+        public string? SsmTag { get; set; }
+
+        [Parameter(ParameterSetName = ServerSet)]
+        public string[]? InstanceId { get; set; }
+
+        /// <summary>SSH nodes: the CA that certifies the session key that logs in (not a CA to trust).</summary>
+        [Parameter(ParameterSetName = ServerSet)]
+        [ArgumentCompleter(typeof(Completion.CaKeyCompleter))]
+        public string? LoginCaKey { get; set; }
+
+        [Parameter(ParameterSetName = ServerSet)]
+        [ValidateNotNullOrEmpty]
+        public string? SecretId { get; set; }
+
+        [Parameter(ParameterSetName = ServerSet)]
+        [Alias("User")]
+        public string? UserName { get; set; }
+
+        [Parameter(ParameterSetName = ServerSet)]
+        [ValidateRange(1, 65535)]
+        public int? Port { get; set; }
+
+        [Parameter(ParameterSetName = ServerSet)]
+        public SwitchParameter AcceptNewHostKey { get; set; }
+
+        [Parameter(ParameterSetName = ServerSet)]
+        public Hashtable? SshOption { get; set; }
+
+        [Parameter(ParameterSetName = ServerSet)]
+        public string? ConfigFile { get; set; }
+
+        [Parameter(ParameterSetName = ServerSet)]
+        [ValidateRange(1, 1000)]
+        public int? ThrottleLimit { get; set; }
+
         [Parameter(Mandatory = true, ParameterSetName = KnownHostsSet)]
         public string HostPattern { get; set; } = string.Empty;
 
@@ -74,8 +117,25 @@ namespace SshKms.PowerShell.Trust
                     HostCaKey = HostCaKey,
                     NoReload = NoReload.IsPresent,
                     SshdPath = SshdPath,
+                    Nodes = Node ?? new string[0],
+                    SsmTag = SsmTag,
+                    InstanceIds = InstanceId ?? new string[0],
+                    LoginCaKey = LoginCaKey,
+                    SecretId = SecretId,
+                    UserName = UserName,
+                    Port = Port,
+                    AcceptNewHostKey = AcceptNewHostKey.IsPresent,
+                    SshOptions = new List<KeyValuePair<string, string>>(ParameterValues.SshOptions(SshOption)),
+                    SshConfigFile = ConfigFile,
+                    Parallel = ThrottleLimit,
                     Aws = Aws,
                 };
+                if (options.IsRemote)
+                {
+                    SetOnNodes(options);
+                    return;
+                }
+
                 SetCaTrustOperation plan = Await(ct => SetCaTrustOperation.PlanAsync(options, ct));
                 CaTrustResult planned = plan.WhatIf();
                 string description = $"Install CA trust in {plan.Target} ({planned.Placement})"
@@ -89,6 +149,30 @@ namespace SshKms.PowerShell.Trust
             catch (SshKmsException ex)
             {
                 WriteSshKmsError(ex, SshdConfigPath);
+            }
+        }
+
+        /// <summary>One result per node; a failed node is a non-terminating TrustNodeFailed error and the others still report.</summary>
+        private void SetOnNodes(SetCaTrustOptions options)
+        {
+            string nodes = options.Nodes.Length > 0 ? string.Join(", ", options.Nodes)
+                : options.SsmTag != null ? "the instances tagged " + options.SsmTag : string.Join(", ", options.InstanceIds);
+            string description = $"Install CA trust in {options.SshdConfig ?? "/etc/ssh/sshd_config"} on {nodes}";
+            if (!ShouldProcess(description, description, "Set-SshCaTrust"))
+            {
+                return;
+            }
+
+            foreach (CaTrustResult r in Await(ct => SetCaTrustOperation.RunOnNodesAsync(options, false, ct)))
+            {
+                if (r.ToException() is SshKmsException failed)
+                {
+                    WriteSshKmsError(failed, r.Node);
+                }
+                else
+                {
+                    WriteObject(r);
+                }
             }
         }
 

@@ -71,7 +71,8 @@ namespace SshKms.Tests.Rotation
 
             string? sent = target == "AmazonSSM.SendCommand" ? await request.Content!.ReadAsStringAsync(cancellationToken) : null;
             HttpResponseMessage response = await base.SendAsync(request, cancellationToken);
-            if (!response.IsSuccessStatusCode)
+            // Other services' calls on the same client settings (EC2 by tag, in XML) pass through as moto answered them.
+            if (!response.IsSuccessStatusCode || !target.StartsWith("AmazonSSM.", StringComparison.Ordinal))
             {
                 return response;
             }
@@ -125,7 +126,9 @@ namespace SshKms.Tests.Rotation
         /// <summary>With resolveByUser: every user the script looked up on this node, in order.</summary>
         public static string GetentLog(string root, string node) => Path.Combine(root, node, "getent.log");
 
-        public static string ModeOf(string script) => script.Split('\n')[0].Substring(AuthorizedKeysScript.ModeMarker.Length);
+        /// <summary>The authorized_keys script's mode; "" for another node script (trust set).</summary>
+        public static string ModeOf(string script) =>
+            script.StartsWith(AuthorizedKeysScript.ModeMarker, StringComparison.Ordinal) ? script.Split('\n')[0].Substring(AuthorizedKeysScript.ModeMarker.Length) : string.Empty;
 
         /// <summary>
         /// Runs the script for one node. Normally SSHKMS_AUTHORIZED_KEYS points it at the node's file. With resolveByUser
