@@ -258,12 +258,36 @@ namespace SshKms.Cli
             {
                 if (words[i].Trim('[', '(') == "--" + name)
                 {
-                    string value = words[i + 1].TrimStart('[', '(').Split(']', ')')[0];
+                    string value = UntilUnopenedBracket(words[i + 1].TrimStart('[', '('));
                     return value.Length == 0 || value.StartsWith("-", System.StringComparison.Ordinal) ? null : value;
                 }
             }
 
             return null;
+        }
+
+        /// <summary>"USER=NAME[,NAME]...]..." gives "USER=NAME[,NAME]...": the value ends at a bracket it did not open.</summary>
+        private static string UntilUnopenedBracket(string word)
+        {
+            int depth = 0;
+            for (int i = 0; i < word.Length; i++)
+            {
+                if (word[i] == '[' || word[i] == '(')
+                {
+                    depth++;
+                }
+                else if (word[i] == ']' || word[i] == ')')
+                {
+                    if (depth == 0)
+                    {
+                        return word.Substring(0, i);
+                    }
+
+                    depth--;
+                }
+            }
+
+            return word;
         }
 
         /// <summary>The usage line's arguments ("HOST...", "PATH|-", "SRC... DEST"): its words that are no option and no option's value.</summary>

@@ -60,6 +60,13 @@ namespace SshKms.Tests.Cli
                 {
                     Assert.Matches(new Regex($@"^\s+--{Regex.Escape(option.Name)}\b", RegexOptions.Multiline), r.Output);
                 }
+
+                // A value name cut at the wrong bracket ("<USER=NAME[,NAME>") misleads the reader.
+                foreach (Match valueName in Regex.Matches(r.Output, "<([^>]*)>"))
+                {
+                    string name = valueName.Groups[1].Value;
+                    Assert.True(name.Count(c => c == '[') == name.Count(c => c == ']'), $"unbalanced value name <{name}> in sshkms {path} {help}");
+                }
             }
         }
 
