@@ -258,9 +258,12 @@ namespace SshKms.Core.Revocation
             }
         }
 
+        /// <summary>Whether the bytes start as a KRL does (sshd's RevokedKeys may also be a plain list of keys).</summary>
+        internal static bool HasMagic(byte[] data) => data.Length >= Krl.Magic.Length && data.Take(Krl.Magic.Length).SequenceEqual(Krl.Magic);
+
         private static Krl ReadStrict(byte[] data, string source)
         {
-            if (data.Length < Krl.Magic.Length || !data.Take(Krl.Magic.Length).SequenceEqual(Krl.Magic))
+            if (!HasMagic(data))
             {
                 throw Malformed(source, "it does not start with the KRL magic \"SSHKRL\\n\\0\"");
             }

@@ -8,6 +8,7 @@ using System.Threading.Tasks;
 using SshKms.Core.Aws;
 using SshKms.Core.Keys;
 using SshKms.Core.OpenSsh;
+using SshKms.Core.Revocation;
 
 namespace SshKms.Core.Trust
 {
@@ -284,7 +285,7 @@ namespace SshKms.Core.Trust
             // The KRL: installed by copy; once there it stays (dropping it silently would un-revoke).
             if (!string.IsNullOrEmpty(_options.RevokedKeys))
             {
-                Add(TrustFileChange.IfDifferent(_layout.RevokedKeysFile, ReadKrl(_options.RevokedKeys!), isConfiguration: false));
+                Add(TrustFileChange.IfDifferent(_layout.RevokedKeysFile, SignedKrlOrPlain(_options.RevokedKeys!, caKeys), isConfiguration: false));
             }
 
             _hasRevokedKeys = !string.IsNullOrEmpty(_options.RevokedKeys) || File.Exists(_layout.RevokedKeysFile);
@@ -452,6 +453,44 @@ namespace SshKms.Core.Trust
             }
 
             return map;
+        }
+
+        /// <summary>
+        /// A KRL that comes with its detached signature (`KRL.sig`, as `sshkms revoke` writes it) is installed only if
+        /// one of the CAs being trusted signed it and it is no older than the KRL installed now, so a tampered or
+        /// replayed list cannot un-revoke a certificate. A KRL without a .sig (ssh-keygen -k) is installed as given.
+        /// </summary>
+        private byte[] SignedKrlOrPlain(string path, List<(KeyUri Uri, SshPublicKey Key)> caKeys)
+        {
+            byte[] krl = ReadKrl(path);
+            string signaturePath = path + ".sig";
+            if (!File.Exists(signaturePath))
+            {
+                return krl;
+            }
+
+            string signature = File.ReadAllText(signaturePath);
+            byte[]? installed = File.Exists(_layout.RevokedKeysFile) ? File.ReadAllBytes(_layout.RevokedKeysFile) : null;
+            if (installed != null && !KrlFormat.HasMagic(installed))
+            {
+                installed = null; // a plain list of revoked keys has no version to roll back from
+            }
+
+            SshKmsException? refused = null;
+            foreach ((KeyUri _, SshPublicKey key) in caKeys)
+            {
+                try
+                {
+                    KrlInstallCheck.Verify(krl, signature, key, installed);
+                    return krl;
+                }
+                catch (SshKmsException ex) when (ex.ErrorId == "KrlSignatureInvalid")
+                {
+                    refused = ex;
+                }
+            }
+
+            throw refused!;
         }
 
         internal static byte[] ReadKrl(string path)

@@ -6,6 +6,7 @@ using System.Threading;
 using SshKms.Core;
 using SshKms.Core.Aws;
 using SshKms.Core.Keys;
+using SshKms.Core.Revocation;
 using SshKms.Core.Trust;
 using SshKms.Tests.Infrastructure;
 using Xunit;
@@ -143,6 +144,41 @@ namespace SshKms.Tests.Trust
             // Once installed, a later run without the KRL keeps it: dropping it would silently un-revoke.
             Assert.Equal("Unchanged", Set().Status);
             Assert.True(File.Exists(installed));
+        }
+
+        [Fact]
+        public void A_signed_KRL_is_installed_only_if_a_trusted_CA_signed_it_and_it_is_not_older_than_the_installed_one()
+        {
+            string krl = Path.Combine(_server.Folder, "ca.krl");
+            RevokeCertificateResult Revoke(string serial) => RevokeCertificateOperation.RunAsync(
+                new RevokeCertificateOptions { CaKey = _ca, Serials = new[] { serial }, KrlPath = krl }, CancellationToken.None).GetAwaiter().GetResult();
+            string installed = Path.Combine(_server.Folder, "sshkms", "revoked_keys");
+
+            Revoke("7");
+            byte[] first = File.ReadAllBytes(krl);
+            string firstSignature = File.ReadAllText(krl + ".sig");
+            Revoke("8");
+            byte[] second = File.ReadAllBytes(krl);
+            Assert.Equal("Changed", Set(o => o.RevokedKeys = krl).Status);
+            Assert.Equal(second, File.ReadAllBytes(installed));
+
+            // The older list, with its own valid signature, would un-revoke serial 8.
+            string replay = Path.Combine(_server.Folder, "replay.krl");
+            File.WriteAllBytes(replay, first);
+            File.WriteAllText(replay + ".sig", firstSignature);
+            Assert.Equal("KrlVersionRollback", Refused(() => Set(o => o.RevokedKeys = replay)).ErrorId);
+
+            // A byte changed after signing, or a list signed by a CA not being trusted.
+            string tampered = Path.Combine(_server.Folder, "tampered.krl");
+            byte[] changed = (byte[])second.Clone();
+            changed[changed.Length - 1] ^= 1;
+            File.WriteAllBytes(tampered, changed);
+            File.Copy(krl + ".sig", tampered + ".sig");
+            Assert.Equal("KrlSignatureInvalid", Refused(() => Set(o => o.RevokedKeys = tampered)).ErrorId);
+            string otherCa = TestHome.NewLocalCa("trust-other-ca");
+            Assert.Equal("KrlSignatureInvalid", Refused(() => Set(o => { o.CaKeys = new[] { otherCa }; o.RevokedKeys = krl; })).ErrorId);
+
+            Assert.Equal(second, File.ReadAllBytes(installed));
         }
 
         [Fact]
