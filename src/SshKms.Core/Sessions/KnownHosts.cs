@@ -32,15 +32,22 @@ namespace SshKms.Core.Sessions
 
         public static HostKeyVerdict Check(string path, string host, int port, byte[] keyBlob)
         {
-            if (!File.Exists(path))
+            string[] lines;
+            try
             {
-                return HostKeyVerdict.Unknown;
+                lines = File.Exists(path) ? File.ReadAllLines(path) : new string[0];
+            }
+            catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
+            {
+                // As ssh: a file it cannot read holds no key, so the host is not known.
+                lines = new string[0];
             }
 
             string name = NameOf(host, port);
             string keyType = KeyTypeOf(keyBlob);
+            bool known = false;
             bool sameTypeKnown = false;
-            foreach (string raw in File.ReadAllLines(path))
+            foreach (string raw in lines)
             {
                 string[] fields = raw.Trim().Split(new[] { ' ', '\t' }, StringSplitOptions.RemoveEmptyEntries);
                 if (fields.Length < 3 || fields[0].StartsWith("#", StringComparison.Ordinal))
@@ -66,27 +73,30 @@ namespace SshKms.Core.Sessions
                     continue;
                 }
 
-                if (sameKey)
-                {
-                    return HostKeyVerdict.Known;
-                }
-
+                // Not returned yet: an @revoked line further down still wins.
+                known |= sameKey;
                 sameTypeKnown |= fields[at + 1] == keyType;
             }
 
-            return sameTypeKnown ? HostKeyVerdict.Mismatch : HostKeyVerdict.Unknown;
+            return known ? HostKeyVerdict.Known : sameTypeKnown ? HostKeyVerdict.Mismatch : HostKeyVerdict.Unknown;
         }
 
-        /// <summary>accept-new: the host's key is appended under its name, as ssh does.</summary>
+        /// <summary>accept-new: the host's key is appended under its name, as ssh does; as ssh, a file it cannot write does not stop the login.</summary>
         public static void Add(string path, string host, int port, byte[] keyBlob)
         {
-            string? dir = Path.GetDirectoryName(path);
-            if (!string.IsNullOrEmpty(dir))
+            try
             {
-                Directory.CreateDirectory(dir);
-            }
+                string? dir = Path.GetDirectoryName(path);
+                if (!string.IsNullOrEmpty(dir))
+                {
+                    Directory.CreateDirectory(dir);
+                }
 
-            File.AppendAllText(path, $"{NameOf(host, port)} {KeyTypeOf(keyBlob)} {Convert.ToBase64String(keyBlob)}\n");
+                File.AppendAllText(path, $"{NameOf(host, port)} {KeyTypeOf(keyBlob)} {Convert.ToBase64String(keyBlob)}\n");
+            }
+            catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
+            {
+            }
         }
 
         /// <summary>A comma-separated list of patterns (with * and ?, ! to negate) or one hashed name.</summary>

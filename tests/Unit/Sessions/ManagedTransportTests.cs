@@ -97,6 +97,17 @@ namespace SshKms.Tests.Sessions
         }
 
         [Fact]
+        public async Task ARevokedHostKeyIsRefusedEvenWhenAlsoListedAsKnown()
+        {
+            using SshdServer server = Server();
+            string knownHosts = _tmp.File("known_hosts_revoked");
+            File.WriteAllText(knownHosts, $"[127.0.0.1]:{server.Port} {server.HostPublicKey}\n@revoked * {server.HostPublicKey}\n");
+            SshSessionResult r = await Run(SshSessionTests.OptionsFor(server, "echo should-not-run", knownHosts), SshTransportKind.Managed);
+            Assert.Equal("HostKeyMismatch", r.ErrorId);
+            Assert.DoesNotContain("should-not-run", r.Output);
+        }
+
+        [Fact]
         public async Task AnUnknownHostIsRefusedUnlessAcceptNewWhichRecordsItsKey()
         {
             using SshdServer server = Server();
