@@ -71,5 +71,6 @@ port0=$(head -1 "$work/ports")
 hyperfine -N --warmup 2 --runs "$iterations" --export-json "$work/cli.json" \
   -n "plain ssh with a certificate" "ssh -F $work/ssh_config -o IdentityAgent=none -i $work/user -o CertificateFile=$work/user-cert.pub -p $port0 127.0.0.1 true" \
   -n "sshkms ssh (published)" "$published ssh --ca local:bench --ssh-config $work/ssh_config --port $port0 127.0.0.1 -- true" \
-  -n "sshkms ssh (dotnet build output)" "dotnet $cli ssh --ca local:bench --ssh-config $work/ssh_config --port $port0 127.0.0.1 -- true" >/dev/null
+  -n "sshkms ssh (dotnet build output)" "dotnet $cli ssh --ca local:bench --ssh-config $work/ssh_config --port $port0 127.0.0.1 -- true" \
+  -n "sshkms ssh --transport managed (published)" "$published ssh --transport managed --ca local:bench --ssh-option UserKnownHostsFile=$work/known_hosts --port $port0 127.0.0.1 -- true" >/dev/null
 python3 "$root/bench/CliStart/ratios.py" "$work/cli.json" "(a') "

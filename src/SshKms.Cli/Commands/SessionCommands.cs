@@ -4,6 +4,7 @@ using System.Linq;
 using System.Text.Json;
 using System.Threading;
 using System.Threading.Tasks;
+using SshKms.Core;
 using SshKms.Core.Authority;
 using SshKms.Core.Sessions;
 
@@ -12,14 +13,14 @@ namespace SshKms.Cli.Commands
     /// <summary>`sshkms ssh` and `sshkms scp`: the system OpenSSH client with a per-session key and certificate served by our agent.</summary>
     internal static class SessionCommands
     {
-        private const string SshUsage = "sshkms ssh (--ca URI | --secret-id ID) [--user U] [--port P] [--validity 5m] [--key-type ecdsa|ed25519] [--parallel N] [--accept-new-host-key] "
+        private const string SshUsage = "sshkms ssh (--ca URI | --secret-id ID) [--user U] [--port P] [--validity 5m] [--key-type ecdsa|ed25519] [--parallel N] [--transport auto|openssh|managed] [--accept-new-host-key] "
             + "[--ssh-option KEY=VALUE]... [--ssh-config FILE] [--json] HOST... [-- COMMAND...]";
 
         private const string ScpUsage = "sshkms scp (--ca URI | --secret-id ID) [--user U] [--port P] [--validity 5m] [--accept-new-host-key] [--ssh-option KEY=VALUE]... [--ssh-config FILE] SRC... DEST";
 
         public static IEnumerable<CliCommand> All => new[]
         {
-            new CliCommand("ssh", SshUsage, SharedOptions().Concat(new[] { new OptionSpec("parallel"), OptionSpec.Flag("json"), new OptionSpec("key-type") }).ToArray(),
+            new CliCommand("ssh", SshUsage, SharedOptions().Concat(new[] { new OptionSpec("parallel"), OptionSpec.Flag("json"), new OptionSpec("key-type"), new OptionSpec("transport") }).ToArray(),
                 RunSshAsync, minPositionals: 1, maxPositionals: int.MaxValue, acceptsDashDash: true),
             new CliCommand("scp", ScpUsage, SharedOptions().ToArray(), RunScpAsync, minPositionals: 2, maxPositionals: int.MaxValue),
         };
@@ -38,6 +39,7 @@ namespace SshKms.Cli.Commands
                 Command = inv.AfterDashDash.Count == 0 ? null : string.Join(" ", inv.AfterDashDash),
                 KeyType = inv.Get("key-type"),
                 ThrottleLimit = inv.GetInt("parallel"),
+                Transport = TransportOf(inv.Get("transport")),
             });
             bool json = inv.Has("json");
             bool prefix = inv.Positionals.Count > 1;
@@ -73,6 +75,14 @@ namespace SshKms.Cli.Commands
                 return results.Max(r => ExitCodeOf(r));
             }
         }
+
+        private static SshTransportKind TransportOf(string? text) => text switch
+        {
+            null or "auto" => SshTransportKind.Auto,
+            "openssh" => SshTransportKind.OpenSsh,
+            "managed" => SshTransportKind.Managed,
+            _ => throw new SshKmsException("CliOptionInvalid", SshKmsErrorCategory.InvalidArgument, $"--transport takes auto, openssh or managed, not '{text}'."),
+        };
 
         private static async Task<int> RunScpAsync(CliInvocation inv)
         {

@@ -17,8 +17,16 @@ namespace SshKms.Core.Sessions
     /// </summary>
     public static class OpenSshClient
     {
+        // Both transports say the same thing for the same failure.
+        internal const string HostKeyMismatchMessage = "The host presented a different host key than known_hosts holds; it may be an attack, so the login was refused.";
+        internal const string HostKeyUnknownMessage = "The host's key is not in known_hosts (nor certified by a trusted host CA); add it, or use the switch that accepts a new host key.";
+        internal const string LoginRefusedMessage = "The server refused the login: check that it trusts the CA (TrustedUserCAKeys) and that the principal is allowed.";
+
         /// <summary>The full path of ssh/scp on PATH (ssh.exe on Windows), or SshClientNotFound with how to install it.</summary>
-        public static string Find(string program)
+        public static string Find(string program) => TryFind(program) ?? throw NotFound(program);
+
+        /// <summary>The full path of ssh/scp on PATH (ssh.exe on Windows), or null.</summary>
+        internal static string? TryFind(string program)
         {
             bool windows = RuntimeInformation.IsOSPlatform(OSPlatform.Windows);
             string file = windows ? program + ".exe" : program;
@@ -38,10 +46,17 @@ namespace SshKms.Core.Sessions
                 }
             }
 
+            return null;
+        }
+
+        private static SshKmsException NotFound(string program)
+        {
+            bool windows = RuntimeInformation.IsOSPlatform(OSPlatform.Windows);
+            string file = windows ? program + ".exe" : program;
             string how = windows
                 ? "install the Windows optional feature 'OpenSSH Client' (Add-WindowsCapability -Online -Name OpenSSH.Client~~~~0.0.1.0)"
                 : RuntimeInformation.IsOSPlatform(OSPlatform.OSX) ? "it ships with macOS; check PATH" : "install it, e.g. 'apt install openssh-client' or 'dnf install openssh-clients'";
-            throw new SshKmsException("SshClientNotFound", SshKmsErrorCategory.NotInstalled,
+            return new SshKmsException("SshClientNotFound", SshKmsErrorCategory.NotInstalled,
                 $"The OpenSSH client '{file}' was not found on PATH: {how}.");
         }
 
@@ -284,15 +299,15 @@ namespace SshKms.Core.Sessions
             string? lastLine = e.Split('\n').Select(l => l.Trim()).LastOrDefault(l => l.Length > 0);
             if (Has(e, "REMOTE HOST IDENTIFICATION HAS CHANGED") || Has(e, "Host key for") && Has(e, "has changed"))
             {
-                Set(result, "HostKeyMismatch", "The host presented a different host key than known_hosts holds; it may be an attack, so the login was refused.");
+                Set(result, "HostKeyMismatch", HostKeyMismatchMessage);
             }
             else if (Has(e, "host key is known for") || Has(e, "Host key verification failed"))
             {
-                Set(result, "HostKeyUnknown", "The host's key is not in known_hosts (nor certified by a trusted host CA); add it, or use the switch that accepts a new host key.");
+                Set(result, "HostKeyUnknown", HostKeyUnknownMessage);
             }
             else if (Has(e, "Permission denied"))
             {
-                Set(result, "LoginRefused", "The server refused the login: check that it trusts the CA (TrustedUserCAKeys) and that the principal is allowed.");
+                Set(result, "LoginRefused", LoginRefusedMessage);
             }
             else if (Has(e, "Connection refused") || Has(e, "No route to host") || Has(e, "Could not resolve") || Has(e, "timed out")
                 || Has(e, "Network is unreachable") || Has(e, "Connection reset") || Has(e, "Connection closed by"))

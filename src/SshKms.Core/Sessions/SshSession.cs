@@ -16,14 +16,21 @@ namespace SshKms.Core.Sessions
     public sealed class SshSession
     {
         private readonly Func<string, CancellationToken, Task<SessionCredentials>> _credentials;
-        private readonly ISshTransport _transport = new OpenSshTransport();
+        private readonly ISshTransport _transport;
         private SessionAuditTrail? _audit;
 
         private SshSession(SshSessionOptions options, Func<string, CancellationToken, Task<SessionCredentials>> credentials)
         {
             Options = options ?? throw new ArgumentNullException(nameof(options));
             _credentials = credentials;
+            _transport = TransportFor(options.Transport);
         }
+
+        /// <summary>Auto prefers the system ssh (ssh_config, ProxyJump apply) and falls back to the in-process client without it.</summary>
+        private static ISshTransport TransportFor(SshTransportKind kind) =>
+            kind == SshTransportKind.Managed || kind == SshTransportKind.Auto && OpenSshClient.TryFind("ssh") == null
+                ? new ManagedSshTransport()
+                : (ISshTransport)new OpenSshTransport();
 
         public SshSessionOptions Options { get; }
 

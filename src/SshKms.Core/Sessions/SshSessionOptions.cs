@@ -21,6 +21,9 @@ namespace SshKms.Core.Sessions
 
         public int ThrottleLimit { get; set; } = 16;
 
+        /// <summary>Which SSH client runs the session; Auto: the system ssh when it is on PATH, else the in-process one.</summary>
+        public SshTransportKind Transport { get; set; } = SshTransportKind.OpenSsh;
+
         /// <summary>Passed to ssh as -o KEY=VALUE, in order.</summary>
         public IList<KeyValuePair<string, string>> SshOptions { get; } = new List<KeyValuePair<string, string>>();
 

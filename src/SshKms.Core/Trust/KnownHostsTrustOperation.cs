@@ -67,7 +67,7 @@ namespace SshKms.Core.Trust
             }
 
             string path = Path.GetFullPath(string.IsNullOrEmpty(options.KnownHosts)
-                ? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".ssh", "known_hosts")
+                ? Sessions.KnownHosts.UserFile()
                 : options.KnownHosts!);
             KeyUri uri = KeyUri.Parse(options.CaKey!);
             ISigningKey key = await SigningKeys.OpenAsync(uri, options.Aws, cancellationToken).ConfigureAwait(false);
