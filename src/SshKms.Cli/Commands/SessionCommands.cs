@@ -13,14 +13,14 @@ namespace SshKms.Cli.Commands
     /// <summary>`sshkms ssh` and `sshkms scp`: the system OpenSSH client with a per-session key and certificate served by our agent.</summary>
     internal static class SessionCommands
     {
-        private const string SshUsage = "sshkms ssh (--ca URI | --secret-id ID) [--user U] [--port P] [--validity 5m] [--key-type ecdsa|ed25519] [--parallel N] [--transport auto|openssh|managed] [--accept-new-host-key] "
+        private const string SshUsage = "sshkms ssh (--ca URI | --secret-id ID) [--user U] [--port P] [--validity 5m] [--key-type ecdsa|ed25519] [--parallel N] [--transport auto|openssh|managed] [--accept-new-host-key] [--revoked-host-keys FILE] "
             + "[--ssh-option KEY=VALUE]... [--ssh-config FILE] [--json] HOST... [-- COMMAND...]";
 
-        private const string ScpUsage = "sshkms scp (--ca URI | --secret-id ID) [--user U] [--port P] [--validity 5m] [--accept-new-host-key] [--ssh-option KEY=VALUE]... [--ssh-config FILE] SRC... DEST";
+        private const string ScpUsage = "sshkms scp (--ca URI | --secret-id ID) [--user U] [--port P] [--validity 5m] [--transport auto|openssh|managed] [--accept-new-host-key] [--revoked-host-keys FILE] [--ssh-option KEY=VALUE]... [--ssh-config FILE] SRC... DEST";
 
         public static IEnumerable<CliCommand> All => new[]
         {
-            new CliCommand("ssh", SshUsage, SharedOptions().Concat(new[] { new OptionSpec("parallel"), OptionSpec.Flag("json"), new OptionSpec("key-type"), new OptionSpec("transport") }).ToArray(),
+            new CliCommand("ssh", SshUsage, SharedOptions().Concat(new[] { new OptionSpec("parallel"), OptionSpec.Flag("json"), new OptionSpec("key-type") }).ToArray(),
                 RunSshAsync, minPositionals: 1, maxPositionals: int.MaxValue, acceptsDashDash: true),
             new CliCommand("scp", ScpUsage, SharedOptions().ToArray(), RunScpAsync, minPositionals: 2, maxPositionals: int.MaxValue),
         };
@@ -28,7 +28,8 @@ namespace SshKms.Cli.Commands
         private static IEnumerable<OptionSpec> SharedOptions() => new[]
         {
             new OptionSpec("ca"), new OptionSpec("secret-id"), new OptionSpec("user"), new OptionSpec("port"), new OptionSpec("validity"),
-            OptionSpec.Flag("accept-new-host-key"), OptionSpec.Many("ssh-option"), new OptionSpec("ssh-config"),
+            OptionSpec.Flag("accept-new-host-key"), OptionSpec.Many("ssh-option"), new OptionSpec("ssh-config"), new OptionSpec("transport"),
+            new OptionSpec("revoked-host-keys"),
         };
 
         private static async Task<int> RunSshAsync(CliInvocation inv)
@@ -39,7 +40,6 @@ namespace SshKms.Cli.Commands
                 Command = inv.AfterDashDash.Count == 0 ? null : string.Join(" ", inv.AfterDashDash),
                 KeyType = inv.Get("key-type"),
                 ThrottleLimit = inv.GetInt("parallel"),
-                Transport = TransportOf(inv.Get("transport")),
             });
             bool json = inv.Has("json");
             bool prefix = inv.Positionals.Count > 1;
@@ -114,6 +114,8 @@ namespace SshKms.Cli.Commands
             options.SshOptions = inv.GetPairs("ssh-option").ToList();
             options.ConfigFile = inv.Get("ssh-config");
             options.AcceptNewHostKey = inv.Has("accept-new-host-key");
+            options.RevokedHostKeys = inv.Get("revoked-host-keys") is string revoked ? System.IO.Path.GetFullPath(revoked) : null;
+            options.Transport = TransportOf(inv.Get("transport"));
             options.OnKeyCreated = inv.WarnIfCreated;
             options.Aws = inv.Aws;
             return options;

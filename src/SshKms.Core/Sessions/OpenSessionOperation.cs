@@ -24,9 +24,6 @@ namespace SshKms.Core.Sessions
         /// <summary>ssh uses this process's own stdin, stdout and stderr, byte for byte, and nothing is captured (one host, a command line).</summary>
         public bool InheritStdio { get; set; }
 
-        /// <summary>Which SSH client runs the session: Auto (the default) is the system ssh when it is on PATH, else the in-process one.</summary>
-        public SshTransportKind Transport { get; set; } = SshTransportKind.Auto;
-
         /// <summary>Called with each host's result as it finishes; from worker threads.</summary>
         public Action<SshSessionResult>? OnResult { get; set; }
     }
@@ -53,7 +50,6 @@ namespace SshKms.Core.Sessions
             SshSessionOptions engine = SessionLogin.EngineOptions(options);
             engine.Command = options.Command;
             engine.InheritStdio = options.InheritStdio;
-            engine.Transport = options.Transport;
             engine.KeyAlgorithm = SessionKeyAlgorithm(options.KeyType);
             engine.ThrottleLimit = options.ThrottleLimit ?? DefaultThrottleLimit;
             if (engine.ThrottleLimit < 1)

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Threading;
 using System.Threading.Tasks;
 using SshKms.Core.Authority;
@@ -32,6 +33,7 @@ namespace SshKms.Core.Sessions
                 Validity = options.Validity ?? DefaultValidity,
                 ConfigFile = options.ConfigFile,
                 AcceptNewHostKey = options.AcceptNewHostKey,
+                Transport = options.Transport,
                 OnOutputLine = options.OnOutputLine,
                 OnErrorLine = options.OnErrorLine,
                 CancelReason = options.CancelReason,
@@ -39,6 +41,12 @@ namespace SshKms.Core.Sessions
             foreach (var option in options.SshOptions)
             {
                 engine.SshOptions.Add(option);
+            }
+
+            // As ssh's own option, so both transports read it from one place, after any given with the ssh options.
+            if (options.RevokedHostKeys != null)
+            {
+                engine.SshOptions.Add(new KeyValuePair<string, string>("RevokedHostKeys", options.RevokedHostKeys));
             }
 
             return engine;

@@ -14,6 +14,17 @@ namespace SshKms.Core.Sessions
     {
         internal const string SocketFileName = "agent.sock";
 
+        /// <summary>Whether this runtime can serve the agent to ssh: .NET 8 and later (PowerShell 7.4+), not .NET Framework.</summary>
+#if NET8_0_OR_GREATER
+        internal const bool IsSupported = true;
+#else
+        internal const bool IsSupported = false;
+#endif
+
+        internal static SshKmsException OpenSshUnsupported() =>
+            new SshKmsException("SessionTransportUnsupported", SshKmsErrorCategory.NotImplemented,
+                "The OpenSsh transport needs PowerShell 7.4 or later (.NET 8) to serve the session key to ssh; on Windows PowerShell 5.1 use the Managed transport.");
+
 #if NET8_0_OR_GREATER
         private Socket? _listener;
         private Task? _acceptLoop;
@@ -143,9 +154,7 @@ namespace SshKms.Core.Sessions
             }
         }
 #else
-        private void Listen() =>
-            throw new SshKmsException("SessionsUnsupportedRuntime", SshKmsErrorCategory.NotImplemented,
-                "SSH sessions need PowerShell 7.4 or later (.NET 8): Windows PowerShell 5.1 cannot host the in-memory SSH agent.");
+        private void Listen() => throw OpenSshUnsupported();
 
         private Task? CloseListener() => null;
 

@@ -31,6 +31,12 @@ namespace SshKms.Core.Sessions
         /// <summary>Trust a host key that is not known yet; a changed key is still refused.</summary>
         public bool AcceptNewHostKey { get; set; }
 
+        /// <summary>A file of revoked host keys (a KRL or public keys, as ssh's RevokedHostKeys): a host presenting one is refused.</summary>
+        public string? RevokedHostKeys { get; set; }
+
+        /// <summary>Which SSH client logs in: Auto (the default) is the system ssh when it is on PATH, else the in-process one.</summary>
+        public SshTransportKind Transport { get; set; } = SshTransportKind.Auto;
+
         /// <summary>Called per line of each host's output, with the host name; from worker threads.</summary>
         public Action<string, string>? OnOutputLine { get; set; }
 

@@ -26,11 +26,24 @@ namespace SshKms.Core.Sessions
             _transport = TransportFor(options.Transport);
         }
 
-        /// <summary>Auto prefers the system ssh (ssh_config, ProxyJump apply) and falls back to the in-process client without it.</summary>
-        private static ISshTransport TransportFor(SshTransportKind kind) =>
-            kind == SshTransportKind.Managed || kind == SshTransportKind.Auto && OpenSshClient.TryFind("ssh") == null
-                ? new ManagedSshTransport()
-                : (ISshTransport)new OpenSshTransport();
+        /// <summary>
+        /// Auto prefers the system ssh (ssh_config, ProxyJump apply) and falls back to the in-process client without it,
+        /// or where this runtime cannot serve the key to ssh (Windows PowerShell 5.1).
+        /// </summary>
+        private static ISshTransport TransportFor(SshTransportKind kind)
+        {
+            if (kind == SshTransportKind.Managed || kind == SshTransportKind.Auto && (!SshAgentServer.IsSupported || OpenSshClient.TryFind("ssh") == null))
+            {
+                return new ManagedSshTransport();
+            }
+
+            if (!SshAgentServer.IsSupported)
+            {
+                throw SshAgentServer.OpenSshUnsupported();
+            }
+
+            return new OpenSshTransport();
+        }
 
         public SshSessionOptions Options { get; }
 
@@ -209,7 +222,7 @@ namespace SshKms.Core.Sessions
                 result.ErrorId = outcome.ErrorId;
                 result.ErrorMessage = outcome.ErrorMessage;
             }
-            catch (SshKmsException ex) when (ex.ErrorId != "SshClientNotFound" && ex.ErrorId != "SessionsUnsupportedRuntime" && ex.ErrorId != "SshOptionInvalid")
+            catch (SshKmsException ex) when (ex.ErrorId != "SshClientNotFound" && ex.ErrorId != "SshOptionInvalid")
             {
                 // A per-host failure (e.g. the CA refused this principal); the other hosts go on.
                 result.ErrorId = ex.ErrorId;

@@ -35,9 +35,6 @@ namespace SshKms.PowerShell.Sessions
         [ValidateRange(1, 1024)]
         public int? ThrottleLimit { get; set; }
 
-        [Parameter]
-        public SshTransportKind Transport { get; set; } = SshTransportKind.Auto;
-
         protected override void ProcessRecord()
         {
             // One bound record's hosts, for EndProcessing. -UserName and -Port bind by property name too: each piped object keeps its own.
@@ -70,7 +67,6 @@ namespace SshKms.PowerShell.Sessions
                         Command = Command,
                         KeyType = KeyType,
                         ThrottleLimit = ThrottleLimit,
-                        Transport = Transport,
                         OnResult = finished.Add,
                         OnKeyCreated = finished.Add,
                     });

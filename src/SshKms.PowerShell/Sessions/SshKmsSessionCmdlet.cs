@@ -41,6 +41,14 @@ namespace SshKms.PowerShell.Sessions
         [Parameter]
         public SwitchParameter AcceptNewHostKey { get; set; }
 
+        /// <summary>A KRL or a file of public keys: a host presenting one of them is refused.</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? RevokedHostKeys { get; set; }
+
+        [Parameter]
+        public SshTransportKind Transport { get; set; } = SshTransportKind.Auto;
+
         /// <summary>The shared parameters onto an operation's options.</summary>
         private protected T MapLogin<T>(T options)
             where T : SshLoginOptions
@@ -53,6 +61,8 @@ namespace SshKms.PowerShell.Sessions
             options.SshOptions = new List<KeyValuePair<string, string>>(ParameterValues.SshOptions(SshOption));
             options.ConfigFile = ConfigFile;
             options.AcceptNewHostKey = AcceptNewHostKey.IsPresent;
+            options.RevokedHostKeys = RevokedHostKeys == null ? null : SessionState.Path.GetUnresolvedProviderPathFromPSPath(RevokedHostKeys);
+            options.Transport = Transport;
             options.Aws = Aws;
 
             // A cmdlet is cancelled only by StopProcessing: Ctrl+C or a stopped pipeline.
