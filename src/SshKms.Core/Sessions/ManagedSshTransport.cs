@@ -1,14 +1,9 @@
 using System;
 using System.Collections.Generic;
 using System.Diagnostics;
-using System.IO;
-using System.Linq;
-using System.Net.Sockets;
-using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
 using Renci.SshNet;
-using Renci.SshNet.Common;
 
 namespace SshKms.Core.Sessions
 {
@@ -20,10 +15,8 @@ namespace SshKms.Core.Sessions
     /// </summary>
     internal sealed class ManagedSshTransport : ISshTransport
     {
-        private const int DefaultPort = 22;
-
         public Task<string?> ResolveLoginUserAsync(SshEndpoint endpoint, SshSessionOptions options, CancellationToken cancellationToken) =>
-            Task.FromResult<string?>(LoginUser(endpoint));
+            Task.FromResult<string?>(ManagedConnection.LoginUser(endpoint));
 
         public async Task<SshProcessResult> RunAsync(SshEndpoint endpoint, SessionCredentials credentials, SshSessionOptions options, SshOutputSink sink,
             CancellationToken cancellationToken)
@@ -33,32 +26,12 @@ namespace SshKms.Core.Sessions
                 throw Unsupported("an interactive shell");
             }
 
-            string host = SshSession.HostOf(endpoint.Destination);
-            int port = endpoint.Port ?? DefaultPort;
-            string knownHosts = Option(options, "UserKnownHostsFile") ?? KnownHosts.UserFile();
-            HostKeyVerdict verdict = HostKeyVerdict.Known;
             var stopwatch = Stopwatch.StartNew();
-            using (PrivateKeyFile key = KeyFile(credentials))
+            using (var connection = new ManagedConnection(endpoint, credentials, options))
             {
-                var connection = new ConnectionInfo(host, port, LoginUser(endpoint), new PrivateKeyAuthenticationMethod(LoginUser(endpoint), key));
-                if (int.TryParse(Option(options, "ConnectTimeout"), out int seconds) && seconds > 0)
+                using (var client = new SshClient(connection.Info))
                 {
-                    connection.Timeout = TimeSpan.FromSeconds(seconds);
-                }
-
-                using (var client = new SshClient(connection))
-                {
-                    client.HostKeyReceived += (_, e) =>
-                    {
-                        verdict = KnownHosts.Check(knownHosts, host, port, e.HostKey);
-                        if (verdict == HostKeyVerdict.Unknown && options.AcceptNewHostKey)
-                        {
-                            KnownHosts.Add(knownHosts, host, port, e.HostKey);
-                            verdict = HostKeyVerdict.Known;
-                        }
-
-                        e.CanTrust = verdict == HostKeyVerdict.Known;
-                    };
+                    connection.Watch(client);
                     try
                     {
                         await client.ConnectAsync(cancellationToken).ConfigureAwait(false);
@@ -89,9 +62,9 @@ namespace SshKms.Core.Sessions
                             return result;
                         }
                     }
-                    catch (Exception ex) when (!(ex is OperationCanceledException) && Classify(ex, verdict) is string id)
+                    catch (Exception ex) when (!(ex is OperationCanceledException) && connection.Failure(ex, stopwatch.Elapsed) is SshProcessResult failure)
                     {
-                        return new SshProcessResult { ExitCode = 255, ErrorId = id, ErrorMessage = MessageFor(id, ex), Duration = stopwatch.Elapsed };
+                        return failure;
                     }
                 }
             }
@@ -104,70 +77,6 @@ namespace SshKms.Core.Sessions
         private static SshKmsException Unsupported(string what) =>
             new SshKmsException("SessionTransportUnsupported", SshKmsErrorCategory.NotImplemented,
                 $"The in-process (Managed) transport does not do {what} yet; use the OpenSsh transport.");
-
-        /// <summary>user@host, then the endpoint's user, then the local user: what ssh would pick without ssh_config.</summary>
-        private static string LoginUser(SshEndpoint endpoint)
-        {
-            int at = endpoint.Destination.LastIndexOf('@');
-            return endpoint.UserName ?? (at > 0 ? endpoint.Destination.Substring(0, at) : Environment.UserName);
-        }
-
-        /// <summary>The last value given for an ssh option, as ssh's -o; names are case-insensitive.</summary>
-        private static string? Option(SshSessionOptions options, string name) =>
-            options.SshOptions.LastOrDefault(o => string.Equals(o.Key, name, StringComparison.OrdinalIgnoreCase)).Value;
-
-        /// <summary>The key (and certificate) as SSH.NET reads them, from memory; the PEM bytes are wiped once read.</summary>
-        private static PrivateKeyFile KeyFile(SessionCredentials credentials)
-        {
-            byte[] pem = Encoding.UTF8.GetBytes(credentials.Key.ToOpenSshFormat());
-            try
-            {
-                using (var keyStream = new MemoryStream(pem, false))
-                {
-                    if (credentials.Certificate == null)
-                    {
-                        return new PrivateKeyFile(keyStream);
-                    }
-
-                    using (var certStream = new MemoryStream(Encoding.ASCII.GetBytes(credentials.Certificate.ToString())))
-                    {
-                        return new PrivateKeyFile(keyStream, null, certStream);
-                    }
-                }
-            }
-            finally
-            {
-                Array.Clear(pem, 0, pem.Length);
-            }
-        }
-
-        /// <summary>The ErrorId the OpenSsh path gives for the same failure, from the exception's type and our host-key verdict.</summary>
-        private static string? Classify(Exception ex, HostKeyVerdict verdict)
-        {
-            if (verdict == HostKeyVerdict.Mismatch)
-            {
-                return "HostKeyMismatch";
-            }
-
-            if (verdict == HostKeyVerdict.Unknown)
-            {
-                return "HostKeyUnknown";
-            }
-
-            return ex is SshAuthenticationException ? "LoginRefused"
-                : ex is SocketException || ex is SshOperationTimeoutException || ex is SshConnectionException || ex is TimeoutException ? "HostUnreachable"
-                : ex is SshException ? "SshFailed"
-                : null;
-        }
-
-        private static string MessageFor(string id, Exception ex) => id switch
-        {
-            "HostKeyMismatch" => OpenSshClient.HostKeyMismatchMessage,
-            "HostKeyUnknown" => OpenSshClient.HostKeyUnknownMessage,
-            "LoginRefused" => OpenSshClient.LoginRefusedMessage,
-            "HostUnreachable" => "The host could not be reached: " + ex.Message,
-            _ => "The SSH connection failed: " + ex.Message,
-        };
 
         private static void Stream(string text, Action<string>? onLine)
         {
