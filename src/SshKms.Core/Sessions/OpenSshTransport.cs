@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.IO;
 using System.Threading;
 using System.Threading.Tasks;
 
@@ -38,11 +39,43 @@ namespace SshKms.Core.Sessions
             SshAgentServer agent = SshAgentServer.Start(credentials.Key, credentials.Certificate, identities);
             try
             {
-                return await OpenSshClient.RunAsync(program, buildArguments(agent.Address), terminal, sink, null, cancellationToken).ConfigureAwait(false);
+                List<string> arguments = buildArguments(agent.Address);
+
+                // On a terminal ssh's own messages would go straight to it, unclassified: -E sends them to a file in
+                // the agent's private directory, read back after ssh ends. The remote command's stderr is unaffected.
+                string? log = terminal && program == "ssh" && agent.Directory != null ? Path.Combine(agent.Directory, "ssh.log") : null;
+                if (log != null)
+                {
+                    arguments.InsertRange(0, new[] { "-E", log });
+                }
+
+                SshProcessResult result = await OpenSshClient.RunAsync(program, arguments, terminal, sink, null, cancellationToken).ConfigureAwait(false);
+                if (log != null)
+                {
+                    ClassifyFromLog(result, log);
+                }
+
+                return result;
             }
             finally
             {
                 await agent.StopAsync().ConfigureAwait(false);
+            }
+        }
+
+        /// <summary>ssh's failure (exit 255) is classified from its log; otherwise its messages (warnings) reach stderr as they would have.</summary>
+        private static void ClassifyFromLog(SshProcessResult result, string log)
+        {
+            string text = File.Exists(log) ? File.ReadAllText(log) : string.Empty;
+            if (result.ExitCode == 255)
+            {
+                result.Error = text;
+                result.ErrorId = null;
+                OpenSshClient.Classify(result);
+            }
+            else
+            {
+                Console.Error.Write(text);
             }
         }
     }

@@ -43,17 +43,20 @@ namespace SshKms.Tests.Parity
                 new[] { "scp", "--ca", "local:x", "/tmp/a", "/tmp/b" });
 
         /// <summary>
-        /// Two hosts: one host on the CLI's own console hands ssh the terminal's stderr, so its connection error is
-        /// shown but not classified (SshFailed); with several hosts the CLI captures and classifies like the cmdlet.
+        /// One host and two: one host on the CLI's own console hands ssh the terminal, and its own messages go to a log
+        /// that is classified after; several hosts are captured and classified as in the cmdlet.
         /// </summary>
-        [Fact]
-        public void AClosedPortIsAnUnreachableHost()
+        [Theory]
+        [InlineData(1)]
+        [InlineData(2)]
+        public void AClosedPortIsAnUnreachableHost(int hosts)
         {
-            string ca = TestHome.NewLocalCa("parity-unreachable");
+            string ca = TestHome.NewLocalCa("parity-unreachable-" + hosts);
             int port = FreePort.Next();
+            string[] names = new[] { "127.0.0.1", "127.0.0.2" }.Take(hosts).ToArray();
             FrontEndParity.AssertSameErrorId("HostUnreachable",
-                "Invoke-SshKmsSession 127.0.0.1, 127.0.0.2 true -CaKey $ca -Port $p" + PsIsolation,
-                new[] { "ssh", "--ca", ca, "--port", port.ToString() }.Concat(CliIsolation).Concat(new[] { "127.0.0.1", "127.0.0.2", "--", "true" }).ToArray(),
+                $"Invoke-SshKmsSession {string.Join(", ", names)} true -CaKey $ca -Port $p" + PsIsolation,
+                new[] { "ssh", "--ca", ca, "--port", port.ToString() }.Concat(CliIsolation).Concat(names).Concat(new[] { "--", "true" }).ToArray(),
                 null, null, ("ca", ca), ("p", port));
         }
 
