@@ -221,7 +221,16 @@ namespace SshKms.Core.Sessions
                     process.ErrorDataReceived += (_, e) => Collect(e.Data, error, sink?.OnErrorLine);
                 }
 
-                process.Start();
+                try
+                {
+                    process.Start();
+                }
+                catch (Exception ex) when (ex is System.ComponentModel.Win32Exception || ex is PlatformNotSupportedException)
+                {
+                    // A sandbox that forbids new processes, or a binary that cannot run here.
+                    throw new SshKmsException("ProcessStartFailed", SshKmsErrorCategory.PermissionDenied, $"'{path}' could not be started: {ex.Message}.");
+                }
+
                 if (!interactive)
                 {
                     process.StandardInput.Close();

@@ -42,7 +42,7 @@ namespace SshKms.Core.Sessions
                 throw SshAgentServer.OpenSshUnsupported();
             }
 
-            return new OpenSshTransport();
+            return kind == SshTransportKind.Auto ? new AutoSshTransport() : (ISshTransport)new OpenSshTransport();
         }
 
         public SshSessionOptions Options { get; }
@@ -222,7 +222,7 @@ namespace SshKms.Core.Sessions
                 result.ErrorId = outcome.ErrorId;
                 result.ErrorMessage = outcome.ErrorMessage;
             }
-            catch (SshKmsException ex) when (ex.ErrorId != "SshClientNotFound" && ex.ErrorId != "SshOptionInvalid")
+            catch (SshKmsException ex) when (ex.ErrorId != "SshClientNotFound" && ex.ErrorId != "ProcessStartFailed" && ex.ErrorId != "SshOptionInvalid")
             {
                 // A per-host failure (e.g. the CA refused this principal); the other hosts go on.
                 result.ErrorId = ex.ErrorId;
