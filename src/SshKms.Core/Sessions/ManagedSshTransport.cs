@@ -35,32 +35,11 @@ namespace SshKms.Core.Sessions
                     try
                     {
                         await client.ConnectAsync(cancellationToken).ConfigureAwait(false);
-                        using (SshCommand command = client.CreateCommand(options.Command))
-                        {
-                            await command.ExecuteAsync(cancellationToken).ConfigureAwait(false);
-                            var result = new SshProcessResult
-                            {
-                                // No exit status: the command was killed by a signal, which ssh reports as 255.
-                                ExitCode = command.ExitStatus ?? 255,
-                                Output = command.Result,
-                                Error = command.Error,
-                                Duration = stopwatch.Elapsed,
-                            };
-                            if (options.InheritStdio)
-                            {
-                                // This process's own output, as ssh would write it; nothing is kept (stdin is not forwarded).
-                                Console.Out.Write(result.Output);
-                                Console.Error.Write(result.Error);
-                                result.Output = result.Error = string.Empty;
-                            }
-                            else
-                            {
-                                Stream(result.Output, sink.OnOutputLine);
-                                Stream(result.Error, sink.OnErrorLine);
-                            }
-
-                            return result;
-                        }
+                        cancellationToken.ThrowIfCancellationRequested();
+                        SshProcessResult result = await ManagedCommand.RunAsync(client, options.Command, options.InheritStdio, sink, cancellationToken)
+                            .ConfigureAwait(false);
+                        result.Duration = stopwatch.Elapsed;
+                        return result;
                     }
                     catch (Exception ex) when (!(ex is OperationCanceledException) && connection.Failure(ex, stopwatch.Elapsed) is SshProcessResult failure)
                     {
@@ -77,18 +56,5 @@ namespace SshKms.Core.Sessions
         private static SshKmsException Unsupported(string what) =>
             new SshKmsException("SessionTransportUnsupported", SshKmsErrorCategory.NotImplemented,
                 $"The in-process (Managed) transport does not do {what} yet; use the OpenSsh transport.");
-
-        private static void Stream(string text, Action<string>? onLine)
-        {
-            if (onLine == null || text.Length == 0)
-            {
-                return;
-            }
-
-            foreach (string line in text.TrimEnd('\n').Split('\n'))
-            {
-                onLine(line);
-            }
-        }
     }
 }
