@@ -49,9 +49,31 @@ namespace SshKms.Core.Sessions
             }
         }
 
-        public Task<SshProcessResult> CopyAsync(SshEndpoint endpoint, SessionCredentials credentials, SshSessionOptions options, IReadOnlyList<string> sources,
-            string destination, SshOutputSink sink, CancellationToken cancellationToken) =>
-            throw Unsupported("copying files");
+        public async Task<SshProcessResult> CopyAsync(SshEndpoint endpoint, SessionCredentials credentials, SshSessionOptions options, IReadOnlyList<string> sources,
+            string destination, SshOutputSink sink, CancellationToken cancellationToken)
+        {
+            ManagedCopy.EnsureSupported(sources, destination);
+            var stopwatch = Stopwatch.StartNew();
+            using (var connection = new ManagedConnection(endpoint, credentials, options))
+            {
+                using (var client = new SftpClient(connection.Info))
+                {
+                    connection.Watch(client);
+                    try
+                    {
+                        await client.ConnectAsync(cancellationToken).ConfigureAwait(false);
+                        SshProcessResult result = await ManagedCopy.RunAsync(client, sources, destination, sink, cancellationToken).ConfigureAwait(false);
+                        cancellationToken.ThrowIfCancellationRequested();
+                        result.Duration = stopwatch.Elapsed;
+                        return result;
+                    }
+                    catch (Exception ex) when (!(ex is OperationCanceledException) && connection.Failure(ex, stopwatch.Elapsed) is SshProcessResult failure)
+                    {
+                        return failure;
+                    }
+                }
+            }
+        }
 
         private static SshKmsException Unsupported(string what) =>
             new SshKmsException("SessionTransportUnsupported", SshKmsErrorCategory.NotImplemented,

@@ -161,5 +161,130 @@ namespace SshKms.Tests.Sessions
                 Assert.Equal(JsonValueKind.Number, objects[i].GetProperty("certificateSerial").ValueKind);
             }
         }
+
+        /// <summary>An sshd whose SFTP server starts in its own folder, so relative remote paths land there and not in this machine's home.</summary>
+        private SshdServer CopyServer(string startDirectory) => new SshdServer(trustedUserCaKeys: new[] { TestHome.CaPublicKeyLine(_ca) },
+            extraConfig: new[] { $"Subsystem sftp internal-sftp -d {Directory.CreateDirectory(startDirectory).FullName}" });
+
+        [Theory]
+        [InlineData(SshTransportKind.OpenSsh)]
+        [InlineData(SshTransportKind.Managed)]
+        public void TheCliCopiesAFileUpAndBackWithARelativeRemotePathAndUserAtHost(SshTransportKind transport)
+        {
+            string start = _tmp.File("start-" + Name(transport));
+            using SshdServer server = CopyServer(start);
+            string local = _tmp.File("up-" + Name(transport) + ".bin");
+            byte[] payload = Enumerable.Range(0, 70000).Select(i => (byte)(i * 7)).ToArray();
+            File.WriteAllBytes(local, payload);
+
+            Tool.Result up = Tool.Sshkms(new[] { "scp" }.Concat(CliLogin(server, transport)).Concat(new[] { local, "127.0.0.1:up.bin" }));
+            Assert.True(up.ExitCode == 0, up.Error);
+            Assert.Equal(payload, File.ReadAllBytes(Path.Combine(start, "up.bin")));
+
+            string back = _tmp.File("back-" + Name(transport) + ".bin");
+            Tool.Result down = Tool.Sshkms(new[] { "scp" }.Concat(CliLogin(server, transport)).Concat(new[] { $"{SshdServer.CurrentUser}@127.0.0.1:up.bin", back }));
+            Assert.True(down.ExitCode == 0, down.Error);
+            Assert.Equal(payload, File.ReadAllBytes(back));
+            Assert.Equal(2, TestHome.IssuedBy(_ca).Count(e => e.GetProperty("principals").EnumerateArray().Single().GetString() == SshdServer.CurrentUser));
+        }
+
+        [Theory]
+        [InlineData(SshTransportKind.OpenSsh)]
+        [InlineData(SshTransportKind.Managed)]
+        public void TheCmdletCopiesDirectoriesRecursivelyAndSeveralSourcesIntoADirectoryBothWays(SshTransportKind transport)
+        {
+            string start = _tmp.File("start-dir-" + Name(transport));
+            using SshdServer server = CopyServer(start);
+            string tree = _tmp.File("tree-" + Name(transport));
+            Directory.CreateDirectory(Path.Combine(tree, "sub", "deeper"));
+            File.WriteAllText(Path.Combine(tree, "top.txt"), "top");
+            File.WriteAllText(Path.Combine(tree, "sub", "deeper", "leaf.txt"), "leaf");
+            string single = _tmp.File("single-" + Name(transport) + ".txt");
+            File.WriteAllText(single, "single");
+            Directory.CreateDirectory(Path.Combine(start, "inbox"));
+
+            using var ps = new ModuleRunspace();
+            const string login = "-Transport $t -CaKey $ca -UserName $u -Port $p -ConfigFile /dev/null -SshOption @{ UserKnownHostsFile = $kh; GlobalKnownHostsFile = '/dev/null' }";
+            (string, object?)[] vars = { ("t", transport.ToString()), ("ca", _ca), ("u", SshdServer.CurrentUser), ("p", server.Port), ("kh", server.KnownHostsPath),
+                ("src", new[] { tree, single }), ("back", _tmp.File("back-" + Name(transport))) };
+            var up = (SshSessionResult)Assert.Single(ps.Ok("Copy-SshKmsItem -Path $src -Destination 127.0.0.1:inbox " + login, vars)).BaseObject;
+            Assert.True(up.Succeeded, up.ErrorMessage + up.Error);
+            string inbox = Path.Combine(start, "inbox");
+            Assert.Equal("top", File.ReadAllText(Path.Combine(inbox, Path.GetFileName(tree), "top.txt")));
+            Assert.Equal("leaf", File.ReadAllText(Path.Combine(inbox, Path.GetFileName(tree), "sub", "deeper", "leaf.txt")));
+            Assert.Equal("single", File.ReadAllText(Path.Combine(inbox, Path.GetFileName(single))));
+
+            // A directory to a path that does not exist yet becomes that path, as with scp -r.
+            var down = (SshSessionResult)Assert.Single(ps.Ok("Copy-SshKmsItem -Path 127.0.0.1:inbox -Destination $back " + login, vars)).BaseObject;
+            Assert.True(down.Succeeded, down.ErrorMessage + down.Error);
+            string back = _tmp.File("back-" + Name(transport));
+            Assert.Equal("leaf", File.ReadAllText(Path.Combine(back, Path.GetFileName(tree), "sub", "deeper", "leaf.txt")));
+            Assert.Equal("single", File.ReadAllText(Path.Combine(back, Path.GetFileName(single))));
+
+            // Nothing was written beside the destination: every name came from the listing or from the caller.
+            Assert.Equal(new[] { "back-" + Name(transport) }, Directory.GetFileSystemEntries(_tmp.Path)
+                .Select(Path.GetFileName).Where(n => n!.StartsWith("back-" + Name(transport), StringComparison.Ordinal)));
+        }
+
+        [Theory]
+        [InlineData(SshTransportKind.OpenSsh)]
+        [InlineData(SshTransportKind.Managed)]
+        public void AMissingLocalSourceStopsTheCopyThereWithExit255AsScpDoes(SshTransportKind transport)
+        {
+            string start = _tmp.File("start-missing-local-" + Name(transport));
+            using SshdServer server = CopyServer(start);
+            string present = _tmp.File("present-" + Name(transport) + ".txt");
+            File.WriteAllText(present, "here");
+            string absent = _tmp.File("absent-" + Name(transport) + ".txt");
+
+            string after = _tmp.File("after-" + Name(transport) + ".txt");
+            File.WriteAllText(after, "after");
+
+            Tool.Result up = Tool.Sshkms(new[] { "scp" }.Concat(CliLogin(server, transport)).Concat(new[] { present, absent, after, "127.0.0.1:." }));
+            Assert.True(up.ExitCode == 255, up.ExitCode + ": " + up.Error);
+            Assert.Equal("SshFailed", Parity.FrontEndParity.CliErrorId(up.Error));
+            Assert.Contains($"stat local \"{absent}\": No such file or directory", up.Error);
+            Assert.Equal(new[] { Path.GetFileName(present) }, Directory.GetFileSystemEntries(start).Select(Path.GetFileName));
+        }
+
+        [Theory]
+        [InlineData(SshTransportKind.OpenSsh)]
+        [InlineData(SshTransportKind.Managed)]
+        public void AMissingRemoteSourceIsExit1WithItsNameAndTheOtherSourcesStillCopy(SshTransportKind transport)
+        {
+            string start = _tmp.File("start-missing-remote-" + Name(transport));
+            using SshdServer server = CopyServer(start);
+            File.WriteAllText(Path.Combine(start, "there.txt"), "there");
+            string into = Directory.CreateDirectory(_tmp.File("into-" + Name(transport))).FullName;
+
+            Tool.Result down = Tool.Sshkms(new[] { "scp" }.Concat(CliLogin(server, transport)).Concat(new[] { "127.0.0.1:no-such-file", "127.0.0.1:there.txt", into }));
+            Assert.True(down.ExitCode == 1, down.ExitCode + ": " + down.Error);
+            Assert.Contains("scp: no-such-file: No such file or directory", down.Error);
+            Assert.DoesNotContain("sshkms:", down.Error);
+            Assert.Equal("there", File.ReadAllText(Path.Combine(into, "there.txt")));
+
+            using var ps = new ModuleRunspace();
+            RunResult cmdlet = ps.Run("Copy-SshKmsItem -Path 127.0.0.1:no-such-file -Destination $d -Transport $t -CaKey $ca -UserName $u -Port $p -ConfigFile /dev/null "
+                + "-SshOption @{ UserKnownHostsFile = $kh }", ("d", _tmp.File("never-" + Name(transport))), ("t", transport.ToString()), ("ca", _ca),
+                ("u", SshdServer.CurrentUser), ("p", server.Port), ("kh", server.KnownHostsPath));
+            var result = (SshSessionResult)Assert.Single(cmdlet.Output).BaseObject;
+            Assert.Equal((1, (string?)null), (result.ExitCode, result.ErrorId));
+            Assert.Empty(cmdlet.Errors);
+            Assert.Contains("No such file or directory", result.Error);
+            Assert.False(File.Exists(_tmp.File("never-" + Name(transport))));
+        }
+
+        [Theory]
+        [InlineData(SshTransportKind.OpenSsh)]
+        [InlineData(SshTransportKind.Managed)]
+        public void ACopyToAnUnreachableHostIsHostUnreachable(SshTransportKind transport)
+        {
+            string src = _tmp.File("unreachable-" + Name(transport));
+            File.WriteAllText(src, "x");
+            Tool.Result r = Tool.Sshkms(new[] { "scp", "--transport", Name(transport), "--ca", _ca, "--ssh-config", "/dev/null", "--port", FreePort.Next().ToString(),
+                src, "127.0.0.1:x" });
+            Assert.Equal(255, r.ExitCode);
+            Assert.Equal("HostUnreachable", Parity.FrontEndParity.CliErrorId(r.Error));
+        }
     }
 }
