@@ -48,13 +48,16 @@ namespace SshKms.Core.Sessions
 
                 // The output streams end once the channel has closed, after the last data it carried.
                 await reading.ConfigureAwait(false);
-                return new SshProcessResult
+                var result = new SshProcessResult { ExitCode = command.ExitStatus ?? 255, Output = output.ToString(), Error = error.ToString() };
+                if (command.ExitStatus == null)
                 {
-                    // No exit status: the command was killed by a signal, which ssh reports as 255.
-                    ExitCode = command.ExitStatus ?? 255,
-                    Output = output.ToString(),
-                    Error = error.ToString(),
-                };
+                    // ssh exits 255 for a command killed by a signal, which the OpenSsh transport reports as SshFailed.
+                    result.ErrorId = "SshFailed";
+                    result.ErrorMessage = command.ExitSignal == null ? "The remote command ended without an exit status."
+                        : $"The remote command was killed by signal {command.ExitSignal}.";
+                }
+
+                return result;
             }
         }
 
@@ -62,7 +65,7 @@ namespace SshKms.Core.Sessions
         /// Reads run on threads of their own: SSH.NET's output streams block, and with many hosts at once pool threads
         /// blocked in reads would starve the rest of the run.
         /// </summary>
-        private static Task StartOnOwnThread(Action work) =>
+        internal static Task StartOnOwnThread(Action work) =>
             Task.Factory.StartNew(work, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
 
         /// <summary>Lines as Process splits them (\n, \r\n or \r), each kept with '\n' as the OpenSsh transport keeps them.</summary>
@@ -80,7 +83,7 @@ namespace SshKms.Core.Sessions
         }
 
         /// <summary>Bytes as they come, flushed per chunk so a prompt or a progress line shows at once.</summary>
-        private static void Pass(Stream from, Stream to)
+        internal static void Pass(Stream from, Stream to)
         {
             var buffer = new byte[ChunkSize];
             int read;

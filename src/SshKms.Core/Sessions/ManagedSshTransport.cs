@@ -9,7 +9,9 @@ namespace SshKms.Core.Sessions
 {
     /// <summary>
     /// SSH.NET in this process: the session key and its certificate go to the client from memory, so no process is
-    /// started, no file is written and no agent socket is opened. Host keys are checked against known_hosts (the
+    /// started, no file is written and no agent socket is opened. Commands stream their output as they run (or pass
+    /// this process's stdio through), a session without a command is a shell (<see cref="ManagedShell"/>), and copies
+    /// go over SFTP (<see cref="ManagedCopy"/>). Host keys are checked against known_hosts (the
     /// UserKnownHostsFile option when given, else the user's), strictly unless accept-new was asked for. ssh_config
     /// does not apply: only the user, port, UserKnownHostsFile and ConnectTimeout options are read.
     /// </summary>
@@ -21,11 +23,6 @@ namespace SshKms.Core.Sessions
         public async Task<SshProcessResult> RunAsync(SshEndpoint endpoint, SessionCredentials credentials, SshSessionOptions options, SshOutputSink sink,
             CancellationToken cancellationToken)
         {
-            if (options.Command == null)
-            {
-                throw Unsupported("an interactive shell");
-            }
-
             var stopwatch = Stopwatch.StartNew();
             using (var connection = new ManagedConnection(endpoint, credentials, options))
             {
@@ -36,8 +33,8 @@ namespace SshKms.Core.Sessions
                     {
                         await client.ConnectAsync(cancellationToken).ConfigureAwait(false);
                         cancellationToken.ThrowIfCancellationRequested();
-                        SshProcessResult result = await ManagedCommand.RunAsync(client, options.Command, options.InheritStdio, sink, cancellationToken)
-                            .ConfigureAwait(false);
+                        SshProcessResult result = await (options.Command == null ? ManagedShell.RunAsync(client, sink, cancellationToken)
+                            : ManagedCommand.RunAsync(client, options.Command, options.InheritStdio, sink, cancellationToken)).ConfigureAwait(false);
                         result.Duration = stopwatch.Elapsed;
                         return result;
                     }
@@ -74,9 +71,5 @@ namespace SshKms.Core.Sessions
                 }
             }
         }
-
-        private static SshKmsException Unsupported(string what) =>
-            new SshKmsException("SessionTransportUnsupported", SshKmsErrorCategory.NotImplemented,
-                $"The in-process (Managed) transport does not do {what} yet; use the OpenSsh transport.");
     }
 }

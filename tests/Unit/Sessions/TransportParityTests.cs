@@ -6,6 +6,7 @@ using System.Linq;
 using System.Text.Json;
 using System.Threading;
 using System.Threading.Tasks;
+using SshKms.Core.Audit;
 using SshKms.Core.Sessions;
 using SshKms.Tests.Infrastructure;
 using Xunit;
@@ -62,7 +63,7 @@ namespace SshKms.Tests.Sessions
 
             Assert.True(zero.Succeeded, zero.ErrorMessage + zero.Error);
             Assert.Equal((3, (string?)null), (three.ExitCode, three.ErrorId));
-            Assert.Equal(255, killed.ExitCode);
+            Assert.Equal((255, "SshFailed"), (killed.ExitCode, killed.ErrorId));
             Assert.Equal("before\n", killed.Output);
         }
 
@@ -285,6 +286,62 @@ namespace SshKms.Tests.Sessions
                 src, "127.0.0.1:x" });
             Assert.Equal(255, r.ExitCode);
             Assert.Equal("HostUnreachable", Parity.FrontEndParity.CliErrorId(r.Error));
+        }
+
+        [Theory]
+        [InlineData(SshTransportKind.OpenSsh)]
+        [InlineData(SshTransportKind.Managed)]
+        public void AShellWithStdinRedirectedReadsItsCommandsFromStdinWithoutATerminal(SshTransportKind transport)
+        {
+            using SshdServer server = Server(TestHome.CaPublicKeyLine(_ca));
+            Tool.Result r = Tool.Sshkms(new[] { "ssh" }.Concat(CliLogin(server, transport)).Concat(new[] { "127.0.0.1" }),
+                stdin: "echo hi; tty; echo to-stderr >&2; exit 3\n");
+            Assert.True(r.ExitCode == 3, r.ExitCode + ": " + r.Output + r.Error);
+            Assert.Equal("hi\nnot a tty\n", r.Output);
+            // (ssh asked for a terminal adds that it will not allocate one.)
+            Assert.EndsWith("to-stderr\n", r.Error);
+        }
+
+        [Theory]
+        [InlineData(SshTransportKind.OpenSsh)]
+        [InlineData(SshTransportKind.Managed)]
+        public void AShellOnATerminalGetsAPseudoTerminalWithTheTermAndSizeAndGivesItsExitStatus(SshTransportKind transport)
+        {
+            using SshdServer server = Server(TestHome.CaPublicKeyLine(_ca));
+
+            // script(1) gives sshkms a terminal of its own (37x101, TERM vt100); the keys typed are the shell's commands.
+            string sshkms = string.Join(" ", new[] { "dotnet", Path.Combine(AppContext.BaseDirectory, "sshkms.dll"), "ssh" }
+                .Concat(CliLogin(server, transport)).Append("127.0.0.1").Select(a => "'" + a + "'"));
+            Tool.Result r = Tool.Run("script", new[] { "-qec", $"stty rows 37 cols 101; {sshkms}", "/dev/null" },
+                stdin: "echo TERM=$TERM SIZE=$(stty size) TTY=$(tty); exit 5\n", env: new Dictionary<string, string?> { ["TERM"] = "vt100" });
+            Assert.True(r.ExitCode == 5, r.ExitCode + ": " + r.Output + r.Error);
+            Assert.Contains("TERM=vt100 SIZE=37 101 TTY=/dev/pts/", r.Output);
+        }
+
+        [Theory]
+        [InlineData(SshTransportKind.OpenSsh)]
+        [InlineData(SshTransportKind.Managed)]
+        public async Task CancellingARunStopsItPromptlyAndTheJournalRecordsSessionCancelled(SshTransportKind transport)
+        {
+            using SshdServer server = Server(TestHome.CaPublicKeyLine(_ca));
+            string marker = _tmp.File("cancel-started-" + Name(transport));
+            var options = new OpenSessionOptions
+            {
+                Targets = new[] { new SshTarget("127.0.0.1") }, Command = $"touch '{marker}'; echo started; sleep 60", CaKey = _ca,
+                UserName = SshdServer.CurrentUser, Port = server.Port, ConfigFile = "/dev/null", Transport = transport,
+                SshOptions = { new KeyValuePair<string, string>("UserKnownHostsFile", server.KnownHostsPath) },
+            };
+            using var cts = new CancellationTokenSource();
+            options.OnOutputLine = (_, line) => cts.Cancel();
+            options.CancelReason = () => "test-" + Name(transport);
+            var watch = Stopwatch.StartNew();
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => OpenSessionOperation.RunAsync(options, cts.Token));
+            Assert.True(watch.Elapsed < TimeSpan.FromSeconds(20), "the run was not stopped: " + watch.Elapsed);
+            Assert.True(File.Exists(marker));
+
+            AuditRecord ended = Assert.Single(AuditJournal.Default().Read(new AuditFilter { Types = { AuditEvent.SessionEnded } }),
+                e => e["command"] is string c && c.Contains(marker));
+            Assert.Equal((130L, "SessionCancelled", (object?)("test-" + Name(transport))), (ended.ExitCode, ended.ErrorId, ended["reason"]));
         }
     }
 }
