@@ -343,5 +343,35 @@ namespace SshKms.Tests.Sessions
                 e => e["command"] is string c && c.Contains(marker));
             Assert.Equal((130L, "SessionCancelled", (object?)("test-" + Name(transport))), (ended.ExitCode, ended.ErrorId, ended["reason"]));
         }
+
+        [Theory]
+        [InlineData(SshTransportKind.OpenSsh)]
+        [InlineData(SshTransportKind.Managed)]
+        public void AStoredKeyPairLogsInForACommandAndACopy(SshTransportKind transport)
+        {
+            using var moto = new MotoServer();
+            string[] aws = { "--endpoint-url", moto.Endpoint, "--region", MotoServer.TestRegion };
+            string secret = "parity/" + Name(transport) + "-" + Guid.NewGuid().ToString("N").Substring(0, 8);
+            Tool.Result created = Tool.Sshkms(new[] { "keypair", "new", "--secret-id", secret, "--key-type", "ecdsa", "--user", SshdServer.CurrentUser }.Concat(aws));
+            Assert.True(created.ExitCode == 0, created.Error);
+            string start = _tmp.File("start-secret-" + Name(transport));
+            using var server = new SshdServer(authorizedKeys: new[] { created.Output.Trim() },
+                extraConfig: new[] { $"Subsystem sftp internal-sftp -d {Directory.CreateDirectory(start).FullName}" });
+            string[] login = { "--transport", Name(transport), "--secret-id", secret, "--user", SshdServer.CurrentUser, "--port", server.Port.ToString(),
+                "--ssh-config", "/dev/null", "--ssh-option", "UserKnownHostsFile=" + server.KnownHostsPath };
+
+            Tool.Result ssh = Tool.Sshkms(new[] { "ssh", "--json" }.Concat(login).Concat(aws).Concat(new[] { "127.0.0.1", "--", "echo via-secret" }));
+            Assert.True(ssh.ExitCode == 0, ssh.Output + ssh.Error);
+            JsonElement result = JsonDocument.Parse(ssh.Output).RootElement;
+            Assert.Equal("via-secret\n", result.GetProperty("output").GetString());
+            Assert.Equal(JsonValueKind.Null, result.GetProperty("certificateSerial").ValueKind);
+
+            string local = _tmp.File("secret-copy-" + Name(transport));
+            File.WriteAllText(local, "secret-copy");
+            Tool.Result scp = Tool.Sshkms(new[] { "scp" }.Concat(login).Concat(aws).Concat(new[] { local, "127.0.0.1:copied" }));
+            Assert.True(scp.ExitCode == 0, scp.Error);
+            Assert.Equal("secret-copy", File.ReadAllText(Path.Combine(start, "copied")));
+            Assert.Equal(2, System.Text.RegularExpressions.Regex.Matches(server.Log, "Accepted publickey for .* ECDSA SHA256:").Count);
+        }
     }
 }
