@@ -23,6 +23,12 @@ namespace SshKms.Core.Sessions
             using (SshCommand command = client.CreateCommand(commandText))
             {
                 Task execution = command.ExecuteAsync(cancellationToken);
+                if (execution.IsCanceled)
+                {
+                    // Cancelled before the channel opened: there is no input to give.
+                    await execution.ConfigureAwait(false);
+                }
+
                 Stream input = command.CreateInputStream();
                 var output = new StringBuilder();
                 var error = new StringBuilder();

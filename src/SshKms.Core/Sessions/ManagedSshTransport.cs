@@ -20,46 +20,36 @@ namespace SshKms.Core.Sessions
         public Task<string?> ResolveLoginUserAsync(SshEndpoint endpoint, SshSessionOptions options, CancellationToken cancellationToken) =>
             Task.FromResult<string?>(ManagedConnection.LoginUser(endpoint));
 
-        public async Task<SshProcessResult> RunAsync(SshEndpoint endpoint, SessionCredentials credentials, SshSessionOptions options, SshOutputSink sink,
-            CancellationToken cancellationToken)
+        public Task<SshProcessResult> RunAsync(SshEndpoint endpoint, SessionCredentials credentials, SshSessionOptions options, SshOutputSink sink,
+            CancellationToken cancellationToken) =>
+            ConnectedAsync(endpoint, credentials, options, info => new SshClient(info), client => options.Command == null
+                ? ManagedShell.RunAsync(client, sink, cancellationToken)
+                : ManagedCommand.RunAsync(client, options.Command, options.InheritStdio, sink, cancellationToken), cancellationToken);
+
+        public Task<SshProcessResult> CopyAsync(SshEndpoint endpoint, SessionCredentials credentials, SshSessionOptions options, IReadOnlyList<string> sources,
+            string destination, SshOutputSink sink, CancellationToken cancellationToken)
+        {
+            ManagedCopy.EnsureSupported(sources, destination);
+            return ConnectedAsync(endpoint, credentials, options, info => new SftpClient(info),
+                client => ManagedCopy.RunAsync(client, sources, destination, sink, cancellationToken), cancellationToken);
+        }
+
+        /// <summary>One client logged in through <see cref="ManagedConnection"/>, its work, then the client and the key are gone; failures get the OpenSsh path's ids.</summary>
+        private static async Task<SshProcessResult> ConnectedAsync<TClient>(SshEndpoint endpoint, SessionCredentials credentials, SshSessionOptions options,
+            Func<ConnectionInfo, TClient> create, Func<TClient, Task<SshProcessResult>> work, CancellationToken cancellationToken)
+            where TClient : BaseClient
         {
             var stopwatch = Stopwatch.StartNew();
             using (var connection = new ManagedConnection(endpoint, credentials, options))
             {
-                using (var client = new SshClient(connection.Info))
+                using (TClient client = create(connection.Info))
                 {
                     connection.Watch(client);
                     try
                     {
                         await client.ConnectAsync(cancellationToken).ConfigureAwait(false);
                         cancellationToken.ThrowIfCancellationRequested();
-                        SshProcessResult result = await (options.Command == null ? ManagedShell.RunAsync(client, sink, cancellationToken)
-                            : ManagedCommand.RunAsync(client, options.Command, options.InheritStdio, sink, cancellationToken)).ConfigureAwait(false);
-                        result.Duration = stopwatch.Elapsed;
-                        return result;
-                    }
-                    catch (Exception ex) when (!(ex is OperationCanceledException) && connection.Failure(ex, stopwatch.Elapsed) is SshProcessResult failure)
-                    {
-                        return failure;
-                    }
-                }
-            }
-        }
-
-        public async Task<SshProcessResult> CopyAsync(SshEndpoint endpoint, SessionCredentials credentials, SshSessionOptions options, IReadOnlyList<string> sources,
-            string destination, SshOutputSink sink, CancellationToken cancellationToken)
-        {
-            ManagedCopy.EnsureSupported(sources, destination);
-            var stopwatch = Stopwatch.StartNew();
-            using (var connection = new ManagedConnection(endpoint, credentials, options))
-            {
-                using (var client = new SftpClient(connection.Info))
-                {
-                    connection.Watch(client);
-                    try
-                    {
-                        await client.ConnectAsync(cancellationToken).ConfigureAwait(false);
-                        SshProcessResult result = await ManagedCopy.RunAsync(client, sources, destination, sink, cancellationToken).ConfigureAwait(false);
+                        SshProcessResult result = await work(client).ConfigureAwait(false);
                         cancellationToken.ThrowIfCancellationRequested();
                         result.Duration = stopwatch.Elapsed;
                         return result;
