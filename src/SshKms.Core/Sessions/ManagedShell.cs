@@ -37,10 +37,13 @@ namespace SshKms.Core.Sessions
                 using (RawTerminal.Enter())
                 using (cancellationToken.Register(shell.Dispose))
                 using (new Timer(_ => Resize(shell, ref columns, ref rows), null, 250, 250))
+                using (var ended = new CancellationTokenSource())
                 {
-                    // Not awaited: the terminal's input never ends by itself; the shell's end ends the session.
-                    ManagedCommand.StartOnOwnThread(() => Type(Console.OpenStandardInput(), shell));
+                    // The terminal's input never ends by itself: the shell's end ends the session, and the typing stops then.
+                    Task typing = ManagedCommand.StartOnOwnThread(() => Type(Console.OpenStandardInput(), shell, ended.Token));
                     await ManagedCommand.StartOnOwnThread(() => ManagedCommand.Pass(shell, Console.OpenStandardOutput())).ConfigureAwait(false);
+                    ended.Cancel();
+                    await typing.ConfigureAwait(false);
                 }
 
                 cancellationToken.ThrowIfCancellationRequested();
@@ -48,15 +51,28 @@ namespace SshKms.Core.Sessions
             }
         }
 
-        /// <summary>Keys as they are typed; ShellStream holds writes until flushed.</summary>
-        private static void Type(Stream keyboard, ShellStream shell)
+        /// <summary>
+        /// Keys as they are typed (ShellStream holds writes until flushed). A read waits only while a key may come, so
+        /// that no keystroke meant for whatever runs next in this terminal (PowerShell's prompt) is taken once the shell ended.
+        /// </summary>
+        private static void Type(Stream keyboard, ShellStream shell, CancellationToken ended)
         {
             try
             {
                 var buffer = new byte[1024];
-                int read;
-                while ((read = keyboard.Read(buffer, 0, buffer.Length)) > 0)
+                while (!ended.IsCancellationRequested)
                 {
+                    if (!RawTerminal.InputWithin(100))
+                    {
+                        continue;
+                    }
+
+                    int read = keyboard.Read(buffer, 0, buffer.Length);
+                    if (read == 0)
+                    {
+                        return;
+                    }
+
                     shell.Write(buffer, 0, read);
                     shell.Flush();
                 }
@@ -174,6 +190,31 @@ namespace SshKms.Core.Sessions
             }
 
             public void Dispose() => tcsetattr(StandardInput, ChangeNow, _saved);
+
+            /// <summary>Whether stdin has input (or its end) within the time; always true where poll is not at hand (Windows).</summary>
+            public static bool InputWithin(int milliseconds)
+            {
+                if (RuntimeInformation.IsOSPlatform(OSPlatform.Windows))
+                {
+                    return true;
+                }
+
+                var fds = new[] { new PollFd { Fd = StandardInput, Events = PollIn } };
+                return poll(fds, (UIntPtr)1, milliseconds) != 0;
+            }
+
+            private const short PollIn = 1;
+
+            [StructLayout(LayoutKind.Sequential)]
+            private struct PollFd
+            {
+                public int Fd;
+                public short Events;
+                public short Returned;
+            }
+
+            [DllImport("libc", SetLastError = true)]
+            private static extern int poll([In, Out] PollFd[] fds, UIntPtr count, int timeout);
 
             [DllImport("libc", SetLastError = true)]
             private static extern int tcgetattr(int fd, byte[] termios);
