@@ -36,7 +36,7 @@ namespace SshKms.Core.Sessions
                 if (inheritStdio)
                 {
                     // Not awaited: a terminal's stdin may never end, and the command's end is what ends the run.
-                    StartOnOwnThread(() => Forward(Console.OpenStandardInput(), input));
+                    _ = StartOnOwnThread(() => Forward(Console.OpenStandardInput(), input));
                     reading = Task.WhenAll(
                         StartOnOwnThread(() => Pass(command.OutputStream, Console.OpenStandardOutput())),
                         StartOnOwnThread(() => Pass(command.ExtendedOutputStream, Console.OpenStandardError())));
