@@ -27,7 +27,7 @@ function Start-MotoServer {
 
 # An sshd trusting the given CA keys and authorized keys, logging in the current user, with a known_hosts that trusts it.
 function Start-TestSshd {
-    param([string[]] $TrustedUserCaKey = @(), [string[]] $AuthorizedKey = @())
+    param([string[]] $TrustedUserCaKey = @(), [string[]] $AuthorizedKey = @(), [string[]] $ExtraConfig = @())
     $dir = Join-Path ([IO.Path]::GetTempPath()) ('sshkms-pester-sshd-' + [Guid]::NewGuid().ToString('N').Substring(0, 8))
     New-Item -ItemType Directory -Path $dir, (Join-Path $dir 'home') -Force | Out-Null
     New-Item -ItemType Directory -Path /run/sshd -Force | Out-Null
@@ -48,6 +48,7 @@ function Start-TestSshd {
         Set-Content (Join-Path $dir 'trusted_user_ca_keys') $TrustedUserCaKey
         $config += "TrustedUserCAKeys $dir/trusted_user_ca_keys"
     }
+    $config += $ExtraConfig
     Set-Content (Join-Path $dir 'sshd_config') $config
     $knownHosts = Join-Path $dir 'known_hosts'
     Set-Content $knownHosts "[127.0.0.1]:$port $((Get-Content "$hostKey.pub" -Raw).Trim())"

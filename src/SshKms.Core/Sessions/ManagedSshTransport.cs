@@ -9,7 +9,9 @@ namespace SshKms.Core.Sessions
 {
     /// <summary>
     /// SSH.NET in this process: the session key and its certificate go to the client from memory, so no process is
-    /// started, no file is written and no agent socket is opened. Host keys are checked against known_hosts (the
+    /// started, no file is written and no agent socket is opened. Commands stream their output as they run (or pass
+    /// this process's stdio through), a session without a command is a shell (<see cref="ManagedShell"/>), and copies
+    /// go over SFTP (<see cref="ManagedCopy"/>). Host keys are checked against known_hosts (the
     /// UserKnownHostsFile option when given, else the user's), strictly unless accept-new was asked for. ssh_config
     /// does not apply: only the user, port, UserKnownHostsFile and ConnectTimeout options are read.
     /// </summary>
@@ -18,76 +20,45 @@ namespace SshKms.Core.Sessions
         public Task<string?> ResolveLoginUserAsync(SshEndpoint endpoint, SshSessionOptions options, CancellationToken cancellationToken) =>
             Task.FromResult<string?>(ManagedConnection.LoginUser(endpoint));
 
-        public async Task<SshProcessResult> RunAsync(SshEndpoint endpoint, SessionCredentials credentials, SshSessionOptions options, SshOutputSink sink,
-            CancellationToken cancellationToken)
-        {
-            if (options.Command == null)
-            {
-                throw Unsupported("an interactive shell");
-            }
+        public Task<SshProcessResult> RunAsync(SshEndpoint endpoint, SessionCredentials credentials, SshSessionOptions options, SshOutputSink sink,
+            CancellationToken cancellationToken) =>
+            ConnectedAsync(endpoint, credentials, options, info => new SshClient(info), client => options.Command == null
+                ? ManagedShell.RunAsync(client, sink, cancellationToken)
+                : ManagedCommand.RunAsync(client, options.Command, options.InheritStdio, sink, cancellationToken), cancellationToken);
 
+        public Task<SshProcessResult> CopyAsync(SshEndpoint endpoint, SessionCredentials credentials, SshSessionOptions options, IReadOnlyList<string> sources,
+            string destination, SshOutputSink sink, CancellationToken cancellationToken)
+        {
+            ManagedCopy.EnsureSupported(sources, destination);
+            return ConnectedAsync(endpoint, credentials, options, info => new SftpClient(info),
+                client => ManagedCopy.RunAsync(client, sources, destination, sink, cancellationToken), cancellationToken);
+        }
+
+        /// <summary>One client logged in through <see cref="ManagedConnection"/>, its work, then the client and the key are gone; failures get the OpenSsh path's ids.</summary>
+        private static async Task<SshProcessResult> ConnectedAsync<TClient>(SshEndpoint endpoint, SessionCredentials credentials, SshSessionOptions options,
+            Func<ConnectionInfo, TClient> create, Func<TClient, Task<SshProcessResult>> work, CancellationToken cancellationToken)
+            where TClient : BaseClient
+        {
             var stopwatch = Stopwatch.StartNew();
             using (var connection = new ManagedConnection(endpoint, credentials, options))
             {
-                using (var client = new SshClient(connection.Info))
+                using (TClient client = create(connection.Info))
                 {
                     connection.Watch(client);
                     try
                     {
                         await client.ConnectAsync(cancellationToken).ConfigureAwait(false);
-                        using (SshCommand command = client.CreateCommand(options.Command))
-                        {
-                            await command.ExecuteAsync(cancellationToken).ConfigureAwait(false);
-                            var result = new SshProcessResult
-                            {
-                                // No exit status: the command was killed by a signal, which ssh reports as 255.
-                                ExitCode = command.ExitStatus ?? 255,
-                                Output = command.Result,
-                                Error = command.Error,
-                                Duration = stopwatch.Elapsed,
-                            };
-                            if (options.InheritStdio)
-                            {
-                                // This process's own output, as ssh would write it; nothing is kept (stdin is not forwarded).
-                                Console.Out.Write(result.Output);
-                                Console.Error.Write(result.Error);
-                                result.Output = result.Error = string.Empty;
-                            }
-                            else
-                            {
-                                Stream(result.Output, sink.OnOutputLine);
-                                Stream(result.Error, sink.OnErrorLine);
-                            }
-
-                            return result;
-                        }
+                        cancellationToken.ThrowIfCancellationRequested();
+                        SshProcessResult result = await work(client).ConfigureAwait(false);
+                        cancellationToken.ThrowIfCancellationRequested();
+                        result.Duration = stopwatch.Elapsed;
+                        return result;
                     }
                     catch (Exception ex) when (!(ex is OperationCanceledException) && connection.Failure(ex, stopwatch.Elapsed) is SshProcessResult failure)
                     {
                         return failure;
                     }
                 }
-            }
-        }
-
-        public Task<SshProcessResult> CopyAsync(SshEndpoint endpoint, SessionCredentials credentials, SshSessionOptions options, IReadOnlyList<string> sources,
-            string destination, SshOutputSink sink, CancellationToken cancellationToken) =>
-            throw Unsupported("copying files");
-
-        private static SshKmsException Unsupported(string what) =>
-            new SshKmsException("SessionTransportUnsupported", SshKmsErrorCategory.NotImplemented,
-                $"The in-process (Managed) transport does not do {what} yet; use the OpenSsh transport.");
-
-        private static void Stream(string text, Action<string>? onLine)
-        {
-            if (onLine == null || text.Length == 0)
-            {
-                return;
-            }
-
-            foreach (string line in text.TrimEnd('\n').Split('\n'))
-            {
-                onLine(line);
             }
         }
     }

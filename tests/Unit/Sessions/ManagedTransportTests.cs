@@ -183,5 +183,60 @@ namespace SshKms.Tests.Sessions
             Assert.NotEqual(0, bad.ExitCode);
             Assert.Contains("CliOptionInvalid", bad.Error);
         }
+
+        [Fact]
+        public void TheCliStoppedBySigtermClosesTheManagedSessionAndRecordsItsEnd()
+        {
+            string ca = TestHome.NewLocalCa("managed-cancel-ca");
+            using var server = new SshdServer(trustedUserCaKeys: new[] { TestHome.CaPublicKeyLine(ca) });
+            string marker = _tmp.File("managed-started");
+            var psi = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+            foreach (string a in new[]
+            {
+                Path.Combine(AppContext.BaseDirectory, "sshkms.dll"), "ssh", "--transport", "managed", "--ca", ca, "--user", SshdServer.CurrentUser,
+                "--port", server.Port.ToString(), "--ssh-option", "UserKnownHostsFile=" + server.KnownHostsPath, "127.0.0.1", "--", $"touch '{marker}'; sleep 60",
+            })
+            {
+                psi.ArgumentList.Add(a);
+            }
+
+            using var sshkms = System.Diagnostics.Process.Start(psi)!;
+            Task<string> stderr = sshkms.StandardError.ReadToEndAsync();
+            try
+            {
+                DateTime deadline = DateTime.UtcNow.AddSeconds(60);
+                while (!File.Exists(marker) && !sshkms.HasExited && DateTime.UtcNow < deadline)
+                {
+                    Thread.Sleep(50);
+                }
+
+                Assert.True(File.Exists(marker), "the remote command never started: " + (sshkms.HasExited ? stderr.Result : "timeout"));
+                var watch = System.Diagnostics.Stopwatch.StartNew();
+                Assert.Equal(0, Tool.Run("kill", new[] { "-TERM", sshkms.Id.ToString() }).ExitCode);
+                Assert.True(sshkms.WaitForExit(20000), "sshkms did not stop after SIGTERM");
+                Assert.True(watch.Elapsed < TimeSpan.FromSeconds(10), "stopping took " + watch.Elapsed);
+            }
+            finally
+            {
+                if (!sshkms.HasExited)
+                {
+                    sshkms.Kill(entireProcessTree: true);
+                }
+            }
+
+            Assert.Equal(130, sshkms.ExitCode);
+            var ended = Assert.Single(SshKms.Core.Audit.AuditJournal.Default().Read(new SshKms.Core.Audit.AuditFilter { Types = { SshKms.Core.Audit.AuditEvent.SessionEnded } }),
+                r => r["command"] is string c && c.Contains(marker));
+            Assert.Equal((130L, "SessionCancelled", (object?)"SIGTERM"), (ended.ExitCode, ended.ErrorId, ended["reason"]));
+
+            // The connection was closed: sshd saw the client go.
+            DateTime closedBy = DateTime.UtcNow.AddSeconds(10);
+            while (!server.Log.Contains("Disconnected from user") && !server.Log.Contains("Connection closed by") && DateTime.UtcNow < closedBy)
+            {
+                Thread.Sleep(50);
+            }
+
+            Assert.True(server.Log.Contains("Disconnected from user") || server.Log.Contains("Connection closed by"), server.Log);
+        }
     }
 }
