@@ -6,8 +6,11 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
+using SshKms.Core.OpenSsh;
+using SshKms.Core.Revocation;
 using SshKms.Core.Sessions;
 using SshKms.Tests.Infrastructure;
+using SshKms.Tests.Parity;
 using Xunit;
 
 namespace SshKms.Tests.Sessions
@@ -147,6 +150,8 @@ namespace SshKms.Tests.Sessions
         [InlineData(SshTransportKind.Managed, "key id")]
         [InlineData(SshTransportKind.OpenSsh, "key list")]
         [InlineData(SshTransportKind.Managed, "key list")]
+        [InlineData(SshTransportKind.OpenSsh, "our KRL")]
+        [InlineData(SshTransportKind.Managed, "our KRL")]
         public async Task ARevokedHostKeysFileRefusesTheHost(SshTransportKind transport, string revokedBy)
         {
             using SshdServer server = CertifiedServer();
@@ -161,6 +166,11 @@ namespace SshKms.Tests.Sessions
                     string spec = _tmp.File("krl-spec");
                     File.WriteAllText(spec, revokedBy == "serial" ? $"serial: {HostSerial}\n" : "id: host-cert\n");
                     Tool.Check("ssh-keygen", "-q", "-k", "-f", revoked, "-s", _ca + ".pub", spec);
+                    break;
+                case "our KRL":
+                    var krl = new Krl();
+                    krl.SectionFor(SshPublicKey.Parse(Pub(_ca)).GetBlob()).Serials.Add(HostSerial, HostSerial);
+                    File.WriteAllBytes(revoked, KrlFormat.Write(krl));
                     break;
                 default:
                     File.WriteAllText(revoked, "# revoked host keys\n\n" + Pub(HostKey) + "\n");
@@ -282,9 +292,30 @@ namespace SshKms.Tests.Sessions
         public async Task StrictHostKeyCheckingNoStillRefusesAChangedKey()
         {
             using SshdServer server = CertifiedServer(certificate: "none");
-            using var impostor = SshKms.Core.OpenSsh.SshPrivateKey.Generate(SshKms.Core.OpenSsh.SshKeyAlgorithm.EcdsaP256);
+            using var impostor = SshPrivateKey.Generate(SshKeyAlgorithm.EcdsaP256);
             SshSessionResult r = await Run(server, SshTransportKind.Managed, $"[127.0.0.1]:{server.Port} {impostor.PublicKey}", ("StrictHostKeyChecking", "no"));
             Assert.Equal("HostKeyMismatch", r.ErrorId);
+        }
+
+        [Fact]
+        public void TheCmdletAndTheCliOnManagedRefuseAHostTheirRevokedHostKeysFileRevokes()
+        {
+            string ca = TestHome.NewLocalCa("hostkey-ca");
+            using SshdServer server = CertifiedServer(certificate: "none", userCa: TestHome.CaPublicKeyLine(ca));
+            string revoked = _tmp.File("revoked-keys");
+            File.WriteAllText(revoked, server.HostPublicKey + "\n");
+            string script = "Invoke-SshKmsSession 127.0.0.1 'true' -Transport Managed -CaKey $ca -UserName $u -Port $p -RevokedHostKeys $r "
+                + "-SshOption @{ UserKnownHostsFile = $kh; GlobalKnownHostsFile = '/dev/null' }";
+            string[] cli = { "ssh", "--transport", "managed", "--ca", ca, "--user", SshdServer.CurrentUser, "--port", server.Port.ToString(),
+                "--revoked-host-keys", revoked, "--ssh-option", "UserKnownHostsFile=" + server.KnownHostsPath, "--ssh-option", "GlobalKnownHostsFile=/dev/null",
+                "127.0.0.1", "--", "true" };
+            FrontEndParity.AssertSameErrorId("HostKeyMismatch", script, cli, null, null,
+                ("ca", ca), ("u", SshdServer.CurrentUser), ("p", server.Port), ("r", revoked), ("kh", server.KnownHostsPath));
+
+            // The same command without the file logs in: the refusal was the revocation's.
+            File.WriteAllText(revoked, string.Empty);
+            Tool.Result ok = Tool.Sshkms(cli);
+            Assert.True(ok.ExitCode == 0, ok.Error);
         }
 
         private string HostKey => _tmp.File("host_ecdsa");
@@ -293,8 +324,10 @@ namespace SshKms.Tests.Sessions
         /// An sshd with its own ed25519 key and an ecdsa key of this test's, certified by <paramref name="ca"/> (default:
         /// the trusted host CA) for 127.0.0.1 with serial 42 and key id host-cert. certificate: host, user (the wrong type) or none.
         /// </summary>
-        private SshdServer CertifiedServer(string? ca = null, string principals = "127.0.0.1", string validity = "-5m:+1h", string certificate = "host")
+        private SshdServer CertifiedServer(string? ca = null, string principals = "127.0.0.1", string validity = "-5m:+1h", string certificate = "host",
+            string? userCa = null)
         {
+            string[] userCas = { userCa ?? _minter.CaPublicKeyLine };
             if (!File.Exists(HostKey))
             {
                 Tool.Check("ssh-keygen", "-q", "-t", "ecdsa", "-b", "256", "-N", "", "-f", HostKey);
@@ -303,7 +336,7 @@ namespace SshKms.Tests.Sessions
             var config = new List<string> { $"HostKey {HostKey}" };
             if (certificate == "none")
             {
-                return new SshdServer(trustedUserCaKeys: new[] { _minter.CaPublicKeyLine }, extraConfig: config);
+                return new SshdServer(trustedUserCaKeys: userCas, extraConfig: config);
             }
 
             var sign = new List<string> { "-q", "-s", ca ?? _ca, "-I", "host-cert", "-n", principals, "-V", validity, "-z", HostSerial.ToString() };
@@ -315,7 +348,7 @@ namespace SshKms.Tests.Sessions
             sign.Add(HostKey + ".pub");
             Tool.Check("ssh-keygen", sign.ToArray());
             config.Add($"HostCertificate {HostKey}-cert.pub");
-            return new SshdServer(trustedUserCaKeys: new[] { _minter.CaPublicKeyLine }, extraConfig: config);
+            return new SshdServer(trustedUserCaKeys: userCas, extraConfig: config);
         }
 
         private string NewKey(string name, string type)
