@@ -288,6 +288,23 @@ namespace SshKms.Tests.Sessions
             Assert.Equal(recorded, File.ReadAllText(first));
         }
 
+        /// <summary>As ssh: a certificate no trusted CA signed is recorded as its plain key, never as a certificate.</summary>
+        [Theory]
+        [MemberData(nameof(BothTransports))]
+        public async Task AcceptNewRecordsTheCertifiedKeyOfAnUntrustedCertificateAsAPlainKey(SshTransportKind transport)
+        {
+            using SshdServer server = CertifiedServer(ca: _otherCa);
+            string file = _tmp.File("kh-accept-cert");
+            string caLine = $"@cert-authority [127.0.0.1]:{server.Port} {Pub(_ca)}\n";
+            File.WriteAllText(file, caLine);
+            var options = new SshSessionOptions { UserName = SshdServer.CurrentUser, Port = server.Port, Command = "true", ConfigFile = "/dev/null", Transport = transport, AcceptNewHostKey = true };
+            options.SshOptions.Add(new KeyValuePair<string, string>("UserKnownHostsFile", file));
+            options.SshOptions.Add(new KeyValuePair<string, string>("GlobalKnownHostsFile", "/dev/null"));
+            SshSessionResult r = (await SshSession.WithCertificates(_minter.IssueAsync, options).RunAsync(new[] { "127.0.0.1" }, null, CancellationToken.None)).Single();
+            Assert.True(r.Succeeded, r.ErrorId + " " + r.ErrorMessage + r.Error);
+            Assert.Equal(caLine + $"[127.0.0.1]:{server.Port} {Pub(HostKey)}\n", File.ReadAllText(file));
+        }
+
         [Fact]
         public async Task StrictHostKeyCheckingNoStillRefusesAChangedKey()
         {
