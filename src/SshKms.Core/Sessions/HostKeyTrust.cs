@@ -62,8 +62,12 @@ namespace SshKms.Core.Sessions
             KnownHosts.Load(UserFiles.Concat(GlobalFiles), KnownHosts.NameOf(host, port));
 
         /// <summary>The verdict on <paramref name="presented"/>, a plain host key blob or a host certificate blob.</summary>
-        public HostKeyVerdict Check(string host, int port, byte[] presented, DateTimeOffset now)
+        public HostKeyVerdict Check(string host, int port, byte[] presented, DateTimeOffset now) => Check(host, port, presented, now, out _);
+
+        /// <param name="byCertificate">Whether a @cert-authority CA vouched for the certificate; false when its plain key was what known_hosts held.</param>
+        public HostKeyVerdict Check(string host, int port, byte[] presented, DateTimeOffset now, out bool byCertificate)
         {
+            byCertificate = false;
             SshCertificate? certificate = null;
             byte[] plainKey = presented;
             try
@@ -89,11 +93,11 @@ namespace SshKms.Core.Sessions
                 }
             }
 
-            HostKeyVerdict verdict = CheckUnder(host, port, plainKey, certificate, now);
+            HostKeyVerdict verdict = CheckUnder(host, port, plainKey, certificate, now, out byCertificate);
             if (verdict == HostKeyVerdict.Unknown && port != 22)
             {
                 // As ssh: a key recorded under the bare host name is good on any port (only an exact match counts).
-                verdict = CheckUnder(host, 22, plainKey, certificate, now) == HostKeyVerdict.Known ? HostKeyVerdict.Known : HostKeyVerdict.Unknown;
+                verdict = CheckUnder(host, 22, plainKey, certificate, now, out byCertificate) == HostKeyVerdict.Known ? HostKeyVerdict.Known : HostKeyVerdict.Unknown;
             }
 
             return verdict;
@@ -113,8 +117,9 @@ namespace SshKms.Core.Sessions
         /// and the certificate is valid for the host; a certificate that is not is looked up again as its plain key.
         /// A plain key is known when a line holds it, a mismatch when lines hold only other keys. @revoked wins.
         /// </summary>
-        private HostKeyVerdict CheckUnder(string host, int port, byte[] plainKey, SshCertificate? certificate, DateTimeOffset now)
+        private HostKeyVerdict CheckUnder(string host, int port, byte[] plainKey, SshCertificate? certificate, DateTimeOffset now, out bool byCertificate)
         {
+            byCertificate = false;
             IReadOnlyList<KnownHostsEntry> entries = EntriesFor(host, port);
             if (certificate != null)
             {
@@ -126,6 +131,7 @@ namespace SshKms.Core.Sessions
 
                 if (entries.Any(e => e.Marker == KnownHostsMarker.CertAuthority && e.Key.SequenceEqual(ca)) && ValidFor(certificate, host, now))
                 {
+                    byCertificate = true;
                     return HostKeyVerdict.Known;
                 }
             }

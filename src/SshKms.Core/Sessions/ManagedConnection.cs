@@ -7,6 +7,7 @@ using System.Text;
 using Renci.SshNet;
 using Renci.SshNet.Common;
 using Renci.SshNet.Security;
+using SshKms.Core.OpenSsh;
 
 namespace SshKms.Core.Sessions
 {
@@ -98,8 +99,10 @@ namespace SshKms.Core.Sessions
 
         /// <summary>
         /// ssh's host key algorithms in ssh's order for this host (HostKeyAlgorithms.Order), without the SHA-1 and DSA
-        /// ones. Each certificate algorithm is wrapped to keep the blob and reach the verdict before SSH.NET checks the
-        /// certificate itself: it refuses an expired one before raising the event, and that must still say HostKeyUnknown.
+        /// ones. Each certificate algorithm is wrapped so that our check sees the certificate's blob before SSH.NET checks
+        /// it (SSH.NET refuses an expired one before raising the event, and that must still say HostKeyUnknown), and so that
+        /// a certificate no CA vouches for is judged as its plain key, as ssh does: the host's signature is then verified
+        /// with that key alone, and a known plain key still lets the host in whatever its certificate says.
         /// </summary>
         private void OfferHostKeyAlgorithms()
         {
@@ -117,10 +120,13 @@ namespace SshKms.Core.Sessions
                 {
                     // Only host certificates reach these: SSH.NET verifies a CA's signature with the plain algorithms.
                     Func<byte[], KeyHostAlgorithm> make = algorithms[order[i]];
+                    string plainAlgorithm = order[i].Substring(0, order[i].Length - SshKeyTypes.CertSuffix.Length);
                     algorithms.SetAt(i, blob =>
                     {
-                        _verdict = _trust.Check(Host, Port, blob, DateTimeOffset.UtcNow);
-                        return make(blob);
+                        _verdict = _trust.Check(Host, Port, blob, DateTimeOffset.UtcNow, out bool byCertificate);
+                        return _verdict == HostKeyVerdict.Known && !byCertificate && algorithms.ContainsKey(plainAlgorithm)
+                            ? algorithms[plainAlgorithm](SshCertificate.FromBlob(blob).Key.GetBlob())
+                            : make(blob);
                     });
                 }
             }

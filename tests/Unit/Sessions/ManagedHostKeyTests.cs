@@ -104,10 +104,17 @@ namespace SshKms.Tests.Sessions
         }
 
         [Theory]
-        [MemberData(nameof(BothTransports))]
-        public async Task ACertificateThatFailsFallsBackToItsPlainKeyWhenThatIsKnown(SshTransportKind transport)
+        [InlineData(SshTransportKind.OpenSsh, "wrong principal")]
+        [InlineData(SshTransportKind.Managed, "wrong principal")]
+        [InlineData(SshTransportKind.OpenSsh, "expired")]
+        [InlineData(SshTransportKind.Managed, "expired")]
+        [InlineData(SshTransportKind.OpenSsh, "untrusted CA")]
+        [InlineData(SshTransportKind.Managed, "untrusted CA")]
+        public async Task ACertificateThatFailsFallsBackToItsPlainKeyWhenThatIsKnown(SshTransportKind transport, string flaw)
         {
-            using SshdServer server = CertifiedServer(principals: "other.example");
+            using SshdServer server = flaw == "wrong principal" ? CertifiedServer(principals: "other.example")
+                : flaw == "expired" ? CertifiedServer(validity: "20200101:20200102")
+                : CertifiedServer(ca: _otherCa);
             string knownHosts = $"@cert-authority [127.0.0.1]:{server.Port} {Pub(_ca)}\n[127.0.0.1]:{server.Port} {Pub(HostKey)}";
             SshSessionResult r = await Run(server, transport, knownHosts);
             Assert.True(r.Succeeded, r.ErrorId + " " + r.ErrorMessage + r.Error);
