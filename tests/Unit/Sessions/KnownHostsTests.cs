@@ -115,6 +115,35 @@ namespace SshKms.Tests.Sessions
             Assert.Empty(trust.UserFiles);
         }
 
+        /// <summary>What ssh's sshkey_cert_check_host refuses beyond what the sshd tests show: critical options, patterns, a forged signature.</summary>
+        [Fact]
+        public void AHostCertificateIsCheckedAsSshChecksIt()
+        {
+            using SshPrivateKey ca = SshPrivateKey.Generate(SshKeyAlgorithm.Ed25519);
+            DateTimeOffset now = DateTimeOffset.UtcNow;
+            SshCertificate Make(Action<SshCertificateBuilder> edit, SshPrivateKey? signer = null)
+            {
+                var b = new SshCertificateBuilder(_ec.PublicKey, ca.PublicKey)
+                {
+                    Type = SshCertificateType.Host,
+                    ValidAfter = (ulong)now.AddMinutes(-1).ToUnixTimeSeconds(),
+                    ValidBefore = (ulong)now.AddMinutes(5).ToUnixTimeSeconds(),
+                };
+                b.Principals.Add("web-*.example");
+                edit(b);
+                return b.Complete((signer ?? ca).Sign(b.GetBytesToSign()));
+            }
+
+            Assert.Null(HostCertificateCheck.WhyInvalid(Make(_ => { }), "WEB-1.example", now));
+            Assert.Equal("name is not a listed principal", HostCertificateCheck.WhyInvalid(Make(_ => { }), "db-1.example", now));
+            Assert.Equal("contains unsupported critical options",
+                HostCertificateCheck.WhyInvalid(Make(b => b.CriticalOptions.Add(new KeyValuePair<string, string>("force-command", "true"))), "web-1.example", now));
+            Assert.Equal("lacks principal list", HostCertificateCheck.WhyInvalid(Make(b => b.Principals.Clear()), "web-1.example", now));
+            Assert.Equal("not a host certificate", HostCertificateCheck.WhyInvalid(Make(b => b.Type = SshCertificateType.User), "web-1.example", now));
+            Assert.Equal("expired", HostCertificateCheck.WhyInvalid(Make(_ => { }), "web-1.example", now.AddMinutes(5)));
+            Assert.Equal("bad CA signature", HostCertificateCheck.WhyInvalid(Make(_ => { }, signer: _ed), "web-1.example", now));
+        }
+
         private static KnownHostsEntry Entry(KnownHostsMarker marker, SshPrivateKey key) => new KnownHostsEntry(marker, key.PublicKey.GetBlob(), key.PublicKey.KeyType);
     }
 }
