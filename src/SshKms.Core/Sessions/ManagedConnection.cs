@@ -1,10 +1,13 @@
 using System;
+using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using System.Net.Sockets;
 using System.Text;
 using Renci.SshNet;
 using Renci.SshNet.Common;
+using Renci.SshNet.Security;
+using SshKms.Core.OpenSsh;
 
 namespace SshKms.Core.Sessions
 {
@@ -17,19 +20,18 @@ namespace SshKms.Core.Sessions
     {
         private const int DefaultPort = 22;
         private readonly PrivateKeyFile _key;
-        private readonly SshSessionOptions _options;
-        private readonly string _knownHosts;
+        private readonly HostKeyTrust _trust;
         private HostKeyVerdict _verdict = HostKeyVerdict.Known;
 
         public ManagedConnection(SshEndpoint endpoint, SessionCredentials credentials, SshSessionOptions options)
         {
-            _options = options;
             Host = SshSession.HostOf(endpoint.Destination);
             Port = endpoint.Port ?? DefaultPort;
             UserName = LoginUser(endpoint);
-            _knownHosts = Option(options, "UserKnownHostsFile") ?? KnownHosts.UserFile();
+            _trust = HostKeyTrust.FromOptions(options);
             _key = KeyFile(credentials);
             Info = new ConnectionInfo(Host, Port, UserName, new PrivateKeyAuthenticationMethod(UserName, _key));
+            OfferHostKeyAlgorithms();
             if (int.TryParse(Option(options, "ConnectTimeout"), out int seconds) && seconds > 0)
             {
                 Info.Timeout = TimeSpan.FromSeconds(seconds);
@@ -52,15 +54,24 @@ namespace SshKms.Core.Sessions
             return endpoint.UserName ?? (at > 0 ? endpoint.Destination.Substring(0, at) : Environment.UserName);
         }
 
-        /// <summary>Checks the host key <paramref name="client"/> will be shown when it connects.</summary>
+        /// <summary>
+        /// Checks the host key <paramref name="client"/> will be shown when it connects. SSH.NET raises the event once the
+        /// host has proven it holds the key, so accept-new records only a proven key.
+        /// </summary>
         public void Watch(BaseClient client)
         {
             client.HostKeyReceived += (_, e) =>
             {
-                _verdict = KnownHosts.Check(_knownHosts, Host, Port, e.HostKey);
-                if (_verdict == HostKeyVerdict.Unknown && _options.AcceptNewHostKey)
+                // A certificate's verdict was reached as the key exchange read it (see OfferHostKeyAlgorithms); e.HostKey is its plain key.
+                if (e.Certificate == null)
                 {
-                    KnownHosts.Add(_knownHosts, Host, Port, e.HostKey);
+                    _verdict = _trust.Check(Host, Port, e.HostKey, DateTimeOffset.UtcNow);
+                }
+
+                if (_verdict == HostKeyVerdict.Unknown && _trust.AcceptNew)
+                {
+                    // As ssh: a certificate no CA vouches for is recorded as its plain key.
+                    _trust.Remember(Host, Port, e.HostKey);
                     _verdict = HostKeyVerdict.Known;
                 }
 
@@ -74,8 +85,9 @@ namespace SshKms.Core.Sessions
         /// </summary>
         public SshProcessResult? Failure(Exception ex, TimeSpan duration)
         {
-            string? id = _verdict == HostKeyVerdict.Mismatch ? "HostKeyMismatch"
+            string? id = _verdict == HostKeyVerdict.Mismatch || _verdict == HostKeyVerdict.Revoked ? "HostKeyMismatch"
                 : _verdict == HostKeyVerdict.Unknown ? "HostKeyUnknown"
+                : _verdict == HostKeyVerdict.RevocationListUnreadable ? "RevokedHostKeysUnreadable"
                 : ex is SshAuthenticationException ? "LoginRefused"
                 : ex is SocketException || ex is SshOperationTimeoutException || ex is SshConnectionException || ex is TimeoutException ? "HostUnreachable"
                 : ex is SshException ? "SshFailed"
@@ -85,9 +97,44 @@ namespace SshKms.Core.Sessions
 
         public void Dispose() => _key.Dispose();
 
-        /// <summary>The last value given for an ssh option, as ssh's -o; names are case-insensitive.</summary>
+        /// <summary>
+        /// ssh's host key algorithms in ssh's order for this host (HostKeyAlgorithms.Order), without the SHA-1 and DSA
+        /// ones. Each certificate algorithm is wrapped so that our check sees the certificate's blob before SSH.NET checks
+        /// it (SSH.NET refuses an expired one before raising the event, and that must still say HostKeyUnknown), and so that
+        /// a certificate no CA vouches for is judged as its plain key, as ssh does: the host's signature is then verified
+        /// with that key alone, and a known plain key still lets the host in whatever its certificate says.
+        /// </summary>
+        private void OfferHostKeyAlgorithms()
+        {
+            IOrderedDictionary<string, Func<byte[], KeyHostAlgorithm>> algorithms = Info.HostKeyAlgorithms;
+            foreach (string refused in HostKeyAlgorithms.Refused)
+            {
+                algorithms.Remove(refused);
+            }
+
+            IReadOnlyList<string> order = HostKeyAlgorithms.Order(algorithms.Keys.ToList(), _trust.EntriesFor(Host, Port));
+            for (int i = 0; i < order.Count; i++)
+            {
+                algorithms.SetPosition(order[i], i);
+                if (HostKeyAlgorithms.IsCertificate(order[i]))
+                {
+                    // Only host certificates reach these: SSH.NET verifies a CA's signature with the plain algorithms.
+                    Func<byte[], KeyHostAlgorithm> make = algorithms[order[i]];
+                    string plainAlgorithm = order[i].Substring(0, order[i].Length - SshKeyTypes.CertSuffix.Length);
+                    algorithms.SetAt(i, blob =>
+                    {
+                        _verdict = _trust.Check(Host, Port, blob, DateTimeOffset.UtcNow, out bool byCertificate);
+                        return _verdict == HostKeyVerdict.Known && !byCertificate && algorithms.ContainsKey(plainAlgorithm)
+                            ? algorithms[plainAlgorithm](SshCertificate.FromBlob(blob).Key.GetBlob())
+                            : make(blob);
+                    });
+                }
+            }
+        }
+
+        /// <summary>The first value given for an ssh option, as ssh uses the first -o of a name; names are case-insensitive.</summary>
         internal static string? Option(SshSessionOptions options, string name) =>
-            options.SshOptions.LastOrDefault(o => string.Equals(o.Key, name, StringComparison.OrdinalIgnoreCase)).Value;
+            options.SshOptions.FirstOrDefault(o => string.Equals(o.Key, name, StringComparison.OrdinalIgnoreCase)).Value;
 
         /// <summary>The key (and certificate) as SSH.NET reads them, from memory; the PEM bytes are wiped once read.</summary>
         private static PrivateKeyFile KeyFile(SessionCredentials credentials)
@@ -114,9 +161,10 @@ namespace SshKms.Core.Sessions
             }
         }
 
-        private static string MessageFor(string id, Exception ex) => id switch
+        private string MessageFor(string id, Exception ex) => id switch
         {
-            "HostKeyMismatch" => OpenSshClient.HostKeyMismatchMessage,
+            "HostKeyMismatch" => _verdict == HostKeyVerdict.Revoked ? OpenSshClient.HostKeyRevokedMessage : OpenSshClient.HostKeyMismatchMessage,
+            "RevokedHostKeysUnreadable" => OpenSshClient.RevokedHostKeysUnreadableMessage,
             "HostKeyUnknown" => OpenSshClient.HostKeyUnknownMessage,
             "LoginRefused" => OpenSshClient.LoginRefusedMessage,
             "HostUnreachable" => "The host could not be reached: " + ex.Message,

@@ -19,6 +19,8 @@ namespace SshKms.Core.Sessions
     {
         // Both transports say the same thing for the same failure.
         internal const string HostKeyMismatchMessage = "The host presented a different host key than known_hosts holds; it may be an attack, so the login was refused.";
+        internal const string HostKeyRevokedMessage = "The host presented a revoked host key (known_hosts @revoked or the revoked host keys file); it may be an attack, so the login was refused.";
+        internal const string RevokedHostKeysUnreadableMessage = "The revoked host keys file is missing, unreadable or not a KRL or list of public keys, so no host can be trusted; fix the file or its path.";
         internal const string HostKeyUnknownMessage = "The host's key is not in known_hosts (nor certified by a trusted host CA); add it, or use the switch that accepts a new host key.";
         internal const string LoginRefusedMessage = "The server refused the login: check that it trusts the CA (TrustedUserCAKeys) and that the principal is allowed.";
 
@@ -306,7 +308,15 @@ namespace SshKms.Core.Sessions
 
             string e = result.Error;
             string? lastLine = e.Split('\n').Select(l => l.Trim()).LastOrDefault(l => l.Length > 0);
-            if (Has(e, "REMOTE HOST IDENTIFICATION HAS CHANGED") || Has(e, "Host key for") && Has(e, "has changed"))
+            if (Has(e, "in revoked keys file"))
+            {
+                Set(result, "RevokedHostKeysUnreadable", RevokedHostKeysUnreadableMessage);
+            }
+            else if (Has(e, "REVOKED HOST KEY DETECTED") || Has(e, "revoked by file"))
+            {
+                Set(result, "HostKeyMismatch", HostKeyRevokedMessage);
+            }
+            else if (Has(e, "REMOTE HOST IDENTIFICATION HAS CHANGED") || Has(e, "Host key for") && Has(e, "has changed"))
             {
                 Set(result, "HostKeyMismatch", HostKeyMismatchMessage);
             }

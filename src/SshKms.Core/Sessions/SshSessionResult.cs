@@ -39,6 +39,7 @@ namespace SshKms.Core.Sessions
             SshKmsErrorCategory category = ErrorId == "HostUnreachable" ? SshKmsErrorCategory.ConnectionError
                 : ErrorId == "LoginRefused" ? SshKmsErrorCategory.AuthenticationError
                 : ErrorId == "HostKeyMismatch" || ErrorId == "HostKeyUnknown" ? SshKmsErrorCategory.SecurityError
+                : ErrorId == "RevokedHostKeysUnreadable" ? SshKmsErrorCategory.ReadError
                 : SshKmsErrorCategory.NotSpecified;
             return new SshKmsException(ErrorId, category, $"{HostName}: {ErrorMessage}");
         }
