@@ -8,10 +8,10 @@ namespace SshKms.Core.Sessions
     /// </summary>
     public static class SshTransportNames
     {
-        /// <summary>Auto, OpenSsh or Managed, in any case; null or empty is Auto.</summary>
+        /// <summary>Auto, OpenSsh or Managed, in any case; null (not given) is Auto.</summary>
         public static SshTransportKind Parse(string? text)
         {
-            if (string.IsNullOrEmpty(text))
+            if (text == null)
             {
                 return SshTransportKind.Auto;
             }
