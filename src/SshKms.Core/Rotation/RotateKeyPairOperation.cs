@@ -102,6 +102,12 @@ namespace SshKms.Core.Rotation
                     "Host key, ssh option, ssh_config and transport settings apply to SSH nodes only, and the rotation names none.");
             }
 
+            // Where ssh cannot be given the key (Windows PowerShell 5.1), OpenSsh is refused before a new version is made, not at the first node.
+            if (ssh && options.Transport == SshTransportKind.OpenSsh && !SshAgentServer.IsSupported)
+            {
+                throw SshAgentServer.OpenSshUnsupported();
+            }
+
             if (options.Parallel < 1)
             {
                 throw new SshKmsException("ThrottleLimitInvalid", SshKmsErrorCategory.InvalidArgument,
