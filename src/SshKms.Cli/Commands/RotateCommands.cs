@@ -13,12 +13,12 @@ namespace SshKms.Cli.Commands
         public static IEnumerable<CliCommand> All => new[]
         {
             new CliCommand("rotate",
-                "sshkms rotate --secret-id ID (--node [USER@]HOST[:PORT]... | --ssm-tag KEY=VALUE | --instance-id ID...) [--user U] [--token T] [--parallel N] [--accept-new-host-key] [--ssh-option KEY=VALUE]... [--ssh-config FILE] [--authorized-keys-file TEMPLATE] [--sshd-config PATH]",
+                "sshkms rotate --secret-id ID (--node [USER@]HOST[:PORT]... | --ssm-tag KEY=VALUE | --instance-id ID...) [--user U] [--token T] [--parallel N] [--accept-new-host-key] [--ssh-option KEY=VALUE]... [--ssh-config FILE] [--transport auto|openssh|managed] [--revoked-host-keys FILE] [--authorized-keys-file TEMPLATE] [--sshd-config PATH]",
                 new[]
                 {
                     new OptionSpec("secret-id"), OptionSpec.Many("node"), new OptionSpec("ssm-tag"), OptionSpec.Many("instance-id"), new OptionSpec("user"),
                     new OptionSpec("token"), new OptionSpec("parallel"), OptionSpec.Flag("accept-new-host-key"), OptionSpec.Many("ssh-option"), new OptionSpec("ssh-config"),
-                    new OptionSpec("authorized-keys-file"), new OptionSpec("sshd-config"),
+                    new OptionSpec("transport"), new OptionSpec("revoked-host-keys"), new OptionSpec("authorized-keys-file"), new OptionSpec("sshd-config"),
                 },
                 RotateAsync),
         };
@@ -46,6 +46,8 @@ namespace SshKms.Cli.Commands
                 AcceptNewHostKey = inv.Has("accept-new-host-key"),
                 SshOptions = inv.GetPairs("ssh-option").ToList(),
                 SshConfigFile = inv.Get("ssh-config"),
+                RevokedHostKeys = SessionCommands.RevokedHostKeysOf(inv),
+                Transport = SessionCommands.TransportOf(inv),
                 AuthorizedKeysFile = inv.Get("authorized-keys-file"),
                 SshdConfigFile = inv.Get("sshd-config"),
                 OnStarted = token => inv.Err.WriteLine($"sshkms: rotating {secretId} with token {token} (rerun with --token {token} to resume)"),

@@ -76,13 +76,11 @@ namespace SshKms.Cli.Commands
             }
         }
 
-        private static SshTransportKind TransportOf(string? text) => text switch
-        {
-            null or "auto" => SshTransportKind.Auto,
-            "openssh" => SshTransportKind.OpenSsh,
-            "managed" => SshTransportKind.Managed,
-            _ => throw new SshKmsException("CliOptionInvalid", SshKmsErrorCategory.InvalidArgument, $"--transport takes auto, openssh or managed, not '{text}'."),
-        };
+        /// <summary>--transport, as every command that logs in over SSH takes it; Core's parser, so the cmdlets give the same id.</summary>
+        internal static SshTransportKind TransportOf(CliInvocation inv) => SshTransportNames.Parse(inv.Get("transport"));
+
+        /// <summary>--revoked-host-keys, as every command that logs in over SSH takes it.</summary>
+        internal static string? RevokedHostKeysOf(CliInvocation inv) => inv.Get("revoked-host-keys") is string revoked ? System.IO.Path.GetFullPath(revoked) : null;
 
         private static async Task<int> RunScpAsync(CliInvocation inv)
         {
@@ -114,8 +112,8 @@ namespace SshKms.Cli.Commands
             options.SshOptions = inv.GetPairs("ssh-option").ToList();
             options.ConfigFile = inv.Get("ssh-config");
             options.AcceptNewHostKey = inv.Has("accept-new-host-key");
-            options.RevokedHostKeys = inv.Get("revoked-host-keys") is string revoked ? System.IO.Path.GetFullPath(revoked) : null;
-            options.Transport = TransportOf(inv.Get("transport"));
+            options.RevokedHostKeys = RevokedHostKeysOf(inv);
+            options.Transport = TransportOf(inv);
             options.OnKeyCreated = inv.WarnIfCreated;
             options.Aws = inv.Aws;
             return options;

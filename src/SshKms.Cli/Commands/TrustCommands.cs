@@ -13,7 +13,7 @@ namespace SshKms.Cli.Commands
         {
             new CliCommand("trust set",
                 "sshkms trust set     --ca URI... [--sshd-config PATH] [--principals USER=NAME[,NAME]...]... [--revoked-keys KRL] [--host-certificate [--host-principal NAME]... [--host-ca URI]] [--no-reload] [--dry-run] [--sshd PATH] [--json] "
-                + "[--node [USER@]HOST[:PORT]... [--login-ca URI | --secret-id ID] [--user U] [--port P] [--accept-new-host-key] [--ssh-option KEY=VALUE]... [--ssh-config FILE] | --ssm-tag KEY=VALUE | --instance-id ID...] [--parallel N]",
+                + "[--node [USER@]HOST[:PORT]... [--login-ca URI | --secret-id ID] [--user U] [--port P] [--accept-new-host-key] [--ssh-option KEY=VALUE]... [--ssh-config FILE] [--transport auto|openssh|managed] [--revoked-host-keys FILE] | --ssm-tag KEY=VALUE | --instance-id ID...] [--parallel N]",
                 new[]
                 {
                     OptionSpec.Many("ca"), new OptionSpec("sshd-config"), OptionSpec.Many("principals"), new OptionSpec("revoked-keys"),
@@ -21,7 +21,7 @@ namespace SshKms.Cli.Commands
                     OptionSpec.Flag("dry-run"), new OptionSpec("sshd"), OptionSpec.Flag("json"),
                     OptionSpec.Many("node"), new OptionSpec("ssm-tag"), OptionSpec.Many("instance-id"), new OptionSpec("login-ca"), new OptionSpec("secret-id"),
                     new OptionSpec("user"), new OptionSpec("port"), OptionSpec.Flag("accept-new-host-key"), OptionSpec.Many("ssh-option"), new OptionSpec("ssh-config"),
-                    new OptionSpec("parallel"),
+                    new OptionSpec("transport"), new OptionSpec("revoked-host-keys"), new OptionSpec("parallel"),
                 },
                 SetAsync),
             new CliCommand("trust show", "sshkms trust show    [--sshd-config PATH] [--json]",
@@ -58,6 +58,8 @@ namespace SshKms.Cli.Commands
                 AcceptNewHostKey = inv.Has("accept-new-host-key"),
                 SshOptions = inv.GetPairs("ssh-option").ToList(),
                 SshConfigFile = inv.Get("ssh-config"),
+                RevokedHostKeys = SessionCommands.RevokedHostKeysOf(inv),
+                Transport = SessionCommands.TransportOf(inv),
                 Parallel = inv.GetInt("parallel"),
                 Aws = inv.Aws,
             };

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Threading;
 using System.Threading.Tasks;
 using SshKms.Core.Aws;
+using SshKms.Core.Sessions;
 
 namespace SshKms.Core.Rotation
 {
@@ -40,6 +41,12 @@ namespace SshKms.Core.Rotation
 
         /// <summary>SSH nodes only: an ssh_config file instead of the user's.</summary>
         public string? SshConfigFile { get; set; }
+
+        /// <summary>SSH nodes only: a file of revoked host keys (a KRL or public keys): a node presenting one is refused.</summary>
+        public string? RevokedHostKeys { get; set; }
+
+        /// <summary>SSH nodes only: which SSH client logs in, for the node script and the pending key's test login alike.</summary>
+        public SshTransportKind Transport { get; set; } = SshTransportKind.Auto;
 
         /// <summary>The authorized_keys file on the nodes, as sshd's AuthorizedKeysFile writes it (%u user, %h home, %U uid, %%).</summary>
         public string? AuthorizedKeysFile { get; set; }
@@ -88,10 +95,17 @@ namespace SshKms.Core.Rotation
                     "A rotation goes to SSH nodes, to an SSM tag or to instance ids: give only one of them.");
             }
 
-            if (!ssh && (options.AcceptNewHostKey || options.SshOptions.Count > 0 || options.SshConfigFile != null))
+            if (!ssh && (options.AcceptNewHostKey || options.SshOptions.Count > 0 || options.SshConfigFile != null || options.RevokedHostKeys != null
+                || options.Transport != SshTransportKind.Auto))
             {
                 throw new SshKmsException("RotationTargetsConflict", SshKmsErrorCategory.InvalidArgument,
-                    "Host key, ssh option and ssh_config settings apply to SSH nodes only, and the rotation names none.");
+                    "Host key, ssh option, ssh_config and transport settings apply to SSH nodes only, and the rotation names none.");
+            }
+
+            // Where ssh cannot be given the key (Windows PowerShell 5.1), OpenSsh is refused before a new version is made, not at the first node.
+            if (ssh && options.Transport == SshTransportKind.OpenSsh && !SshAgentServer.IsSupported)
+            {
+                throw SshAgentServer.OpenSshUnsupported();
             }
 
             if (options.Parallel < 1)
@@ -113,6 +127,8 @@ namespace SshKms.Core.Rotation
                 Parallel = options.Parallel ?? DefaultParallel,
                 AcceptNewHostKey = options.AcceptNewHostKey,
                 SshConfigFile = options.SshConfigFile,
+                RevokedHostKeys = options.RevokedHostKeys,
+                Transport = options.Transport,
                 AuthorizedKeys = new AuthorizedKeysOptions { FileTemplate = options.AuthorizedKeysFile, SshdConfig = options.SshdConfigFile },
             };
             foreach (KeyValuePair<string, string> option in options.SshOptions)

@@ -30,6 +30,12 @@ namespace SshKms.Core.Rotation
         /// <summary>SSH only: an ssh_config file instead of the user's.</summary>
         public string? SshConfigFile { get; set; }
 
+        /// <summary>SSH only: a file of revoked host keys (a KRL or public keys, as ssh's RevokedHostKeys).</summary>
+        public string? RevokedHostKeys { get; set; }
+
+        /// <summary>SSH only: which SSH client logs in to the nodes; Auto: the system ssh when it is on PATH, else the in-process one.</summary>
+        public SshTransportKind Transport { get; set; } = SshTransportKind.Auto;
+
         /// <summary>Every channel: which authorized_keys file the nodes edit (template, sshd_config) and the lock wait.</summary>
         public AuthorizedKeysOptions AuthorizedKeys { get; set; } = new AuthorizedKeysOptions();
 
@@ -50,10 +56,17 @@ namespace SshKms.Core.Rotation
                     ThrottleLimit = targets.Parallel ?? 16,
                     AcceptNewHostKey = targets.AcceptNewHostKey,
                     ConfigFile = targets.SshConfigFile,
+                    Transport = targets.Transport,
                 };
                 foreach (KeyValuePair<string, string> option in targets.SshOptions)
                 {
                     options.SshOptions.Add(option);
+                }
+
+                // As ssh's own option, as sessions pass it, so both transports read it from one place.
+                if (targets.RevokedHostKeys != null)
+                {
+                    options.SshOptions.Add(new KeyValuePair<string, string>("RevokedHostKeys", targets.RevokedHostKeys));
                 }
 
                 var ssh = new SshNodeDistributor(targets.SshNodes, current.FetchAsync, options);

@@ -11,8 +11,9 @@ namespace SshKms.Core.Rotation
 
     /// <summary>
     /// Distribution over SSH: on each node, logs in with the AWSCURRENT key (served by the in-memory agent, never on
-    /// disk) and runs the authorized_keys script in the login account. Host keys are checked as ssh checks them
-    /// (strictly unless AcceptNewHostKey), and a node counts as done only when the script exits 0.
+    /// disk, or held by the in-process client on the Managed transport) and runs the authorized_keys script in the login
+    /// account. Host keys are checked as ssh checks them (strictly unless AcceptNewHostKey), and a node counts as done
+    /// only when the script exits 0. Every login, the pending key's test included, goes over the options' transport.
     /// </summary>
     public sealed class SshNodeDistributor : INodeDistributor
     {
@@ -22,7 +23,7 @@ namespace SshKms.Core.Rotation
         private string _rotationUser = string.Empty;
 
         /// <param name="loginKey">Fetches the AWSCURRENT private key for each login; the session wipes it after.</param>
-        /// <param name="options">Port, ssh options, host key policy, ThrottleLimit; its user is used only when neither the node's USER@ nor the rotation names one.</param>
+        /// <param name="options">Port, ssh options, host key policy, transport, ThrottleLimit; its user is used only when neither the node's USER@ nor the rotation names one.</param>
         public SshNodeDistributor(IEnumerable<string> nodes, Func<CancellationToken, Task<SshPrivateKey>> loginKey, SshSessionOptions options)
         {
             _nodes = nodes.Select(SshNode.Parse).ToList();
@@ -76,6 +77,7 @@ namespace SshKms.Core.Rotation
                 Port = node.Port ?? _options.Port,
                 AcceptNewHostKey = _options.AcceptNewHostKey,
                 ConfigFile = _options.ConfigFile,
+                Transport = _options.Transport,
             };
             foreach (KeyValuePair<string, string> option in _options.SshOptions)
             {

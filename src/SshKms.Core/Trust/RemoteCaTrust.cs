@@ -29,11 +29,11 @@ namespace SshKms.Core.Trust
             }
 
             bool sshLogin = o.UserName != null || o.Port != null || o.LoginCaKey != null || o.SecretId != null || o.AcceptNewHostKey
-                || o.SshOptions.Count > 0 || o.SshConfigFile != null;
+                || o.SshOptions.Count > 0 || o.SshConfigFile != null || o.RevokedHostKeys != null || o.Transport != SshTransportKind.Auto;
             if (o.Nodes.Length == 0 && sshLogin)
             {
                 throw new SshKmsException("TrustTargetsConflict", SshKmsErrorCategory.InvalidArgument,
-                    "The SSH login settings (user, port, login CA, secret, ssh options) apply only to SSH nodes.");
+                    "The SSH login settings (user, port, login CA, secret, ssh options, host keys, transport) apply only to SSH nodes.");
             }
 
             if (o.LoginCaKey != null && o.SecretId != null)
@@ -94,6 +94,8 @@ namespace SshKms.Core.Trust
                 AcceptNewHostKey = o.AcceptNewHostKey,
                 SshOptions = o.SshOptions,
                 ConfigFile = o.SshConfigFile,
+                RevokedHostKeys = o.RevokedHostKeys,
+                Transport = o.Transport,
                 ThrottleLimit = o.Parallel,
                 Aws = o.Aws,
             };

@@ -9,6 +9,7 @@ using SshKms.Core.Aws;
 using SshKms.Core.Keys;
 using SshKms.Core.OpenSsh;
 using SshKms.Core.Revocation;
+using SshKms.Core.Sessions;
 
 namespace SshKms.Core.Trust
 {
@@ -74,6 +75,12 @@ namespace SshKms.Core.Trust
 
         /// <summary>SSH nodes: an ssh_config file instead of the user's.</summary>
         public string? SshConfigFile { get; set; }
+
+        /// <summary>SSH nodes: a file of revoked host keys (a KRL or public keys): a node presenting one is refused.</summary>
+        public string? RevokedHostKeys { get; set; }
+
+        /// <summary>SSH nodes: which SSH client logs in; Auto: the system ssh when it is on PATH, else the in-process one.</summary>
+        public SshTransportKind Transport { get; set; } = SshTransportKind.Auto;
 
         /// <summary>Remote: nodes worked on at once.</summary>
         public int? Parallel { get; set; }

@@ -7,6 +7,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using SshKms.Core;
 using SshKms.Core.Rotation;
+using SshKms.Core.Sessions;
 
 namespace SshKms.PowerShell.Rotation
 {
@@ -34,6 +35,16 @@ namespace SshKms.PowerShell.Rotation
         /// <summary>An ssh_config file instead of the user's.</summary>
         [Parameter(ParameterSetName = "Ssh")]
         public string? ConfigFile { get; set; }
+
+        /// <summary>Auto, OpenSsh or Managed: which SSH client logs in to the nodes (a name Core parses, so a bad one is the CLI's error id).</summary>
+        [Parameter(ParameterSetName = "Ssh")]
+        [ArgumentCompleter(typeof(Completion.TransportCompleter))]
+        public string? Transport { get; set; }
+
+        /// <summary>A KRL or a file of public keys: a node presenting one of them is refused.</summary>
+        [Parameter(ParameterSetName = "Ssh")]
+        [ValidateNotNullOrEmpty]
+        public string? RevokedHostKeys { get; set; }
 
         /// <summary>KEY=VALUE; the operation's default tag when no target is given.</summary>
         [Parameter(ParameterSetName = "Tag")]
@@ -69,8 +80,20 @@ namespace SshKms.PowerShell.Rotation
                 return;
             }
 
+            RotateKeyPairOptions options;
+            try
+            {
+                options = Options();
+            }
+            catch (SshKmsException ex)
+            {
+                WriteSshKmsError(ex, SecretId);
+                return;
+            }
+
             var results = new BlockingCollection<RotationStepResult>();
-            Task<IReadOnlyList<RotationStepResult>> work = Start(ct => RotateAsync(results.Add, ct));
+            options.OnStep = results.Add;
+            Task<IReadOnlyList<RotationStepResult>> work = Start(ct => RotateKeyPairOperation.RunAsync(options, ct));
             work.ContinueWith(_ => results.CompleteAdding(), TaskScheduler.Default);
 
             // Progress and output are written here, on the pipeline thread, as the steps report.
@@ -99,8 +122,9 @@ namespace SshKms.PowerShell.Rotation
             }
         }
 
-        private Task<IReadOnlyList<RotationStepResult>> RotateAsync(Action<RotationStepResult> report, CancellationToken cancellationToken) =>
-            RotateKeyPairOperation.RunAsync(new RotateKeyPairOptions
+        /// <summary>The parameters onto the operation's options, on the pipeline thread (paths resolve against the session's location).</summary>
+        private RotateKeyPairOptions Options() =>
+            new RotateKeyPairOptions
             {
                 SecretId = SecretId,
                 SshNodes = Node,
@@ -112,10 +136,11 @@ namespace SshKms.PowerShell.Rotation
                 AcceptNewHostKey = AcceptNewHostKey.IsPresent,
                 SshOptions = new List<KeyValuePair<string, string>>(ParameterValues.SshOptions(SshOption)),
                 SshConfigFile = ConfigFile,
+                RevokedHostKeys = RevokedHostKeys == null ? null : SessionState.Path.GetUnresolvedProviderPathFromPSPath(RevokedHostKeys),
+                Transport = SshTransportNames.Parse(Transport),
                 AuthorizedKeysFile = AuthorizedKeysFile,
                 SshdConfigFile = SshdConfigFile,
-                OnStep = report,
                 Aws = Aws,
-            }, cancellationToken);
+            };
     }
 }

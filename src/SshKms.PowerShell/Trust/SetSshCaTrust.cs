@@ -4,6 +4,7 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Management.Automation;
 using SshKms.Core;
+using SshKms.Core.Sessions;
 using SshKms.Core.Trust;
 
 namespace SshKms.PowerShell.Trust
@@ -86,6 +87,16 @@ namespace SshKms.PowerShell.Trust
         [Parameter(ParameterSetName = ServerSet)]
         public string? ConfigFile { get; set; }
 
+        /// <summary>SSH nodes: Auto, OpenSsh or Managed, the SSH client that logs in (a name Core parses, so a bad one is the CLI's error id).</summary>
+        [Parameter(ParameterSetName = ServerSet)]
+        [ArgumentCompleter(typeof(Completion.TransportCompleter))]
+        public string? Transport { get; set; }
+
+        /// <summary>SSH nodes: a KRL or a file of public keys; a node presenting one of them is refused.</summary>
+        [Parameter(ParameterSetName = ServerSet)]
+        [ValidateNotNullOrEmpty]
+        public string? RevokedHostKeys { get; set; }
+
         [Parameter(ParameterSetName = ServerSet)]
         [ValidateRange(1, 1000)]
         public int? ThrottleLimit { get; set; }
@@ -127,6 +138,8 @@ namespace SshKms.PowerShell.Trust
                     AcceptNewHostKey = AcceptNewHostKey.IsPresent,
                     SshOptions = new List<KeyValuePair<string, string>>(ParameterValues.SshOptions(SshOption)),
                     SshConfigFile = ConfigFile,
+                    RevokedHostKeys = RevokedHostKeys == null ? null : SessionState.Path.GetUnresolvedProviderPathFromPSPath(RevokedHostKeys),
+                    Transport = SshTransportNames.Parse(Transport),
                     Parallel = ThrottleLimit,
                     Aws = Aws,
                 };

@@ -22,6 +22,23 @@ namespace SshKms.Tests.Parity
                 new[] { "trust", "set", "--ca", Ca, "--node", "web1", "--host-certificate" }, null, null, ("ca", Ca));
         }
 
+        /// <summary>Both front ends hand the name to Core's one parser, so a bad transport is one id (PowerShell's binder never sees an enum).</summary>
+        [Theory]
+        [InlineData("bogus")]
+        [InlineData("ssh")]
+        public void ATransportThatIsNotAutoOpenSshOrManaged(string transport)
+        {
+            FrontEndParity.AssertSameErrorId("SshTransportInvalid", "Set-SshCaTrust -CaKey $ca -Node web1 -Transport $t",
+                new[] { "trust", "set", "--ca", Ca, "--node", "web1", "--transport", transport }, null, null, ("ca", Ca), ("t", transport));
+        }
+
+        [Fact]
+        public void ATransportWithoutSshNodes()
+        {
+            FrontEndParity.AssertSameErrorId("TrustTargetsConflict", "Set-SshCaTrust -CaKey $ca -InstanceId i-1 -Transport Managed",
+                new[] { "trust", "set", "--ca", Ca, "--instance-id", "i-1", "--transport", "managed" }, null, null, ("ca", Ca));
+        }
+
         [Fact]
         public void ANodeThatIsNotHostPort()
         {

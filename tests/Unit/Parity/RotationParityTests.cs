@@ -73,6 +73,13 @@ namespace SshKms.Tests.Parity
         public void ANodeWithAPortOutOfRangeIsInvalid() =>
             Same("RotationNodeInvalid", "Invoke-SshKeyRotation s -Node 127.0.0.1:99999", new[] { "rotate", "--secret-id", "s", "--node", "127.0.0.1:99999" });
 
+        [Theory]
+        [InlineData("bogus")]
+        [InlineData("open-ssh")]
+        public void ATransportThatIsNotAutoOpenSshOrManagedIsInvalid(string transport) =>
+            Same("SshTransportInvalid", "Invoke-SshKeyRotation s -Node 127.0.0.1 -Transport $t",
+                new[] { "rotate", "--secret-id", "s", "--node", "127.0.0.1", "--transport", transport }, ("t", transport));
+
         [Fact]
         public void AShortTokenIsInvalid() =>
             Same("RotationTokenInvalid", "Invoke-SshKeyRotation s -InstanceId i-1 -ClientRequestToken too-short",

@@ -181,7 +181,7 @@ namespace SshKms.Tests.Sessions
 
             Tool.Result bad = Tool.Sshkms(new[] { "ssh", "--transport", "telnet", "--ca", ca, "127.0.0.1", "--", "true" });
             Assert.NotEqual(0, bad.ExitCode);
-            Assert.Contains("CliOptionInvalid", bad.Error);
+            Assert.Contains("[SshTransportInvalid]", bad.Error);
         }
 
         [Fact]

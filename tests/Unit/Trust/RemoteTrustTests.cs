@@ -242,19 +242,42 @@ namespace SshKms.Tests.Trust
             Assert.Contains(dead, r.Error);
         }
 
+        /// <summary>The in-process client logs in to the node (sshd's log says which client it was), and sshd then takes the trusted CA's certificates.</summary>
         [Fact]
-        public void The_cmdlet_writes_a_result_per_node_a_TrustNodeFailed_error_for_the_dead_one_and_WhatIf_reaches_no_node()
+        public void The_CLI_over_the_Managed_transport_installs_trust_and_a_certificate_login_then_works()
+        {
+            SshdServer a = Node();
+            TrustSshd target = Target();
+            target.Start();
+            Assert.Equal(255, target.Login(_trustedCa, new[] { TrustSshd.User }).ExitCode);
+            Tool.Result r = Tool.Sshkms(new[]
+            {
+                "trust", "set", "--ca", _trustedCa, "--sshd-config", target.ConfigPath, "--node", NodeText(a), "--transport", "managed",
+                "--login-ca", _loginCa, "--user", SshdServer.CurrentUser, "--ssh-option", "UserKnownHostsFile=" + KnownHosts(new[] { a }),
+            });
+
+            Assert.True(r.ExitCode == 0, r.Error + a.Log);
+            Assert.Contains($"{NodeText(a)}: Changed: {target.ConfigPath} (DropIn)", r.Output);
+            SshRotationTests.AssertEveryLoginWentOver(SshKms.Core.Sessions.SshTransportKind.Managed, new[] { a });
+            Tool.Result ok = RetryLogin(target, new[] { TrustSshd.User });
+            Assert.True(ok.ExitCode == 0, ok.Error + target.Log);
+        }
+
+        [Theory]
+        [InlineData("OpenSsh")]
+        [InlineData("Managed")]
+        public void The_cmdlet_writes_a_result_per_node_a_TrustNodeFailed_error_for_the_dead_one_and_WhatIf_reaches_no_node(string transport)
         {
             SshdServer a = Node();
             TrustSshd target = Target();
             string dead = $"127.0.0.1:{FreePort.Next()}";
             string known = KnownHosts(new[] { a });
             const string Script = "Set-SshCaTrust -CaKey $ca -SshdConfigPath $config -Node $nodes -LoginCaKey $login -UserName $user -ConfigFile /dev/null "
-                + "-SshOption @{ UserKnownHostsFile = $known; GlobalKnownHostsFile = '/dev/null' } -NoReload";
+                + "-SshOption @{ UserKnownHostsFile = $known; GlobalKnownHostsFile = '/dev/null' } -NoReload -Transport $transport";
             var variables = new (string, object?)[]
             {
                 ("ca", _trustedCa), ("config", target.ConfigPath), ("nodes", new[] { NodeText(a), dead }), ("login", _loginCa),
-                ("user", SshdServer.CurrentUser), ("known", known),
+                ("user", SshdServer.CurrentUser), ("known", known), ("transport", transport),
             };
             using var ps = new ModuleRunspace();
 
@@ -270,6 +293,8 @@ namespace SshKms.Tests.Trust
             Assert.Equal("Changed", ok.Status);
             Assert.Equal("TrustNodeFailed", run.ErrorId);
             Assert.Contains(dead, run.Error.Exception.Message);
+            Assert.Contains("HostUnreachable", run.Error.Exception.Message);
+            SshRotationTests.AssertEveryLoginWentOver(Enum.Parse<SshKms.Core.Sessions.SshTransportKind>(transport), new[] { a });
         }
 
         [Fact]
