@@ -12,7 +12,7 @@ using SshKms.Core.Keys;
 using SshKms.Core.OpenSsh;
 using SshKms.Core.Sessions;
 
-// Usage: SessionBench <workdir prepared by run.sh> <iterations>
+// Usage: SessionBench <workdir prepared by run.sh> <iterations> [sections, default abcd]
 // Every sshkms row goes through the public OpenSessionOperation (CA local:bench, $SSHKMS_HOME set by run.sh, audit
 // lines included), once with the OpenSsh transport (fresh key + certificate + in-process agent + the system ssh) and
 // once with the Managed one (SSH.NET in this process), against plain `ssh -i key -o CertificateFile=cert` with a key
@@ -23,6 +23,7 @@ using SshKms.Core.Sessions;
 // (d) where one Managed session's time goes (key, certificate, connect+kex, auth, exec), timed on SSH.NET directly.
 string work = args[0];
 int iterations = args.Length > 1 ? int.Parse(args[1]) : 20;
+string sections = args.Length > 2 ? args[2] : "abcd";
 string[] ports = File.ReadAllLines(Path.Combine(work, "ports"));
 string user = Environment.UserName;
 string knownHosts = Path.Combine(work, "known_hosts");
@@ -58,11 +59,13 @@ async Task<double> TimeSessions(SshTransportKind transport, IReadOnlyList<SshTar
 }
 
 // Awaited, not blocked on: twenty blocked thread-pool threads would hold the parallel reference back.
-async Task<double> TimePlain(SshTarget target)
+async Task<double> TimePlain(SshTarget target) => await TimePlainWith(target);
+
+async Task<double> TimePlainWith(SshTarget target, params string[] options)
 {
     var psi = new ProcessStartInfo("ssh") { RedirectStandardError = true, UseShellExecute = false };
-    foreach (string a in new[] { "-F", Path.Combine(work, "ssh_config"), "-o", "IdentityAgent=none", "-i", Path.Combine(work, "user"),
-        "-o", "CertificateFile=" + Path.Combine(work, "user-cert.pub"), "-l", user, "-p", target.Port!.Value.ToString(), target.Host, "true" })
+    foreach (string a in options.Concat(new[] { "-F", Path.Combine(work, "ssh_config"), "-o", "IdentityAgent=none", "-i", Path.Combine(work, "user"),
+        "-o", "CertificateFile=" + Path.Combine(work, "user-cert.pub"), "-l", user, "-p", target.Port!.Value.ToString(), target.Host, "true" }))
         psi.ArgumentList.Add(a);
     var sw = Stopwatch.StartNew();
     using var p = Process.Start(psi)!;
@@ -77,67 +80,93 @@ string Ratio(double a, double b) => $"{a / b:F2}";
 
 // (a) one command, the three sides interleaved so that machine noise hits them alike.
 SshTarget[] one = { Node(0) };
-await TimeSessions(SshTransportKind.OpenSsh, one);
-await TimeSessions(SshTransportKind.Managed, one);
-await TimePlain(one[0]);
-var openSsh = new List<double>();
-var managed = new List<double>();
-var plain = new List<double>();
-for (int i = 0; i < iterations; i++)
+double mm = double.NaN;
+if (sections.Contains('a'))
 {
-    openSsh.Add(await TimeSessions(SshTransportKind.OpenSsh, one));
-    managed.Add(await TimeSessions(SshTransportKind.Managed, one));
-    plain.Add(await TimePlain(one[0]));
-}
-
-double mo = BenchStats.Median(openSsh), mm = BenchStats.Median(managed), mr = BenchStats.Median(plain);
-Console.WriteLine($"(a) one `true` over loopback, median of {iterations}:");
-Console.WriteLine($"    sshkms OpenSsh transport (key + cert + agent + ssh): {mo,8:F1} ms");
-Console.WriteLine($"    sshkms Managed transport (key + cert + SSH.NET):     {mm,8:F1} ms");
-Console.WriteLine($"    plain ssh -i key -o CertificateFile=cert:            {mr,8:F1} ms");
-Console.WriteLine($"    ratio OpenSsh/plain: {Ratio(mo, mr)}   Managed/plain: {Ratio(mm, mr)} (goal <= 1.0)   Managed/OpenSsh: {Ratio(mm, mo)}");
-
-// (b) 20 hosts, sequential then parallel, per side.
-SshTarget[] hosts = ports.Select((_, i) => Node(i)).ToArray();
-var times = new Dictionary<string, (List<double> Seq, List<double> Par)>
-{
-    ["plain ssh"] = (new List<double>(), new List<double>()),
-    ["OpenSsh"] = (new List<double>(), new List<double>()),
-    ["Managed"] = (new List<double>(), new List<double>()),
-};
-const int Rounds = 5;
-for (int round = 0; round < Rounds; round++)
-{
-    foreach (SshTransportKind transport in new[] { SshTransportKind.OpenSsh, SshTransportKind.Managed })
+    await TimeSessions(SshTransportKind.OpenSsh, one);
+    await TimeSessions(SshTransportKind.Managed, one);
+    await TimePlain(one[0]);
+    var openSsh = new List<double>();
+    var managed = new List<double>();
+    var plain = new List<double>();
+    for (int i = 0; i < iterations; i++)
     {
-        times[transport.ToString()].Seq.Add(await TimeSessions(transport, hosts, throttle: 1));
-        times[transport.ToString()].Par.Add(await TimeSessions(transport, hosts, throttle: hosts.Length));
+        openSsh.Add(await TimeSessions(SshTransportKind.OpenSsh, one));
+        managed.Add(await TimeSessions(SshTransportKind.Managed, one));
+        plain.Add(await TimePlain(one[0]));
     }
 
-    var sw = Stopwatch.StartNew();
-    foreach (SshTarget h in hosts) await TimePlain(h);
-    times["plain ssh"].Seq.Add(sw.Elapsed.TotalMilliseconds);
-    sw.Restart();
-    await Task.WhenAll(hosts.Select(TimePlain));
-    times["plain ssh"].Par.Add(sw.Elapsed.TotalMilliseconds);
+    double mo = BenchStats.Median(openSsh), mr = BenchStats.Median(plain);
+    mm = BenchStats.Median(managed);
+    Console.WriteLine($"(a) one `true` over loopback, median of {iterations}:");
+    Console.WriteLine($"    sshkms OpenSsh transport (key + cert + agent + ssh): {mo,8:F1} ms");
+    Console.WriteLine($"    sshkms Managed transport (key + cert + SSH.NET):     {mm,8:F1} ms");
+    Console.WriteLine($"    plain ssh -i key -o CertificateFile=cert:            {mr,8:F1} ms");
+    Console.WriteLine($"    ratio OpenSsh/plain: {Ratio(mo, mr)}   Managed/plain: {Ratio(mm, mr)} (goal <= 1.0)   Managed/OpenSsh: {Ratio(mm, mo)}");
 }
 
-Console.WriteLine($"(b) {hosts.Length} hosts, one after another and in parallel (throttle {hosts.Length}), median of {Rounds} rounds:");
-var speedUp = new Dictionary<string, double>();
-foreach (var (side, (seq, par)) in times)
+// (b) 20 hosts, sequential then parallel, per side.
+if (sections.Contains('b'))
 {
-    double s = BenchStats.Median(seq), p = BenchStats.Median(par);
-    speedUp[side] = s / p;
-    Console.WriteLine($"    {side,-9}: one after another {s,8:F1} ms, in parallel {p,8:F1} ms, speed-up {s / p:F2}x");
+    SshTarget[] hosts = ports.Select((_, i) => Node(i)).ToArray();
+    var times = new Dictionary<string, (List<double> Seq, List<double> Par)>
+    {
+        ["plain ssh"] = (new List<double>(), new List<double>()),
+        ["OpenSsh"] = (new List<double>(), new List<double>()),
+        ["Managed"] = (new List<double>(), new List<double>()),
+    };
+    const int Rounds = 5;
+    for (int round = 0; round < Rounds; round++)
+    {
+        foreach (SshTransportKind transport in new[] { SshTransportKind.OpenSsh, SshTransportKind.Managed })
+        {
+            times[transport.ToString()].Seq.Add(await TimeSessions(transport, hosts, throttle: 1));
+            times[transport.ToString()].Par.Add(await TimeSessions(transport, hosts, throttle: hosts.Length));
+        }
+
+        var sw = Stopwatch.StartNew();
+        foreach (SshTarget h in hosts) await TimePlain(h);
+        times["plain ssh"].Seq.Add(sw.Elapsed.TotalMilliseconds);
+        sw.Restart();
+        await Task.WhenAll(hosts.Select(TimePlain));
+        times["plain ssh"].Par.Add(sw.Elapsed.TotalMilliseconds);
+    }
+
+    Console.WriteLine($"(b) {hosts.Length} hosts, one after another and in parallel (throttle {hosts.Length}), median of {Rounds} rounds:");
+    var speedUp = new Dictionary<string, double>();
+    foreach (var (side, (seq, par)) in times)
+    {
+        double s = BenchStats.Median(seq), p = BenchStats.Median(par);
+        speedUp[side] = s / p;
+        Console.WriteLine($"    {side,-9}: one after another {s,8:F1} ms, in parallel {p,8:F1} ms, speed-up {s / p:F2}x");
+    }
+
+    Console.WriteLine($"    speed-up / plain ssh's: OpenSsh {speedUp["OpenSsh"] / speedUp["plain ssh"]:F2}   Managed {speedUp["Managed"] / speedUp["plain ssh"]:F2} (goal >= 1.0)");
 }
 
-Console.WriteLine($"    speed-up / plain ssh's: OpenSsh {speedUp["OpenSsh"] / speedUp["plain ssh"]:F2}   Managed {speedUp["Managed"] / speedUp["plain ssh"]:F2} (goal >= 1.0)");
+if (sections.Contains('c'))
+{
+    await MemoryPerSession.MeasureAsync(async (targets, command) => await TimeSessions(SshTransportKind.Managed, targets, targets.Count, command),
+        Enumerable.Range(0, 100).Select(Node).ToArray());
+}
 
-await MemoryPerSession.MeasureAsync(async (targets, command) => await TimeSessions(SshTransportKind.Managed, targets, targets.Count, command),
-    Enumerable.Range(0, 100).Select(Node).ToArray());
+if (sections.Contains('d'))
+{
+    CertificateAuthority authority = await CertificateAuthority.OpenAsync(KeyUri.Parse(Ca), new AwsSettings(), default);
+    await ManagedPhases.MeasureAsync(authority, user, one[0], iterations, mm);
 
-CertificateAuthority authority = await CertificateAuthority.OpenAsync(KeyUri.Parse(Ca), new AwsSettings(), default);
-await ManagedPhases.MeasureAsync(authority, user, one[0], iterations, mm);
+    // The same two key exchanges in plain ssh (C): what the post-quantum hybrid costs where it is not managed code.
+    var plainDefault = new List<double>();
+    var plainClassic = new List<double>();
+    for (int i = 0; i < iterations; i++)
+    {
+        plainDefault.Add(await TimePlainWith(one[0]));
+        plainClassic.Add(await TimePlainWith(one[0], "-o", "KexAlgorithms=curve25519-sha256"));
+    }
+
+    Console.WriteLine($"    plain ssh, whole `true`: {BenchStats.Median(plainDefault):F1} ms with its default key exchange (sntrup761x25519-sha512 here), "
+        + $"{BenchStats.Median(plainClassic):F1} ms with curve25519-sha256 only");
+}
 
 /// <summary>
 /// (c) Sessions that stay open (a remote sleep) all at once; a sampler reads this process's memory every 50 ms. Once
@@ -235,14 +264,15 @@ static class ManagedPhases
     public static async Task MeasureAsync(CertificateAuthority authority, string user, SshTarget target, int iterations, double operationMedian)
     {
         var samples = Names.Select(_ => new List<double>()).ToArray();
+        string negotiated = string.Empty;
         for (int i = 0; i <= iterations; i++)
         {
-            double[] t = await OnceAsync(authority, user, target);
+            (double[] t, negotiated) = await OnceAsync(authority, user, target, null);
             if (i == 0) continue; // jit
             for (int p = 0; p < t.Length; p++) samples[p].Add(t[p]);
         }
 
-        Console.WriteLine($"(d) one Managed session's phases on SSH.NET directly, median of {iterations}:");
+        Console.WriteLine($"(d) one Managed session's phases on SSH.NET directly, median of {iterations} ({negotiated}):");
         double sum = 0;
         for (int p = 0; p < Names.Length; p++)
         {
@@ -251,10 +281,25 @@ static class ManagedPhases
             Console.WriteLine($"    {Names[p],-28} {m,8:F1} ms");
         }
 
-        Console.WriteLine($"    sum of medians {sum:F1} ms; the operation in (a) {operationMedian:F1} ms (the rest: CA open, audit, known_hosts check)");
+        Console.WriteLine(double.IsNaN(operationMedian) ? $"    sum of medians {sum:F1} ms"
+            : $"    sum of medians {sum:F1} ms; the operation in (a) {operationMedian:F1} ms (the rest: CA open, audit, known_hosts check)");
+
+        // The key exchange SSH.NET prefers may be the post-quantum hybrid, computed in managed code: the classic one beside it.
+        const string Classic = "curve25519-sha256";
+        var classic = new List<double>();
+        for (int i = 0; i <= iterations; i++)
+        {
+            (double[] t, _) = await OnceAsync(authority, user, target, Classic);
+            if (i > 0) classic.Add(t[3]);
+        }
+
+        Console.WriteLine($"    connect+kex with {Classic} only: {BenchStats.Median(classic):F1} ms (SSH.NET's order: {KexOrder()})");
     }
 
-    private static async Task<double[]> OnceAsync(CertificateAuthority authority, string user, SshTarget target)
+    private static string KexOrder() =>
+        string.Join(", ", new ConnectionInfo("h", "u", new NoneAuthenticationMethod("u")).KeyExchangeAlgorithms.Keys.Take(4)) + ", ...";
+
+    private static async Task<(double[] Phases, string Negotiated)> OnceAsync(CertificateAuthority authority, string user, SshTarget target, string? onlyKex)
     {
         var t = new double[Names.Length];
         var sw = Stopwatch.StartNew();
@@ -270,6 +315,11 @@ static class ManagedPhases
         using var certStream = new MemoryStream(System.Text.Encoding.ASCII.GetBytes(certificate.ToString()));
         using var keyFile = new PrivateKeyFile(keyStream, null, certStream);
         var info = new ConnectionInfo(target.Host, target.Port!.Value, user, new PrivateKeyAuthenticationMethod(user, keyFile));
+        foreach (string kex in info.KeyExchangeAlgorithms.Keys.Where(k => onlyKex != null && k != onlyKex).ToList())
+        {
+            info.KeyExchangeAlgorithms.Remove(kex);
+        }
+
         t[2] = Lap();
         using var client = new SshClient(info);
         double hostKeyAt = 0;
@@ -289,6 +339,6 @@ static class ManagedPhases
         t[5] = Lap();
         client.Disconnect();
         t[6] = Lap();
-        return t;
+        return (t, $"kex {info.CurrentKeyExchangeAlgorithm}, host key {info.CurrentHostKeyAlgorithm}, cipher {info.CurrentClientEncryption}");
     }
 }
