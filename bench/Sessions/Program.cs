@@ -19,7 +19,7 @@ using SshKms.Core.Sessions;
 // and certificate already on disk, all in the same run:
 // (a) one `true` on a loopback sshd, interleaved, medians and ratios to plain ssh;
 // (b) 20 hosts one after another (throttle 1) and in parallel (throttle 20): each side's speed-up;
-// (c) 100 Managed sessions open at once (`sleep`, 5 per sshd): this process's memory growth per open session;
+// (c) 100 Managed sessions open at once (5 per sshd): this process's memory growth per open session;
 // (d) where one Managed session's time goes (key, certificate, connect+kex, auth, exec), timed on SSH.NET directly.
 string work = args[0];
 int iterations = args.Length > 1 ? int.Parse(args[1]) : 20;
@@ -147,7 +147,7 @@ if (sections.Contains('b'))
 if (sections.Contains('c'))
 {
     await MemoryPerSession.MeasureAsync(async (targets, command) => await TimeSessions(SshTransportKind.Managed, targets, targets.Count, command),
-        Enumerable.Range(0, 100).Select(Node).ToArray());
+        Enumerable.Range(0, 100).Select(Node).ToArray(), Path.Combine(work, "memory"));
 }
 
 if (sections.Contains('d'))
@@ -169,72 +169,82 @@ if (sections.Contains('d'))
 }
 
 /// <summary>
-/// (c) Sessions that stay open (a remote sleep) all at once; a sampler reads this process's memory every 50 ms. Once
-/// as many sockets are open as there are sessions, it collects garbage and takes the "all open" reading.
+/// (c) Sessions held open at once: each remote command marks itself ready and waits for a release file, which this
+/// process writes once every session is ready and it has read its memory (after a GC: live objects only). A sampler
+/// reads the memory every 50 ms meanwhile for the peak (kex buffers and garbage included).
 /// sshd's MaxStartups (100:30:200 in run.sh) bounds unauthenticated connections per sshd, here 5 at once; MaxSessions
 /// bounds channels per connection, here one.
 /// </summary>
 static class MemoryPerSession
 {
-    public static async Task MeasureAsync(Func<IReadOnlyList<SshTarget>, string, Task<double>> run, IReadOnlyList<SshTarget> targets)
+    public static async Task MeasureAsync(Func<IReadOnlyList<SshTarget>, string, Task<double>> run, IReadOnlyList<SshTarget> targets, string dir)
     {
+        int n = targets.Count;
+        Directory.CreateDirectory(dir);
+        string release = Path.Combine(dir, "release");
+        // Polls once a second, and gives up after five minutes should this process die before releasing it.
+        string command = $"touch {dir}/ready.$$; i=0; while [ ! -e {release} ] && [ $i -lt 300 ]; do sleep 1; i=$((i+1)); done";
+
         await run(targets.Take(20).ToList(), "true"); // warm: every code path jitted, the pool grown
         GC.Collect();
         GC.WaitForPendingFinalizers();
         GC.Collect();
         Reading before = Reading.Take();
-        Reading? allOpen = null;
         Reading peak = before;
-        int maxSockets = 0;
         using var stop = new CancellationTokenSource();
         Task sampler = Task.Run(async () =>
         {
             while (!stop.IsCancellationRequested)
             {
-                Reading r = Reading.Take();
-                peak = Reading.Max(peak, r);
-                maxSockets = Math.Max(maxSockets, r.Sockets - before.Sockets);
-                if (allOpen == null && r.Sockets - before.Sockets >= targets.Count)
-                {
-                    GC.Collect();
-                    allOpen = Reading.Take();
-                }
-
+                peak = Reading.Max(peak, Reading.Take());
                 await Task.Delay(50);
             }
         });
-        double ms = await run(targets, "sleep 6");
+
+        var sw = Stopwatch.StartNew();
+        Task<double> sessions = run(targets, command);
+        while (Directory.GetFiles(dir, "ready.*").Length < n)
+        {
+            if (sessions.IsCompleted)
+            {
+                await sessions; // a failed session throws here
+                throw new Exception("the sessions ended before all were open");
+            }
+
+            await Task.Delay(100);
+        }
+
+        double allReadyMs = sw.Elapsed.TotalMilliseconds;
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        Reading open = Reading.Take();
+        File.WriteAllText(release, string.Empty);
+        await sessions;
         stop.Cancel();
         await sampler;
 
-        int n = targets.Count;
-        Console.WriteLine($"(c) {n} Managed sessions (`sleep 6`, {n / 20} per sshd) in parallel, throttle {n}: {ms:F0} ms; at most {maxSockets} sockets open at once");
-        Console.WriteLine($"    before: RSS {before.RssKb / 1024.0:F1} MiB, private {before.PrivateKb / 1024.0:F1} MiB, GC heap {before.GcHeap / 1048576.0:F1} MiB, {before.Threads} threads");
-        if (allOpen is Reading open)
-        {
-            Console.WriteLine($"    all {n} open (after a GC): RSS +{(open.RssKb - before.RssKb) / (double)n:F0} KiB, private +{(open.PrivateKb - before.PrivateKb) / (double)n:F0} KiB, "
-                + $"GC heap +{(open.GcHeap - before.GcHeap) / 1024.0 / n:F0} KiB per session; threads +{open.Threads - before.Threads}");
-        }
-        else
-        {
-            Console.WriteLine($"    never all {n} open at once: only the peak below");
-        }
-
-        Console.WriteLine($"    peak: RSS +{(peak.RssKb - before.RssKb) / (double)n:F0} KiB, private +{(peak.PrivateKb - before.PrivateKb) / (double)n:F0} KiB, "
+        Console.WriteLine($"(c) {n} Managed sessions ({n / 20} per sshd) open at once, throttle {n}: all logged in and running after {allReadyMs:F0} ms");
+        Console.WriteLine($"    before: RSS {before.RssKb / 1024.0:F1} MiB, anonymous {before.AnonKb / 1024.0:F1} MiB, GC heap {before.GcHeap / 1048576.0:F1} MiB, {before.Threads} threads");
+        Console.WriteLine($"    all {n} open (after a GC): RSS +{(open.RssKb - before.RssKb) / (double)n:F0} KiB, anonymous +{(open.AnonKb - before.AnonKb) / (double)n:F0} KiB, "
+            + $"GC heap +{(open.GcHeap - before.GcHeap) / 1024.0 / n:F0} KiB per session; sockets +{open.Sockets - before.Sockets}, threads +{open.Threads - before.Threads}");
+        Console.WriteLine($"    peak: RSS +{(peak.RssKb - before.RssKb) / (double)n:F0} KiB, anonymous +{(peak.AnonKb - before.AnonKb) / (double)n:F0} KiB, "
             + $"GC heap (garbage included) +{(peak.GcHeap - before.GcHeap) / 1024.0 / n:F0} KiB per session; threads +{peak.Threads - before.Threads}");
     }
 
-    private readonly record struct Reading(long RssKb, long PrivateKb, long GcHeap, int Threads, int Sockets)
+    private readonly record struct Reading(long RssKb, long AnonKb, long GcHeap, int Threads, int Sockets)
     {
-        /// <summary>Resident and private (clean + dirty) from smaps_rollup: VmData would count reserved thread stacks.</summary>
+        /// <summary>
+        /// Resident and anonymous (heaps, touched stack pages) from smaps_rollup: VmData would count reserved thread stacks,
+        /// and Private_* moves when another process maps the same libraries.
+        /// </summary>
         public static Reading Take()
         {
-            long rss = 0, priv = 0;
+            long rss = 0, anon = 0;
             foreach (string line in File.ReadLines("/proc/self/smaps_rollup"))
             {
                 long kb() => long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]);
                 if (line.StartsWith("Rss:")) rss = kb();
-                else if (line.StartsWith("Private_Clean:") || line.StartsWith("Private_Dirty:")) priv += kb();
+                else if (line.StartsWith("Anonymous:")) anon = kb();
             }
 
             int threads = Directory.GetDirectories("/proc/self/task").Length;
@@ -243,11 +253,11 @@ static class MemoryPerSession
                 try { return new FileInfo(fd).LinkTarget?.StartsWith("socket:") == true; }
                 catch (IOException) { return false; }
             });
-            return new Reading(rss, priv, GC.GetTotalMemory(false), threads, sockets);
+            return new Reading(rss, anon, GC.GetTotalMemory(false), threads, sockets);
         }
 
         public static Reading Max(Reading a, Reading b) =>
-            new Reading(Math.Max(a.RssKb, b.RssKb), Math.Max(a.PrivateKb, b.PrivateKb), Math.Max(a.GcHeap, b.GcHeap), Math.Max(a.Threads, b.Threads),
+            new Reading(Math.Max(a.RssKb, b.RssKb), Math.Max(a.AnonKb, b.AnonKb), Math.Max(a.GcHeap, b.GcHeap), Math.Max(a.Threads, b.Threads),
                 Math.Max(a.Sockets, b.Sockets));
     }
 }
@@ -264,12 +274,14 @@ static class ManagedPhases
     public static async Task MeasureAsync(CertificateAuthority authority, string user, SshTarget target, int iterations, double operationMedian)
     {
         var samples = Names.Select(_ => new List<double>()).ToArray();
+        var connectCpu = new List<double>();
         string negotiated = string.Empty;
         for (int i = 0; i <= iterations; i++)
         {
-            (double[] t, negotiated) = await OnceAsync(authority, user, target, null);
+            (double[] t, double cpu, negotiated) = await OnceAsync(authority, user, target, null);
             if (i == 0) continue; // jit
             for (int p = 0; p < t.Length; p++) samples[p].Add(t[p]);
+            connectCpu.Add(cpu);
         }
 
         Console.WriteLine($"(d) one Managed session's phases on SSH.NET directly, median of {iterations} ({negotiated}):");
@@ -287,19 +299,24 @@ static class ManagedPhases
         // The key exchange SSH.NET prefers may be the post-quantum hybrid, computed in managed code: the classic one beside it.
         const string Classic = "curve25519-sha256";
         var classic = new List<double>();
+        var classicCpu = new List<double>();
         for (int i = 0; i <= iterations; i++)
         {
-            (double[] t, _) = await OnceAsync(authority, user, target, Classic);
-            if (i > 0) classic.Add(t[3]);
+            (double[] t, double cpu, _) = await OnceAsync(authority, user, target, Classic);
+            if (i == 0) continue;
+            classic.Add(t[3]);
+            classicCpu.Add(cpu);
         }
 
         Console.WriteLine($"    connect+kex with {Classic} only: {BenchStats.Median(classic):F1} ms (SSH.NET's order: {KexOrder()})");
+        Console.WriteLine($"    this process's CPU during Connect (kex + auth): {BenchStats.Median(connectCpu):F1} ms with the negotiated key exchange, "
+            + $"{BenchStats.Median(classicCpu):F1} ms with {Classic}");
     }
 
     private static string KexOrder() =>
         string.Join(", ", new ConnectionInfo("h", "u", new NoneAuthenticationMethod("u")).KeyExchangeAlgorithms.Keys.Take(4)) + ", ...";
 
-    private static async Task<(double[] Phases, string Negotiated)> OnceAsync(CertificateAuthority authority, string user, SshTarget target, string? onlyKex)
+    private static async Task<(double[] Phases, double ConnectCpuMs, string Negotiated)> OnceAsync(CertificateAuthority authority, string user, SshTarget target, string? onlyKex)
     {
         var t = new double[Names.Length];
         var sw = Stopwatch.StartNew();
@@ -325,8 +342,10 @@ static class ManagedPhases
         double hostKeyAt = 0;
         var connect = Stopwatch.StartNew();
         client.HostKeyReceived += (_, e) => { hostKeyAt = connect.Elapsed.TotalMilliseconds; e.CanTrust = true; };
+        TimeSpan cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
         await client.ConnectAsync(default);
         double connected = connect.Elapsed.TotalMilliseconds;
+        double connectCpu = (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalMilliseconds;
         t[3] = hostKeyAt;
         t[4] = connected - hostKeyAt;
         sw.Restart();
@@ -339,6 +358,6 @@ static class ManagedPhases
         t[5] = Lap();
         client.Disconnect();
         t[6] = Lap();
-        return (t, $"kex {info.CurrentKeyExchangeAlgorithm}, host key {info.CurrentHostKeyAlgorithm}, cipher {info.CurrentClientEncryption}");
+        return (t, connectCpu, $"kex {info.CurrentKeyExchangeAlgorithm}, host key {info.CurrentHostKeyAlgorithm}, cipher {info.CurrentClientEncryption}");
     }
 }
