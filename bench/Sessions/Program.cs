@@ -78,6 +78,23 @@ async Task<double> TimePlainWith(SshTarget target, params string[] options)
 
 string Ratio(double a, double b) => $"{a / b:F2}";
 
+// CPU time of this process and of its children once reaped (ssh), from /proc/self/stat in clock ticks (1/100 s): the
+// client's whole cost, which machine load inflates far less than wall time. sshd's side is not in it.
+double CpuMs()
+{
+    string stat = File.ReadAllText("/proc/self/stat");
+    string[] f = stat.Substring(stat.LastIndexOf(')') + 2).Split(' ');
+    return (long.Parse(f[11]) + long.Parse(f[12]) + long.Parse(f[13]) + long.Parse(f[14])) * 10.0;
+}
+
+async Task<double> Cpu(List<double> into, Func<Task<double>> run)
+{
+    double before = CpuMs();
+    double ms = await run();
+    into.Add(CpuMs() - before);
+    return ms;
+}
+
 // (a) one command, the three sides interleaved so that machine noise hits them alike.
 SshTarget[] one = { Node(0) };
 double mm = double.NaN;
@@ -89,11 +106,12 @@ if (sections.Contains('a'))
     var openSsh = new List<double>();
     var managed = new List<double>();
     var plain = new List<double>();
+    List<double> openSshCpu = new(), managedCpu = new(), plainCpu = new();
     for (int i = 0; i < iterations; i++)
     {
-        openSsh.Add(await TimeSessions(SshTransportKind.OpenSsh, one));
-        managed.Add(await TimeSessions(SshTransportKind.Managed, one));
-        plain.Add(await TimePlain(one[0]));
+        openSsh.Add(await Cpu(openSshCpu, () => TimeSessions(SshTransportKind.OpenSsh, one)));
+        managed.Add(await Cpu(managedCpu, () => TimeSessions(SshTransportKind.Managed, one)));
+        plain.Add(await Cpu(plainCpu, () => TimePlain(one[0])));
     }
 
     double mo = BenchStats.Median(openSsh), mr = BenchStats.Median(plain);
@@ -103,6 +121,8 @@ if (sections.Contains('a'))
     Console.WriteLine($"    sshkms Managed transport (key + cert + SSH.NET):     {mm,8:F1} ms");
     Console.WriteLine($"    plain ssh -i key -o CertificateFile=cert:            {mr,8:F1} ms");
     Console.WriteLine($"    ratio OpenSsh/plain: {Ratio(mo, mr)}   Managed/plain: {Ratio(mm, mr)} (goal <= 1.0)   Managed/OpenSsh: {Ratio(mm, mo)}");
+    Console.WriteLine($"    client CPU per run (this process + its ssh, mean): OpenSsh {openSshCpu.Average():F0} ms, Managed {managedCpu.Average():F0} ms, "
+        + $"plain ssh {plainCpu.Average():F0} ms; Managed/plain {Ratio(managedCpu.Average(), plainCpu.Average())}");
 }
 
 // (b) 20 hosts, sequential then parallel, per side.
