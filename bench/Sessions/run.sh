@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
 # Sessions benchmark: starts 20 loopback sshd instances that trust a fresh CA, then runs SessionBench, which
-# measures ours against plain ssh (a) and parallel against sequential (b) in one run and prints the ratios.
+# measures both transports (OpenSsh, Managed) against plain ssh (a), parallel against sequential (b), the memory of
+# 100 open Managed sessions (c) and where one Managed session's time goes (d) in one run, and prints the ratios.
 # It also times `sshkms ssh` as the README publishes it (local CA, whole process start included) against plain ssh
-# with a certificate, side by side in one hyperfine run; --cli-only skips SessionBench.
-# Usage: bench/Sessions/run.sh [iterations] [--cli-only]
+# with a certificate, side by side in one hyperfine run; --cli-only skips SessionBench, --sections=LETTERS runs only
+# those of SessionBench's sections (a: one command, b: 20 hosts, c: memory of 100 Managed sessions, d: Managed's phases)
+# and skips the CLI rows.
+# Usage: bench/Sessions/run.sh [iterations] [--cli-only | --sections=abcd]
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 iterations="${1:-20}"
-cli_only="${2:-}"
+mode="${2:-}"
 work="$(mktemp -d /tmp/sshkms-bench-XXXXXX)"
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
@@ -17,15 +20,18 @@ mkdir -p /run/sshd "$work/remote-home"
 
 dotnet build -c Release "$here/SessionBench.csproj" -v q -nologo >/dev/null
 dotnet build -c Release "$root/src/SshKms.Cli/SshKms.Cli.csproj" -v q -nologo >/dev/null
-published=$(bash "$root/bench/CliStart/publish.sh" "$work/cli")
+cli="$root/src/SshKms.Cli/bin/Release/net8.0/sshkms.dll"
+case "$mode" in
+  --sections=*) published="dotnet $cli" ;;
+  *) published=$(bash "$root/bench/CliStart/publish.sh" "$work/cli") ;;
+esac
 ssh-keygen -q -t ed25519 -N '' -f "$work/ca" -C bench-ca
 ssh-keygen -q -t ecdsa -b 256 -N '' -f "$work/user"
 ssh-keygen -q -s "$work/ca" -I bench-plain -n "$(id -un)" -V -1m:+1h "$work/user.pub"
 ssh-keygen -q -t ed25519 -N '' -f "$work/hostkey"
 # The sshkms CA (local:bench), trusted by every sshd beside the plain reference CA.
 export SSHKMS_HOME="$work/home"
-cli="$root/src/SshKms.Cli/bin/Release/net8.0/sshkms.dll"
-pub=$("$published" ca create --ca local:bench 2>/dev/null)
+pub=$($published ca create --ca local:bench 2>/dev/null)
 echo "$pub" | grep -E '^(ssh-|ecdsa-)' >> "$work/ca.pub"
 : > "$work/known_hosts"
 cat > "$work/ssh_config" <<CFG
@@ -61,9 +67,11 @@ CFG
 done
 sleep 1
 
-if [ "$cli_only" != "--cli-only" ]; then
-  dotnet "$here/bin/Release/net8.0/SessionBench.dll" "$work" "$iterations"
-fi
+case "$mode" in
+  --cli-only) ;;
+  --sections=*) dotnet "$here/bin/Release/net8.0/SessionBench.dll" "$work" "$iterations" "${mode#--sections=}"; exit 0 ;;
+  *) dotnet "$here/bin/Release/net8.0/SessionBench.dll" "$work" "$iterations" ;;
+esac
 
 # The CLI end to end (process start included) against plain ssh, one hyperfine run. Wall times move with the
 # machine's load; user+system CPU time is printed too.

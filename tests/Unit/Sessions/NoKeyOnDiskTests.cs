@@ -25,18 +25,21 @@ namespace SshKms.Tests.Sessions
         private readonly InMemoryCertificateMinter _minter = new InMemoryCertificateMinter();
         private readonly TempDir _tmp = new TempDir("sshkms-trace");
 
-        [Fact]
-        public async Task ASessionCreatesNoFileHoldingPrivateKeyMaterial()
+        [Theory]
+        [InlineData(SshTransportKind.OpenSsh)]
+        [InlineData(SshTransportKind.Managed)]
+        public async Task ASessionCreatesNoFileHoldingPrivateKeyMaterial(SshTransportKind transport)
         {
             using SshdServer server = new SshdServer(trustedUserCaKeys: new[] { _minter.CaPublicKeyLine });
             string controlFile = _tmp.File("control-key");
             List<string> created;
             List<string> executed;
             SshSessionResult result;
+            SshSessionOptions options = SshSessionTests.OptionsFor(server, "echo traced");
+            options.Transport = transport;
             using (var trace = new FileCreationTrace(_tmp.File("strace.log")))
             {
-                result = (await SshSession.WithCertificates(_minter.IssueAsync, SshSessionTests.OptionsFor(server, "echo traced"))
-                    .RunAsync(new[] { "127.0.0.1" }, null, CancellationToken.None)).Single();
+                result = (await SshSession.WithCertificates(_minter.IssueAsync, options).RunAsync(new[] { "127.0.0.1" }, null, CancellationToken.None)).Single();
 
                 // Negative control: exactly what a careless implementation would do.
                 using SshPrivateKey leaked = SshPrivateKey.Generate(SshKeyAlgorithm.EcdsaP256);
@@ -47,9 +50,20 @@ namespace SshKms.Tests.Sessions
 
             Assert.Equal("traced\n", result.Output);
             Assert.Contains(controlFile, created);
-            // The trace saw the session's own agent directory and socket, and followed ssh itself.
-            Assert.Contains(created, p => p.Contains("sshkms-agent-") && p.EndsWith("agent.sock"));
-            Assert.Contains(executed, p => p.EndsWith("/ssh"));
+            Assert.Contains($"(serial {result.CertificateSerial}) CA ", server.Log);
+            if (transport == SshTransportKind.OpenSsh)
+            {
+                // The trace saw the session's own agent directory and socket, and followed ssh itself.
+                Assert.Contains(created, p => p.Contains("sshkms-agent-") && p.EndsWith("agent.sock"));
+                Assert.Contains(executed, p => p.EndsWith("/ssh"));
+            }
+            else
+            {
+                // In process: no file, folder or socket at all but the test's own, and no program started but the kill that stops the trace.
+                Assert.Empty(created.Except(new[] { controlFile, _tmp.File("probe") }));
+                Assert.All(executed, p => Assert.EndsWith("/kill", p));
+            }
+
             List<string> holdingKeys = created.Where(HoldsPrivateKey).ToList();
             Assert.Equal(new[] { controlFile }, holdingKeys);
         }
