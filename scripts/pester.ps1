@@ -10,8 +10,7 @@ param(
     [Parameter(Mandatory)] [string] $ModulePath,
     # Names the run in its output: net8.0, netstandard2.0.
     [string] $Label = 'module',
-    # Tags to leave out, said in the output: the netstandard2.0 build has no SSH sessions in pwsh (its sessions need
-    # the in-process transport of a later issue), so its run leaves out the tests tagged Sessions.
+    # Tags to leave out of a run, said in the output (none by default; both builds run every test).
     [string[]] $ExcludeTag = @(),
     # Pester.psd1 5.x; by default the one on PSModulePath, else the one scripts/test.sh restores into the NuGet cache.
     [string] $PesterPath = $env:SSHKMS_PESTER_PATH

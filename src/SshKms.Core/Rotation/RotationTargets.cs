@@ -58,17 +58,7 @@ namespace SshKms.Core.Rotation
                     ConfigFile = targets.SshConfigFile,
                     Transport = targets.Transport,
                 };
-                foreach (KeyValuePair<string, string> option in targets.SshOptions)
-                {
-                    options.SshOptions.Add(option);
-                }
-
-                // As ssh's own option, as sessions pass it, so both transports read it from one place.
-                if (targets.RevokedHostKeys != null)
-                {
-                    options.SshOptions.Add(new KeyValuePair<string, string>("RevokedHostKeys", targets.RevokedHostKeys));
-                }
-
+                options.AddSshOptions(targets.SshOptions, targets.RevokedHostKeys);
                 var ssh = new SshNodeDistributor(targets.SshNodes, current.FetchAsync, options);
                 return await new KeyRotation(sm, ssh, secretId, clientRequestToken, userName, report) { Files = targets.AuthorizedKeys }
                     .RunAsync(cancellationToken).ConfigureAwait(false);

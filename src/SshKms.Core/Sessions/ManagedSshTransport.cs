@@ -11,9 +11,8 @@ namespace SshKms.Core.Sessions
     /// SSH.NET in this process: the session key and its certificate go to the client from memory, so no process is
     /// started, no file is written and no agent socket is opened. Commands stream their output as they run (or pass
     /// this process's stdio through), a session without a command is a shell (<see cref="ManagedShell"/>), and copies
-    /// go over SFTP (<see cref="ManagedCopy"/>). Host keys are checked against known_hosts (the
-    /// UserKnownHostsFile option when given, else the user's), strictly unless accept-new was asked for. ssh_config
-    /// does not apply: only the user, port, UserKnownHostsFile and ConnectTimeout options are read.
+    /// go over SFTP (<see cref="ManagedCopy"/>). Host keys are checked as ssh checks them (<see cref="HostKeyTrust"/>).
+    /// ssh_config does not apply: of the ssh options only the known_hosts, host-key and ConnectTimeout ones are read.
     /// </summary>
     internal sealed class ManagedSshTransport : ISshTransport
     {

@@ -20,18 +20,18 @@ namespace SshKms.Core.Sessions
             CancellationToken cancellationToken)
         {
             bool interactive = options.Command == null;
-            return ThroughAgentAsync(credentials, "ssh", interactive || options.InheritStdio, sink, agent => OpenSshClient.BuildSshArguments(agent,
+            return ThroughAgentAsync(credentials, "ssh", interactive || options.InheritStdio, !interactive && options.InheritStdio, sink, agent => OpenSshClient.BuildSshArguments(agent,
                 endpoint.Destination, endpoint.UserName, endpoint.Port, interactive, options.AcceptNewHostKey, options.SshOptions, options.Command,
                 options.ConfigFile), cancellationToken);
         }
 
         public Task<SshProcessResult> CopyAsync(SshEndpoint endpoint, SessionCredentials credentials, SshSessionOptions options, IReadOnlyList<string> sources,
             string destination, SshOutputSink sink, CancellationToken cancellationToken) =>
-            ThroughAgentAsync(credentials, "scp", false, sink, agent => OpenSshClient.BuildScpArguments(agent, endpoint.UserName, endpoint.Port,
+            ThroughAgentAsync(credentials, "scp", false, false, sink, agent => OpenSshClient.BuildScpArguments(agent, endpoint.UserName, endpoint.Port,
                 options.AcceptNewHostKey, options.SshOptions, sources, destination, options.ConfigFile), cancellationToken);
 
         /// <summary>The agent lives exactly as long as the one ssh or scp process that uses it.</summary>
-        private static async Task<SshProcessResult> ThroughAgentAsync(SessionCredentials credentials, string program, bool terminal, SshOutputSink sink,
+        private static async Task<SshProcessResult> ThroughAgentAsync(SessionCredentials credentials, string program, bool terminal, bool logToFile, SshOutputSink sink,
             Func<string, List<string>> buildArguments, CancellationToken cancellationToken)
         {
             // A stored key has no certificate: the agent then offers the plain key, otherwise exactly the certificate.
@@ -41,9 +41,10 @@ namespace SshKms.Core.Sessions
             {
                 List<string> arguments = buildArguments(agent.Address);
 
-                // On a terminal ssh's own messages would go straight to it, unclassified: -E sends them to a file in
-                // the agent's private directory, read back after ssh ends. The remote command's stderr is unaffected.
-                string? log = terminal && program == "ssh" && agent.Directory != null ? Path.Combine(agent.Directory, "ssh.log") : null;
+                // A command on this process's stdio: ssh's own messages would go straight to the terminal, unclassified.
+                // -E sends them to a file in the agent's private directory, read back after ssh ends; the remote
+                // command's stderr is unaffected. A shell keeps ssh's messages where the user sees them as they come.
+                string? log = logToFile && agent.Directory != null ? Path.Combine(agent.Directory, "ssh.log") : null;
                 if (log != null)
                 {
                     arguments.InsertRange(0, new[] { "-E", log });

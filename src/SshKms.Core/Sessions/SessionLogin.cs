@@ -1,5 +1,4 @@
 using System;
-using System.Collections.Generic;
 using System.Threading;
 using System.Threading.Tasks;
 using SshKms.Core.Authority;
@@ -38,17 +37,7 @@ namespace SshKms.Core.Sessions
                 OnErrorLine = options.OnErrorLine,
                 CancelReason = options.CancelReason,
             };
-            foreach (var option in options.SshOptions)
-            {
-                engine.SshOptions.Add(option);
-            }
-
-            // As ssh's own option, so both transports read it from one place, after any given with the ssh options.
-            if (options.RevokedHostKeys != null)
-            {
-                engine.SshOptions.Add(new KeyValuePair<string, string>("RevokedHostKeys", options.RevokedHostKeys));
-            }
-
+            engine.AddSshOptions(options.SshOptions, options.RevokedHostKeys);
             return engine;
         }
 

@@ -27,6 +27,23 @@ namespace SshKms.Core.Sessions
         /// <summary>Passed to ssh as -o KEY=VALUE, in order.</summary>
         public IList<KeyValuePair<string, string>> SshOptions { get; } = new List<KeyValuePair<string, string>>();
 
+        /// <summary>
+        /// The user's ssh options, after a revoked-host-keys file given on its own: as ssh's own option, so both transports
+        /// read it from one place, and first, because ssh (and Managed) keep the first value an option is given.
+        /// </summary>
+        internal void AddSshOptions(IEnumerable<KeyValuePair<string, string>> options, string? revokedHostKeys)
+        {
+            if (revokedHostKeys != null)
+            {
+                SshOptions.Add(new KeyValuePair<string, string>("RevokedHostKeys", revokedHostKeys));
+            }
+
+            foreach (KeyValuePair<string, string> option in options)
+            {
+                SshOptions.Add(option);
+            }
+        }
+
         /// <summary>An ssh_config file instead of the user's (ssh -F); null: the user's own configuration applies.</summary>
         public string? ConfigFile { get; set; }
 

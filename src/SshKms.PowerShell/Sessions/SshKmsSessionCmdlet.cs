@@ -46,8 +46,10 @@ namespace SshKms.PowerShell.Sessions
         [ValidateNotNullOrEmpty]
         public string? RevokedHostKeys { get; set; }
 
+        /// <summary>Auto, OpenSsh or Managed, read by Core's parser so a bad name is the CLI's error too.</summary>
         [Parameter]
-        public SshTransportKind Transport { get; set; } = SshTransportKind.Auto;
+        [ArgumentCompleter(typeof(Completion.TransportCompleter))]
+        public string? Transport { get; set; }
 
         /// <summary>The shared parameters onto an operation's options.</summary>
         private protected T MapLogin<T>(T options)
@@ -62,7 +64,7 @@ namespace SshKms.PowerShell.Sessions
             options.ConfigFile = ConfigFile;
             options.AcceptNewHostKey = AcceptNewHostKey.IsPresent;
             options.RevokedHostKeys = RevokedHostKeys == null ? null : SessionState.Path.GetUnresolvedProviderPathFromPSPath(RevokedHostKeys);
-            options.Transport = Transport;
+            options.Transport = SshTransportNames.Parse(Transport);
             options.Aws = Aws;
 
             // A cmdlet is cancelled only by StopProcessing: Ctrl+C or a stopped pipeline.

@@ -37,6 +37,18 @@ namespace SshKms.Tests.Parity
                 new[] { "ssh", "--ca", "local:x", "h1", "h2" });
 
         [Fact]
+        public void ATransportThatIsNotAutoOpenSshOrManaged() =>
+            FrontEndParity.AssertSameErrorId("SshTransportInvalid",
+                "Invoke-SshKmsSession 127.0.0.1 true -CaKey local:x -Transport telnet",
+                new[] { "ssh", "--ca", "local:x", "--transport", "telnet", "127.0.0.1", "--", "true" });
+
+        [Fact]
+        public void ACopyTransportThatIsNotAutoOpenSshOrManaged() =>
+            FrontEndParity.AssertSameErrorId("SshTransportInvalid",
+                "Copy-SshKmsItem /tmp/a 127.0.0.1:/tmp/b -CaKey local:x -Transport telnet",
+                new[] { "scp", "--ca", "local:x", "--transport", "telnet", "/tmp/a", "127.0.0.1:/tmp/b" });
+
+        [Fact]
         public void CopyWithoutARemoteOperand() =>
             FrontEndParity.AssertSameErrorId("CopyNoRemote",
                 "Copy-SshKmsItem /tmp/a /tmp/b -CaKey local:x",

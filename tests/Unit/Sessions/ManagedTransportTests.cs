@@ -159,9 +159,9 @@ namespace SshKms.Tests.Sessions
             Assert.Equal($"managed-{SshdServer.CurrentUser}\n", result.Output);
             Assert.Contains($"(serial {result.CertificateSerial}) CA ", server.Log);
 
-            // A wrong transport name is PowerShell's own binding error.
+            // A wrong transport name is Core's error, as from the CLI.
             RunResult bad = ps.Run("Invoke-SshKmsSession 127.0.0.1 'true' -Transport Telnet -CaKey $ca", ("ca", ca));
-            Assert.StartsWith("CannotConvertArgumentNoMessage,", bad.Error.FullyQualifiedErrorId);
+            Assert.StartsWith("SshTransportInvalid,", bad.Error.FullyQualifiedErrorId);
         }
         [Fact]
         public void TheCliWithoutAnSshOnPathFallsBackToManaged()
