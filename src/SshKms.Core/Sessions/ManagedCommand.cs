@@ -29,14 +29,18 @@ namespace SshKms.Core.Sessions
                     await execution.ConfigureAwait(false);
                 }
 
-                Stream input = command.CreateInputStream();
+                Stream? input = InputOf(command);
                 var output = new StringBuilder();
                 var error = new StringBuilder();
                 Task reading;
                 if (inheritStdio)
                 {
                     // Not awaited: a terminal's stdin may never end, and the command's end is what ends the run.
-                    _ = StartOnOwnThread(() => Forward(Console.OpenStandardInput(), input));
+                    if (input != null)
+                    {
+                        _ = StartOnOwnThread(() => Forward(Console.OpenStandardInput(), input));
+                    }
+
                     reading = Task.WhenAll(
                         StartOnOwnThread(() => Pass(command.OutputStream, Console.OpenStandardOutput())),
                         StartOnOwnThread(() => Pass(command.ExtendedOutputStream, Console.OpenStandardError())));
@@ -44,7 +48,7 @@ namespace SshKms.Core.Sessions
                 else
                 {
                     // As ssh with its stdin closed: the command reads end-of-file at once.
-                    input.Dispose();
+                    input?.Dispose();
                     reading = Task.WhenAll(
                         StartOnOwnThread(() => ReadLines(command.OutputStream, output, sink.OnOutputLine)),
                         StartOnOwnThread(() => ReadLines(command.ExtendedOutputStream, error, sink.OnErrorLine)));
@@ -64,6 +68,20 @@ namespace SshKms.Core.Sessions
                 }
 
                 return result;
+            }
+        }
+
+        /// <summary>The command's stdin; null when the command has already ended (a quick one can, before this is asked).</summary>
+        private static Stream? InputOf(SshCommand command)
+        {
+            try
+            {
+                return command.CreateInputStream();
+            }
+            catch (InvalidOperationException)
+            {
+                // SSH.NET opens the input only while the command executes.
+                return null;
             }
         }
 
