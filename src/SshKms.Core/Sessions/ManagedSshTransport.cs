@@ -12,7 +12,7 @@ namespace SshKms.Core.Sessions
     /// started, no file is written and no agent socket is opened. Commands stream their output as they run (or pass
     /// this process's stdio through), a session without a command is a shell (<see cref="ManagedShell"/>), and copies
     /// go over SFTP (<see cref="ManagedCopy"/>). Host keys are checked as ssh checks them (<see cref="HostKeyTrust"/>).
-    /// ssh_config does not apply: of the ssh options only the known_hosts, host-key and ConnectTimeout ones are read.
+    /// ssh_config does not apply: of the ssh options only the known_hosts, host-key, ConnectTimeout and KexAlgorithms ones are read.
     /// </summary>
     internal sealed class ManagedSshTransport : ISshTransport
     {
